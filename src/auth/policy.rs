@@ -1,0 +1,141 @@
+//! The access policy: the one place that decides what a caller may read and
+//! write. Services apply a [`Scope`] as a SQL condition on every record
+//! query, so no resolver has to remember to filter.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::error::{AppResult, forbidden};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    RegionalAdmin,
+    CouncilEditor,
+    CouncilSync,
+    CouncilViewer,
+    Auditor,
+    Dashboard,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::RegionalAdmin,
+        Role::CouncilEditor,
+        Role::CouncilSync,
+        Role::CouncilViewer,
+        Role::Auditor,
+        Role::Dashboard,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::RegionalAdmin => "regional_admin",
+            Role::CouncilEditor => "council_editor",
+            Role::CouncilSync => "council_sync",
+            Role::CouncilViewer => "council_viewer",
+            Role::Auditor => "auditor",
+            Role::Dashboard => "dashboard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn is_council_role(self) -> bool {
+        matches!(self, Role::CouncilEditor | Role::CouncilSync | Role::CouncilViewer)
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    /// Council codes; empty for the regional roles.
+    pub councils: Vec<String>,
+}
+
+/// Which councils' records a query may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Only these council codes; empty means no records at all.
+    Councils(Vec<String>),
+}
+
+impl Principal {
+    /// The councils whose contracts, commitments and evidence this caller may read.
+    pub fn read_scope(&self) -> Scope {
+        match self.role {
+            Role::RegionalAdmin | Role::Auditor => Scope::All,
+            Role::CouncilEditor | Role::CouncilSync | Role::CouncilViewer => Scope::Councils(self.councils.clone()),
+            Role::Dashboard => Scope::Councils(Vec::new()),
+        }
+    }
+
+    fn is_own_council(&self, council: &str) -> bool {
+        self.councils.iter().any(|c| c == council)
+    }
+
+    /// Naming a council in a filter, or fetching one of its records.
+    pub fn ensure_can_read_council(&self, council: &str) -> AppResult<()> {
+        if self.read_scope().includes(council) {
+            Ok(())
+        } else {
+            Err(forbidden(format!("you may not read the records of council {council}")))
+        }
+    }
+
+    /// Writing a council's records through `syncCouncilData`.
+    pub fn ensure_can_sync(&self, council: &str) -> AppResult<()> {
+        match self.role {
+            Role::CouncilEditor | Role::CouncilSync if self.is_own_council(council) => Ok(()),
+            Role::RegionalAdmin => Err(forbidden("councils own their records: regional_admin does not write council data")),
+            _ => Err(forbidden(format!("you may not write the records of council {council}"))),
+        }
+    }
+
+    /// Single-record edits and evidence reviews: council officers only.
+    pub fn ensure_can_edit(&self, council: &str) -> AppResult<()> {
+        match self.role {
+            Role::CouncilEditor if self.is_own_council(council) => Ok(()),
+            _ => Err(forbidden(format!("only a council_editor of {council} may edit its records"))),
+        }
+    }
+
+    /// Councils, themes, measures and proxies.
+    pub fn ensure_can_write_framework(&self) -> AppResult<()> {
+        match self.role {
+            Role::RegionalAdmin => Ok(()),
+            _ => Err(forbidden("only regional_admin may change councils and the framework")),
+        }
+    }
+}
+
+impl Scope {
+    pub fn includes(&self, council: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Councils(codes) => codes.iter().any(|c| c == council),
+        }
+    }
+
+    /// The SQL condition `council_id IN (ids of the councils in scope)`,
+    /// for any table with a council id column.
+    pub fn condition(&self, council_id: impl ColumnTrait) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Councils(codes) if codes.is_empty() => Condition::all().add(Expr::val(1).eq(0)),
+            Scope::Councils(codes) => Condition::all().add(
+                council_id.in_subquery(
+                    Query::select()
+                        .column(entity::council::Column::Id)
+                        .from(entity::council::Entity)
+                        .and_where(entity::council::Column::Code.is_in(codes.iter().cloned()))
+                        .to_owned(),
+                ),
+            ),
+        }
+    }
+}

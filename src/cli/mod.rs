@@ -1,0 +1,122 @@
+//! The command line: serve (the default), migrate, token, export-schema, generate.
+
+mod serve;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::auth::{Principal, Role, TokenSigner};
+use crate::config::{Config, Secret};
+use crate::dataset::generate::{self, Scale};
+
+#[derive(Parser, Debug)]
+#[command(name = "social-value-hub", version, about = "Regional social value tracking over GraphQL", args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// With no subcommand, `serve` with these options.
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply migrations, then serve the GraphQL API (the default).
+    Serve(Config),
+    /// Apply pending migrations and exit.
+    Migrate {
+        /// Database URL; default: the embedded SQLite file.
+        #[arg(long, env = "SVH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Mint a bearer token signed with SVH_JWT_SECRET.
+    Token {
+        /// regional_admin, council_editor, council_sync, council_viewer, auditor or dashboard.
+        #[arg(long)]
+        role: String,
+        /// A council code (repeat for several); required for the council roles.
+        #[arg(long = "council")]
+        councils: Vec<String>,
+        /// The token's subject (`sub`); default: the role name.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Lifetime, such as 30m, 1h or 7d.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+        #[arg(long, env = "SVH_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Secret,
+    },
+    /// Print the GraphQL schema (SDL).
+    ExportSchema,
+    /// Write a synthetic regional dataset (CSV files) to a directory.
+    Generate {
+        /// tiny (3 councils), small (6), medium (15) or large (15 councils, ~1.2M records).
+        #[arg(long, default_value = "small")]
+        scale: Scale,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn parse_ttl(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n.parse().map_err(|_| format!("{s:?}: expected a number and a unit, such as 1h"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
+    };
+    Ok(Duration::from_secs(n * secs))
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => runtime()?.block_on(serve::serve(cli.serve)),
+        Some(Command::Serve(config)) => runtime()?.block_on(serve::serve(config)),
+        Some(Command::Migrate { database_url }) => runtime()?.block_on(async {
+            let url = database_url.as_deref().unwrap_or(crate::config::DEFAULT_DATABASE_URL);
+            let (db, _) = crate::service::db::connect(url, 2).await.context("connecting to the database")?;
+            crate::service::db::migrate(&db).await.context("applying migrations")?;
+            eprintln!("migrations applied");
+            Ok(())
+        }),
+        Some(Command::Token { role, councils, subject, ttl, jwt_secret }) => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            if role.is_council_role() && councils.is_empty() {
+                anyhow::bail!("role {} needs at least one --council", role.as_str());
+            }
+            let principal = Principal { subject: subject.unwrap_or_else(|| role.as_str().to_owned()), role, councils };
+            println!("{}", TokenSigner::hs256(&jwt_secret).sign(&principal, ttl));
+            Ok(())
+        }
+        Some(Command::ExportSchema) => {
+            print!("{}", crate::graphql::build_schema(None).sdl());
+            Ok(())
+        }
+        Some(Command::Generate { scale, seed, out }) => {
+            let ds = generate::generate(scale, seed);
+            generate::write_dir(&ds, &out)?;
+            eprintln!(
+                "wrote {scale} dataset to {}: {} councils, {} suppliers, {} contracts, {} commitments, {} evidence",
+                out.display(),
+                ds.councils.len(),
+                ds.suppliers.len(),
+                ds.contracts.len(),
+                ds.commitments.len(),
+                ds.evidence.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

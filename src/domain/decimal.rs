@@ -1,0 +1,179 @@
+//! Exact decimals as scaled integers.
+//!
+//! Money is held in pence, quantities and percentages in hundredths, and a
+//! value (quantity × proxy) in ten-thousandths of a pound: the product of two
+//! 2-dp numbers has 4 dp, so it is exact in that unit. Floats never appear.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    #[error("\"{0}\" is not a decimal number")]
+    Syntax(String),
+    #[error("\"{0}\" has more than {1} decimal places")]
+    TooPrecise(String, u32),
+    #[error("\"{0}\" is too large")]
+    TooLarge(String),
+    #[error("\"{0}\" is negative")]
+    Negative(String),
+}
+
+/// Parses `-?digits(.digits)?` into an integer scaled by 10^dp.
+pub fn parse_scaled(text: &str, dp: u32) -> Result<i64, DecimalError> {
+    let err = || DecimalError::Syntax(text.to_owned());
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (body, ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || (body.contains('.') && !digits(frac)) {
+        return Err(err());
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > dp as usize {
+        return Err(DecimalError::TooPrecise(text.to_owned(), dp));
+    }
+    let too_large = || DecimalError::TooLarge(text.to_owned());
+    let scale = 10i64.pow(dp);
+    let int: i64 = int.parse().map_err(|_| too_large())?;
+    let frac_scaled: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<i64>().map_err(|_| err())? * 10i64.pow(dp - frac.len() as u32)
+    };
+    let magnitude = int.checked_mul(scale).and_then(|v| v.checked_add(frac_scaled)).ok_or_else(too_large)?;
+    // Keep headroom: sums of many values and quantity × proxy products must not overflow i64.
+    if magnitude > MAX_SCALED {
+        return Err(too_large());
+    }
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// Largest accepted scaled input (10^12 units): ample for any contract in
+/// pounds, and small enough that products and regional sums fit in i64/i128.
+const MAX_SCALED: i64 = 1_000_000_000_000_00;
+
+/// Formats a scaled integer with at least two decimal places and no trailing
+/// zeros beyond them (`1234.50`, `12.3456`), the same on every backend.
+pub fn format_scaled(value: i128, dp: u32) -> String {
+    let scale = 10i128.pow(dp);
+    let sign = if value < 0 { "-" } else { "" };
+    let abs = value.unsigned_abs();
+    let int = abs / scale as u128;
+    let frac = format!("{:0width$}", abs % scale as u128, width = dp as usize);
+    let keep = frac.trim_end_matches('0').len().max(2.min(dp as usize));
+    if keep == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{}", &frac[..keep])
+    }
+}
+
+macro_rules! scaled {
+    ($name:ident, $dp:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const DP: u32 = $dp;
+
+            /// Parses a non-negative decimal with at most `DP` places.
+            pub fn parse(text: &str) -> Result<Self, DecimalError> {
+                let v = parse_scaled(text, Self::DP)?;
+                if v < 0 {
+                    return Err(DecimalError::Negative(text.to_owned()));
+                }
+                Ok(Self(v))
+            }
+
+            pub fn from_scaled(v: i64) -> Self {
+                Self(v)
+            }
+
+            pub fn scaled(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&format_scaled(self.0 as i128, Self::DP))
+            }
+        }
+    };
+}
+
+scaled!(Money, 2, "Pounds sterling, held in pence.");
+scaled!(Quantity, 2, "A quantity of a measure's unit, held in hundredths.");
+scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
+
+/// A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy
+/// (pence) is exactly this unit. i128 so that regional sums cannot overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Value(i128);
+
+impl Value {
+    pub const DP: u32 = 4;
+
+    pub fn of(quantity: Quantity, proxy: Money) -> Self {
+        Self(quantity.scaled() as i128 * proxy.scaled() as i128)
+    }
+
+    pub fn from_scaled(v: i128) -> Self {
+        Self(v)
+    }
+
+    pub fn scaled(self) -> i128 {
+        self.0
+    }
+}
+
+impl std::ops::Add for Value {
+    type Output = Value;
+    fn add(self, rhs: Value) -> Value {
+        Value(self.0 + rhs.0)
+    }
+}
+
+impl std::iter::Sum for Value {
+    fn sum<I: Iterator<Item = Value>>(iter: I) -> Value {
+        iter.fold(Value::default(), |a, b| a + b)
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_scaled(self.0, Self::DP))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats_exactly() {
+        assert_eq!(Money::parse("0.10").unwrap().scaled(), 10);
+        assert_eq!(Money::parse("1234.5").unwrap().to_string(), "1234.50");
+        assert_eq!(Quantity::parse("12").unwrap().to_string(), "12.00");
+        assert_eq!(Money::parse("1.230").unwrap().scaled(), 123);
+        assert_eq!(Value::of(Quantity::parse("3.3").unwrap(), Money::parse("248.50").unwrap()).to_string(), "820.05");
+        assert_eq!(Value::of(Quantity::parse("0.01").unwrap(), Money::parse("0.17").unwrap()).to_string(), "0.0017");
+        assert_eq!(format_scaled(-5, 2), "-0.05");
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_exact_decimal() {
+        for bad in ["", "-", ".5", "5.", "1e3", "1,000", " 1", "0x10", "NaN", "1.2.3"] {
+            assert!(matches!(Money::parse(bad), Err(DecimalError::Syntax(_))), "{bad}");
+        }
+        assert!(matches!(Money::parse("0.001"), Err(DecimalError::TooPrecise(..))));
+        assert!(matches!(Money::parse("-1.00"), Err(DecimalError::Negative(_))));
+        assert!(matches!(Money::parse("99999999999999999999"), Err(DecimalError::TooLarge(_))));
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules of the regional model: exact money and quantities,
+//! financial years and quarters, and the checks that make a record valid.
+//! No database, no GraphQL, nothing that awaits.
+
+pub mod decimal;
+pub mod period;
+pub mod record;
+
+pub use decimal::{Money, Percent, Quantity, Value};
+pub use period::{FinancialYear, Quarter};
+pub use record::{EvidenceStatus, Sha256};

@@ -1,0 +1,128 @@
+//! DataLoaders: nested fields load in one statement per kind and level,
+//! whatever the page size. Made per request with the caller's Scope, so
+//! every batch load is scoped in SQL like the lists are.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::{commitment, contract, council, evidence, measure, supplier, theme};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Scope;
+use crate::domain::Money;
+use crate::service::framework;
+use crate::service::records::batch;
+use crate::service::valuation::{self, Delivery};
+
+pub struct Loaders {
+    pub db: DatabaseConnection,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContractId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommitmentId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommitmentsOf(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvidenceOf(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeliveryOf(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SupplierId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CouncilId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MeasureId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThemeId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProxyOf {
+    pub measure_id: i32,
+    pub financial_year: i32,
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i32) -> Vec<i32> {
+    keys.iter().map(|k| f(*k)).collect()
+}
+
+macro_rules! by_id_loader {
+    ($key:ident, $model:ty, |$this:ident, $ids:ident| $load:expr) => {
+        impl Loader<$key> for Loaders {
+            type Value = $model;
+            type Error = async_graphql::Error;
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
+                let ($this, $ids) = (self, ids(keys, |k| k.0));
+                let rows: Vec<$model> = $load.await?;
+                Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.scope, &ids));
+by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
+by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::by_ids::<supplier::Entity>(&l.db, supplier::Column::Id, &ids));
+by_id_loader!(CouncilId, council::Model, |l, ids| batch::by_ids::<council::Entity>(&l.db, council::Column::Id, &ids));
+by_id_loader!(MeasureId, measure::Model, |l, ids| batch::by_ids::<measure::Entity>(&l.db, measure::Column::Id, &ids));
+by_id_loader!(ThemeId, theme::Model, |l, ids| batch::by_ids::<theme::Entity>(&l.db, theme::Column::Id, &ids));
+
+fn group<K: std::hash::Hash + Eq + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+    let mut out: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        out.entry(key_of(&row)).or_default().push(row);
+    }
+    for v in out.values_mut() {
+        v.shrink_to_fit();
+    }
+    out
+}
+
+impl Loader<CommitmentsOf> for Loaders {
+    type Value = Vec<commitment::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CommitmentsOf]) -> LoadResult<CommitmentsOf, Self::Value> {
+        let mut rows = batch::commitments_of_contracts(&self.db, &self.scope, &ids(keys, |k| k.0)).await?;
+        rows.sort_by_key(|m| m.id);
+        Ok(group(keys, rows, |m| CommitmentsOf(m.contract_id)))
+    }
+}
+
+impl Loader<EvidenceOf> for Loaders {
+    type Value = Vec<evidence::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[EvidenceOf]) -> LoadResult<EvidenceOf, Self::Value> {
+        let mut rows = batch::evidence_of_commitments(&self.db, &self.scope, &ids(keys, |k| k.0)).await?;
+        rows.sort_by_key(|m| m.id);
+        Ok(group(keys, rows, |m| EvidenceOf(m.commitment_id)))
+    }
+}
+
+impl Loader<DeliveryOf> for Loaders {
+    type Value = Delivery;
+    type Error = async_graphql::Error;
+    /// Keys come from commitments the caller could already read.
+    async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Delivery> {
+        let found = valuation::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or_default())).collect())
+    }
+}
+
+impl Loader<ProxyOf> for Loaders {
+    type Value = Money;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ProxyOf]) -> LoadResult<ProxyOf, Money> {
+        let mut measures: Vec<i32> = keys.iter().map(|k| k.measure_id).collect();
+        measures.sort_unstable();
+        measures.dedup();
+        let rows = framework::proxies_of(&self.db, &measures).await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| (ProxyOf { measure_id: p.measure_id, financial_year: p.financial_year }, Money::from_scaled(p.value_pence)))
+            .filter(|(k, _)| keys.contains(k))
+            .collect())
+    }
+}

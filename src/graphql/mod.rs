@@ -1,0 +1,92 @@
+//! The GraphQL schema: one module per area, thin resolvers that turn
+//! arguments into service calls and models into objects.
+
+pub mod error;
+pub mod framework;
+pub mod ids;
+pub mod loaders;
+pub mod records;
+pub mod scalars;
+pub mod sync;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObject};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Principal;
+use error::GqlResult;
+use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(framework::FrameworkMutation, sync::SyncMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema without request data; `db` is shared, everything about the
+/// caller is added per request by [`request_data`].
+pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
+    if let Some(db) = db {
+        builder = builder.data(db);
+    }
+    builder.finish()
+}
+
+/// What a request carries: the caller and loaders scoped to the caller.
+pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
+    let loaders = Loaders { db: db.clone(), scope: principal.read_scope() };
+    request.data(principal).data(DataLoader::new(loaders, tokio::spawn))
+}
+
+pub fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
+    ctx.data_unchecked::<Principal>()
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// Loads one value through the request's DataLoader.
+pub async fn load<K>(ctx: &Context<'_>, key: K) -> GqlResult<Option<<Loaders as Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Error = async_graphql::Error>,
+{
+    ctx.data_unchecked::<DataLoader<Loaders>>().load_one(key).await
+}
+
+/// Loads a value that must exist (a foreign key of a row already read).
+pub async fn load_some<K>(ctx: &Context<'_>, key: K) -> GqlResult<<Loaders as Loader<K>>::Value>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    Loaders: Loader<K, Error = async_graphql::Error>,
+{
+    let k = key.clone();
+    load(ctx, key).await?.ok_or_else(|| {
+        tracing::error!(key = ?k, "dangling reference");
+        crate::error::AppError::Internal(format!("dangling reference {k:?}")).into()
+    })
+}
+
+/// Who is calling.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    subject: String,
+    role: String,
+    /// Council codes of a council role; empty for the regional roles.
+    councils: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[async_graphql::Object]
+impl ViewerQuery {
+    async fn viewer(&self, ctx: &Context<'_>) -> Viewer {
+        let p = principal(ctx);
+        Viewer { subject: p.subject.clone(), role: p.role.as_str().to_owned(), councils: p.councils.clone() }
+    }
+}

@@ -1,0 +1,349 @@
+//! Suppliers and council records (contracts, commitments, evidence): Relay
+//! connections, `node(id)`, and nested objects through the DataLoaders.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, SimpleObject};
+use entity::{commitment, contract, evidence, supplier};
+
+use super::error::GqlResult;
+use super::framework::{Council, Measure};
+use super::ids::{self, Kind};
+use super::loaders::{CommitmentId, CommitmentsOf, ContractId, CouncilId, DeliveryOf, EvidenceOf, MeasureId, ProxyOf, SupplierId};
+use super::scalars::{Date, DateTime, Decimal};
+use super::{db, load_some, principal};
+use crate::domain::{self, Money, Percent, Quantity, Value};
+use crate::service::page::{Page, PageRequest};
+use crate::service::records as svc;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "domain::EvidenceStatus")]
+pub enum EvidenceStatus {
+    Submitted,
+    Verified,
+    Rejected,
+}
+
+pub struct Supplier(pub supplier::Model);
+
+#[Object]
+impl Supplier {
+    async fn r#ref(&self) -> &str {
+        &self.0.supplier_ref
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn companies_house_number(&self) -> Option<&str> {
+        self.0.companies_house_number.as_deref()
+    }
+    async fn postcode(&self) -> Option<&str> {
+        self.0.postcode.as_deref()
+    }
+    async fn is_sme(&self) -> bool {
+        self.0.is_sme
+    }
+    async fn is_vcse(&self) -> bool {
+        self.0.is_vcse
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+pub struct Contract(pub contract::Model);
+
+#[Object]
+impl Contract {
+    async fn id(&self) -> ID {
+        ids::node_id(Kind::Contract, self.0.id)
+    }
+    async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
+        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+    }
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn supplier(&self, ctx: &Context<'_>) -> GqlResult<Supplier> {
+        Ok(Supplier(load_some(ctx, SupplierId(self.0.supplier_id)).await?))
+    }
+    async fn value_gbp(&self) -> Decimal {
+        Decimal::of(Money::from_scaled(self.0.value_pence))
+    }
+    async fn start_date(&self) -> Date {
+        Date(self.0.start_date)
+    }
+    async fn end_date(&self) -> Date {
+        Date(self.0.end_date)
+    }
+    async fn social_value_weighting_pct(&self) -> Option<Decimal> {
+        self.0.social_value_weighting_centi.map(|v| Decimal::of(Percent::from_scaled(v)))
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commitment>> {
+        Ok(load_some(ctx, CommitmentsOf(self.0.id)).await?.into_iter().map(Commitment).collect())
+    }
+}
+
+pub struct Commitment(pub commitment::Model);
+
+impl Commitment {
+    async fn proxy(&self, ctx: &Context<'_>) -> GqlResult<Money> {
+        load_some(ctx, ProxyOf { measure_id: self.0.measure_id, financial_year: self.0.financial_year }).await
+    }
+}
+
+#[Object]
+impl Commitment {
+    async fn id(&self) -> ID {
+        ids::node_id(Kind::Commitment, self.0.id)
+    }
+    async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
+        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+    }
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn contract(&self, ctx: &Context<'_>) -> GqlResult<Contract> {
+        Ok(Contract(load_some(ctx, ContractId(self.0.contract_id)).await?))
+    }
+    async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Measure> {
+        Ok(Measure(load_some(ctx, MeasureId(self.0.measure_id)).await?))
+    }
+    async fn financial_year(&self) -> i32 {
+        self.0.financial_year
+    }
+    async fn target_quantity(&self) -> Decimal {
+        Decimal::of(Quantity::from_scaled(self.0.target_centi))
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+    /// targetQuantity × the measure's proxy for the commitment's financial year.
+    async fn committed_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.0.target_centi), self.proxy(ctx).await?)))
+    }
+    /// Σ quantity of evidence that is not rejected.
+    async fn delivered_quantity(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.delivered_quantity))
+    }
+    /// Σ quantity × proxy of the evidence's own financial year, rejected evidence excluded.
+    async fn delivered_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.delivered_value))
+    }
+    /// As deliveredValue, over verified evidence only.
+    async fn verified_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.verified_value))
+    }
+    async fn evidence(&self, ctx: &Context<'_>) -> GqlResult<Vec<Evidence>> {
+        Ok(load_some(ctx, EvidenceOf(self.0.id)).await?.into_iter().map(Evidence).collect())
+    }
+}
+
+pub struct Evidence(pub evidence::Model);
+
+#[Object]
+impl Evidence {
+    async fn id(&self) -> ID {
+        ids::node_id(Kind::Evidence, self.0.id)
+    }
+    async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
+        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+    }
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn commitment(&self, ctx: &Context<'_>) -> GqlResult<Commitment> {
+        Ok(Commitment(load_some(ctx, CommitmentId(self.0.commitment_id)).await?))
+    }
+    async fn period_start(&self) -> Date {
+        Date(self.0.period_start)
+    }
+    async fn period_end(&self) -> Date {
+        Date(self.0.period_end)
+    }
+    async fn quantity(&self) -> Decimal {
+        Decimal::of(Quantity::from_scaled(self.0.quantity_centi))
+    }
+    async fn status(&self) -> EvidenceStatus {
+        domain::EvidenceStatus::parse(&self.0.status).unwrap_or(domain::EvidenceStatus::Submitted).into()
+    }
+    async fn evidence_url(&self) -> Option<&str> {
+        self.0.evidence_url.as_deref()
+    }
+    async fn evidence_sha256(&self) -> Option<&str> {
+        self.0.evidence_sha256.as_deref()
+    }
+    /// The financial year that contains periodStart.
+    async fn financial_year(&self) -> i32 {
+        self.0.financial_year
+    }
+    /// 1 (Apr-Jun) to 4 (Jan-Mar).
+    async fn quarter(&self) -> i32 {
+        self.0.quarter
+    }
+    /// quantity × the proxy of the commitment's measure for this evidence's financial year.
+    async fn value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        let commitment = load_some(ctx, CommitmentId(self.0.commitment_id)).await?;
+        let proxy = load_some(ctx, ProxyOf { measure_id: commitment.measure_id, financial_year: self.0.financial_year }).await?;
+        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.0.quantity_centi), proxy)))
+    }
+    async fn submitted_by(&self) -> &str {
+        &self.0.submitted_by
+    }
+    async fn reviewed_by(&self) -> Option<&str> {
+        self.0.reviewed_by.as_deref()
+    }
+    async fn reviewed_at(&self) -> Option<DateTime> {
+        self.0.reviewed_at.map(DateTime)
+    }
+    async fn review_comment(&self) -> Option<&str> {
+        self.0.review_comment.as_deref()
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Contract(Contract),
+    Commitment(Commitment),
+    Evidence(Evidence),
+}
+
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// Records matching the filter, across all pages.
+    total_count: i64,
+}
+
+type Conn<T> = Connection<String, T, TotalCount>;
+
+fn connection<M, T: async_graphql::OutputType>(page: Page<M>, id: impl Fn(&M) -> i32, wrap: impl Fn(M) -> T, after: bool) -> Conn<T> {
+    let mut c = Connection::with_additional_fields(after, page.has_next, TotalCount { total_count: page.total as i64 });
+    c.edges.extend(page.items.into_iter().map(|m| Edge::new(ids::cursor(id(&m)), wrap(m))));
+    c
+}
+
+fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
+    let after = after.map(ids::parse_cursor).transpose()?;
+    Ok(PageRequest::new(first.map(i64::from), after)?)
+}
+
+#[derive(InputObject, Default)]
+pub struct SupplierFilter {
+    refs: Option<Vec<String>>,
+    /// Case-insensitive substring of the name.
+    name_contains: Option<String>,
+    is_sme: Option<bool>,
+    is_vcse: Option<bool>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ContractFilter {
+    council_codes: Option<Vec<String>>,
+    supplier_refs: Option<Vec<String>>,
+    external_ids: Option<Vec<String>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct CommitmentFilter {
+    council_codes: Option<Vec<String>>,
+    contract_ids: Option<Vec<ID>>,
+    measure_codes: Option<Vec<String>>,
+    theme_codes: Option<Vec<String>>,
+    financial_years: Option<Vec<i32>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct EvidenceFilter {
+    council_codes: Option<Vec<String>>,
+    commitment_ids: Option<Vec<ID>>,
+    statuses: Option<Vec<EvidenceStatus>>,
+    financial_years: Option<Vec<i32>>,
+}
+
+#[derive(Default)]
+pub struct RecordsQuery;
+
+#[Object]
+impl RecordsQuery {
+    /// Regional suppliers: readable by every role.
+    async fn suppliers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<SupplierFilter>) -> GqlResult<Conn<Supplier>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::SupplierFilter { refs: f.refs, name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
+        let page = svc::suppliers(db(ctx), &f, page_request(first, after.as_deref())?).await?;
+        Ok(connection(page, |m| m.id, Supplier, after.is_some()))
+    }
+
+    /// Contracts of the councils the caller may read.
+    async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::ContractFilter { council_codes: f.council_codes, supplier_refs: f.supplier_refs, external_ids: f.external_ids };
+        let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        Ok(connection(page, |m| m.id, Contract, after.is_some()))
+    }
+
+    /// Commitments of the councils the caller may read.
+    async fn commitments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<CommitmentFilter>) -> GqlResult<Conn<Commitment>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::CommitmentFilter {
+            council_codes: f.council_codes,
+            contract_ids: f.contract_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Contract, i)).transpose()?,
+            measure_codes: f.measure_codes,
+            theme_codes: f.theme_codes,
+            financial_years: f.financial_years,
+        };
+        let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        Ok(connection(page, |m| m.id, Commitment, after.is_some()))
+    }
+
+    /// Evidence of the councils the caller may read.
+    async fn evidence(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<EvidenceFilter>) -> GqlResult<Conn<Evidence>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::EvidenceFilter {
+            council_codes: f.council_codes,
+            commitment_ids: f.commitment_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Commitment, i)).transpose()?,
+            statuses: f.statuses.map(|s| s.into_iter().map(Into::into).collect()),
+            financial_years: f.financial_years,
+        };
+        let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        Ok(connection(page, |m| m.id, Evidence, after.is_some()))
+    }
+
+    /// A contract, commitment or evidence record by its id; null if there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        let (db, who) = (db(ctx), principal(ctx));
+        Ok(match ids::parse_node_id(&id)? {
+            (Kind::Contract, n) => svc::find_one::<contract::Entity>(db, who, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
+                .await?
+                .map(|m| Node::Contract(Contract(m))),
+            (Kind::Commitment, n) => {
+                svc::find_one::<commitment::Entity>(db, who, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
+                    .await?
+                    .map(|m| Node::Commitment(Commitment(m)))
+            }
+            (Kind::Evidence, n) => svc::find_one::<evidence::Entity>(db, who, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
+                .await?
+                .map(|m| Node::Evidence(Evidence(m))),
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! The HTTP surface: `POST /graphql` (JSON only, bearer token required),
+//! `GET /graphql` (GraphiQL), `/healthz`, `/readyz` and `/metrics`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_graphql::http::GraphiQLSource;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::TokenVerifier;
+use crate::graphql::{AppSchema, request_data};
+use crate::service::db::{self, StatementCounter};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub verifier: Arc<TokenVerifier>,
+    pub statements: Arc<StatementCounter>,
+    pub requests: Arc<AtomicU64>,
+}
+
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        // axum's DefaultBodyLimit does not reach our JSON extractor's
+        // streaming of the body; the tower layer bounds every route.
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A GraphQL-shaped error response outside of schema execution.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<async_graphql::Request>, JsonRejection>) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let principal = match state.verifier.principal(authorization) {
+        Ok(p) => p,
+        Err(e) => return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string()),
+    };
+    let request = match body {
+        Ok(Json(r)) => r,
+        Err(rejection) => {
+            // Batched (array) requests land here too: one operation per request.
+            let message = format!("expected one GraphQL request as a JSON object: {}", rejection.body_text());
+            return error_response(rejection.status(), "BAD_USER_INPUT", &message);
+        }
+    };
+    let mut response = state.schema.execute(request_data(request, &state.db, principal)).await;
+    // Errors raised by async-graphql itself (syntax, validation, argument
+    // coercion) carry no code; they are all the client's doing.
+    for error in &mut response.errors {
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+    Json(response).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("social-value-hub").finish())
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match db::ping(&state.db).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP svh_graphql_requests_total GraphQL requests received.\n\
+         # TYPE svh_graphql_requests_total counter\n\
+         svh_graphql_requests_total {}\n\
+         # HELP svh_db_statements_total SQL statements executed.\n\
+         # TYPE svh_db_statements_total counter\n\
+         svh_db_statements_total {}\n",
+        state.requests.load(Ordering::Relaxed),
+        state.statements.get()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,46 @@
+//! social-value-hub: one regional model of the social value that suppliers
+//! commit to and deliver for a combined authority's member councils, served
+//! over GraphQL and authorised per council.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::TokenVerifier;
+use crate::config::Config;
+use crate::service::db::{self, StatementCounter};
+
+/// A ready service: the router and the database it serves.
+pub struct Application {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    pub statements: Arc<StatementCounter>,
+}
+
+/// Connects, migrates and assembles the service. Tests call this too, so
+/// that they run exactly the app that `serve` runs.
+pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
+    let secret = config.jwt_secret.as_ref().context("SVH_JWT_SECRET is not set: the service cannot verify tokens without it")?;
+    let (db, statements) = db::connect(config.database_url(), config.db_pool_size).await.context("connecting to the database")?;
+    db::migrate(&db).await.context("applying migrations")?;
+    let state = http::AppState {
+        db: db.clone(),
+        schema: graphql::build_schema(Some(db.clone())),
+        verifier: Arc::new(TokenVerifier::hs256(secret)),
+        statements: statements.clone(),
+        requests: Default::default(),
+    };
+    Ok(Application { router: http::router(state, config.max_body_bytes), db, statements })
+}

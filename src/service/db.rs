@@ -1,0 +1,60 @@
+//! Connecting, migrating, and counting statements.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// SQL statements executed on a connection pool, for /metrics and for the
+/// tests that prove list queries do not grow with page size.
+#[derive(Debug, Default)]
+pub struct StatementCounter(AtomicU64);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, Arc<StatementCounter>), DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(pool_size.max(2))
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    // SQLite: WAL lets readers run beside the one writer; busy_timeout makes a
+    // second writer wait for the lock instead of failing; foreign keys are off
+    // by default in SQLite and we rely on them.
+    opts.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true)
+    });
+    let mut db = Database::connect(opts).await?;
+    let counter = Arc::new(StatementCounter::default());
+    let c = counter.clone();
+    db.set_metric_callback(move |_| {
+        c.0.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Several replicas starting at once must not race each other's DDL.
+        db.execute_unprepared("SELECT pg_advisory_lock(7243011)").await?;
+        let result = Migrator::up(db, None).await;
+        db.execute_unprepared("SELECT pg_advisory_unlock(7243011)").await?;
+        result
+    } else {
+        Migrator::up(db, None).await
+    }
+}
+
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.ping().await
+}

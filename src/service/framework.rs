@@ -1,0 +1,182 @@
+//! Councils and the framework (themes, measures, proxies): readable by
+//! everyone, written by regional_admin only.
+
+use std::collections::HashMap;
+
+use entity::{council, measure, proxy, theme};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TryIntoModel};
+
+use super::write::WriteTx;
+use crate::auth::Principal;
+use crate::domain::{FinancialYear, Money};
+use crate::error::{AppResult, bad_input, not_found};
+
+pub async fn councils(db: &impl ConnectionTrait) -> AppResult<Vec<council::Model>> {
+    Ok(council::Entity::find().order_by_asc(council::Column::Code).all(db).await?)
+}
+
+pub async fn themes(db: &impl ConnectionTrait) -> AppResult<Vec<theme::Model>> {
+    Ok(theme::Entity::find().order_by_asc(theme::Column::Code).all(db).await?)
+}
+
+pub async fn measures(db: &impl ConnectionTrait, theme_code: Option<&str>) -> AppResult<Vec<measure::Model>> {
+    let mut q = measure::Entity::find().order_by_asc(measure::Column::Code);
+    if let Some(code) = theme_code {
+        let theme = theme_by_code(db, code).await?;
+        q = q.filter(measure::Column::ThemeId.eq(theme.id));
+    }
+    Ok(q.all(db).await?)
+}
+
+pub async fn proxies_of(db: &impl ConnectionTrait, measure_ids: &[i32]) -> AppResult<Vec<proxy::Model>> {
+    Ok(proxy::Entity::find()
+        .filter(proxy::Column::MeasureId.is_in(measure_ids.iter().copied()))
+        .order_by_asc(proxy::Column::FinancialYear)
+        .all(db)
+        .await?)
+}
+
+async fn theme_by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<theme::Model> {
+    theme::Entity::find()
+        .filter(theme::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(format!("no theme with code {code}")))
+}
+
+/// Measures by code and proxies by (measure id, year): the framework a sync
+/// batch is validated and valued against. Small (tens of rows), read whole.
+pub struct FrameworkSnapshot {
+    pub measures: HashMap<String, measure::Model>,
+    pub proxies: HashMap<(i32, i32), Money>,
+}
+
+impl FrameworkSnapshot {
+    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+        let measures = measure::Entity::find().all(db).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
+        let proxies = proxy::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence)))
+            .collect();
+        Ok(Self { measures, proxies })
+    }
+
+    pub fn proxy(&self, measure_id: i32, year: i32) -> Option<Money> {
+        self.proxies.get(&(measure_id, year)).copied()
+    }
+}
+
+fn required(field: &str, value: &str) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 200 {
+        return Err(bad_input(format!("{field} must be 1 to 200 characters")));
+    }
+    Ok(v.to_owned())
+}
+
+pub struct CouncilInput {
+    pub code: String,
+    pub name: String,
+    pub gss_code: String,
+}
+
+pub async fn upsert_council(db: &DatabaseConnection, actor: &Principal, input: CouncilInput) -> AppResult<council::Model> {
+    actor.ensure_can_write_framework()?;
+    let code = required("code", &input.code)?;
+    let tx = WriteTx::begin(db, actor).await?;
+    let existing = council::Entity::find().filter(council::Column::Code.eq(&code)).one(&tx.txn).await?;
+    let mut am = match existing {
+        Some(m) => m.into_active_model(),
+        None => council::ActiveModel { code: Set(code), ..Default::default() },
+    };
+    am.name = Set(required("name", &input.name)?);
+    am.gss_code = Set(required("gssCode", &input.gss_code)?);
+    let model = am.save(&tx.txn).await?.try_into_model()?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+pub struct ThemeInput {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn upsert_theme(db: &DatabaseConnection, actor: &Principal, input: ThemeInput) -> AppResult<theme::Model> {
+    actor.ensure_can_write_framework()?;
+    let code = required("code", &input.code)?;
+    let tx = WriteTx::begin(db, actor).await?;
+    let existing = theme::Entity::find().filter(theme::Column::Code.eq(&code)).one(&tx.txn).await?;
+    let mut am = match existing {
+        Some(m) => m.into_active_model(),
+        None => theme::ActiveModel { code: Set(code), ..Default::default() },
+    };
+    am.name = Set(required("name", &input.name)?);
+    let model = am.save(&tx.txn).await?.try_into_model()?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+pub struct MeasureInput {
+    pub code: String,
+    pub theme_code: String,
+    pub name: String,
+    pub unit: String,
+}
+
+pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: MeasureInput) -> AppResult<measure::Model> {
+    actor.ensure_can_write_framework()?;
+    let code = required("code", &input.code)?;
+    let tx = WriteTx::begin(db, actor).await?;
+    let theme = theme_by_code(&tx.txn, &input.theme_code).await.map_err(|_| bad_input(format!("unknown theme {}", input.theme_code)))?;
+    let existing = measure::Entity::find().filter(measure::Column::Code.eq(&code)).one(&tx.txn).await?;
+    let mut am = match existing {
+        Some(m) => m.into_active_model(),
+        None => measure::ActiveModel { code: Set(code), ..Default::default() },
+    };
+    am.theme_id = Set(theme.id);
+    am.name = Set(required("name", &input.name)?);
+    am.unit = Set(required("unit", &input.unit)?);
+    let model = am.save(&tx.txn).await?.try_into_model()?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// The largest proxy accepted: £1,000,000 per unit keeps quantity × proxy
+/// inside a 64-bit integer for any accepted quantity.
+const MAX_PROXY_PENCE: i64 = 100_000_000;
+
+pub async fn set_proxy(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    measure_code: &str,
+    financial_year: i32,
+    value_gbp: &str,
+) -> AppResult<(proxy::Model, measure::Model)> {
+    actor.ensure_can_write_framework()?;
+    let year = FinancialYear::parse(financial_year).ok_or_else(|| bad_input(format!("financialYear {financial_year} is out of range")))?;
+    let value = Money::parse(value_gbp).map_err(|e| bad_input(format!("valueGbp: {e}")))?;
+    if value.scaled() > MAX_PROXY_PENCE {
+        return Err(bad_input("valueGbp: a proxy may be at most 1000000.00"));
+    }
+    let tx = WriteTx::begin(db, actor).await?;
+    let measure = measure::Entity::find()
+        .filter(measure::Column::Code.eq(measure_code))
+        .one(&tx.txn)
+        .await?
+        .ok_or_else(|| bad_input(format!("unknown measure {measure_code}")))?;
+    let existing = proxy::Entity::find()
+        .filter(proxy::Column::MeasureId.eq(measure.id))
+        .filter(proxy::Column::FinancialYear.eq(year.0))
+        .one(&tx.txn)
+        .await?;
+    let mut am = match existing {
+        Some(m) => m.into_active_model(),
+        None => proxy::ActiveModel { measure_id: Set(measure.id), financial_year: Set(year.0), ..Default::default() },
+    };
+    am.value_pence = Set(value.scaled());
+    let model = am.save(&tx.txn).await?.try_into_model()?;
+    tx.commit().await?;
+    Ok((model, measure))
+}

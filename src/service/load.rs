@@ -1,0 +1,166 @@
+//! Loading a whole regional dataset (the demo region, `import DIR`) through
+//! the same services as the API: framework rows through the framework
+//! service as regional_admin, council records through [`sync`] in batches as
+//! each council's sync client. There is no side door into the tables.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+use super::framework::{self, CouncilInput, MeasureInput, ThemeInput};
+use super::sync::{self, CommitmentIn, ContractIn, Counts, EvidenceIn, MAX_BATCH_RECORDS, SupplierIn, SyncBatch};
+use crate::auth::{Principal, Role};
+use crate::dataset::Dataset;
+use crate::domain::EvidenceStatus;
+
+#[derive(Debug, Default, Clone)]
+pub struct LoadSummary {
+    pub suppliers: Counts,
+    pub contracts: Counts,
+    pub commitments: Counts,
+    pub evidence: Counts,
+    pub batches: usize,
+}
+
+/// Loads `ds`, calling `progress(records_done, records_total)` after each batch.
+pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usize, mut progress: impl FnMut(usize, usize)) -> anyhow::Result<LoadSummary> {
+    let admin = Principal { subject: "dataset-loader".into(), role: Role::RegionalAdmin, councils: vec![] };
+    for c in &ds.councils {
+        framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone() }).await?;
+    }
+    for t in &ds.themes {
+        framework::upsert_theme(db, &admin, ThemeInput { code: t.code.clone(), name: t.name.clone() }).await?;
+    }
+    for m in &ds.measures {
+        let input = MeasureInput { code: m.code.clone(), theme_code: m.theme_code.clone(), name: m.name.clone(), unit: m.unit.clone() };
+        framework::upsert_measure(db, &admin, input).await?;
+    }
+    for p in &ds.proxies {
+        let year: i32 = p.financial_year.parse().with_context(|| format!("proxies.csv: financial_year {:?}", p.financial_year))?;
+        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp).await?;
+    }
+
+    let batches = council_batches(ds, batch_size.clamp(1, MAX_BATCH_RECORDS))?;
+    let total: usize = batches.iter().map(SyncBatch::len).sum();
+    let mut summary = LoadSummary::default();
+    let mut done = 0;
+    for batch in batches {
+        let actor = Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
+        let n = batch.len();
+        let council = batch.council_code.clone();
+        let outcome = sync::sync(db, &actor, batch).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
+        if !outcome.applied {
+            let first = outcome.errors.iter().take(5).map(|e| format!("{} #{} {}: {}", e.entity, e.index, e.code, e.message)).collect::<Vec<_>>();
+            anyhow::bail!("council {council}: batch refused with {} invalid records, e.g.\n  {}", outcome.errors.len(), first.join("\n  "));
+        }
+        summary.suppliers += outcome.suppliers;
+        summary.contracts += outcome.contracts;
+        summary.commitments += outcome.commitments;
+        summary.evidence += outcome.evidence;
+        summary.batches += 1;
+        done += n;
+        progress(done, total);
+    }
+    Ok(summary)
+}
+
+/// Each council's records in dependency order (suppliers, contracts,
+/// commitments, evidence), cut into batches. Each supplier travels with the
+/// first council that uses it, so that it is counted once.
+fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<SyncBatch>> {
+    enum Item {
+        Supplier(SupplierIn),
+        Contract(ContractIn),
+        Commitment(CommitmentIn),
+        Evidence(EvidenceIn),
+    }
+    let mut per_council: HashMap<&str, Vec<Item>> = HashMap::new();
+    let mut supplier_owner: HashMap<&str, &str> = HashMap::new();
+    for c in &ds.contracts {
+        supplier_owner.entry(c.supplier_ref.as_str()).or_insert(c.council_code.as_str());
+    }
+    let first_council = ds.councils.first().map(|c| c.code.as_str()).unwrap_or_default();
+    for s in &ds.suppliers {
+        let owner = supplier_owner.get(s.r#ref.as_str()).copied().unwrap_or(first_council);
+        per_council.entry(owner).or_default().push(Item::Supplier(supplier_in(s)?));
+    }
+    for c in &ds.contracts {
+        per_council.entry(&c.council_code).or_default().push(Item::Contract(ContractIn {
+            external_id: c.external_id.clone(),
+            title: c.title.clone(),
+            supplier_ref: c.supplier_ref.clone(),
+            value_gbp: c.value_gbp.clone(),
+            start_date: date("contracts.csv", &c.start_date)?,
+            end_date: date("contracts.csv", &c.end_date)?,
+            social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
+        }));
+    }
+    for c in &ds.commitments {
+        per_council.entry(&c.council_code).or_default().push(Item::Commitment(CommitmentIn {
+            external_id: c.external_id.clone(),
+            contract_external_id: c.contract_external_id.clone(),
+            measure_code: c.measure_code.clone(),
+            financial_year: c.financial_year.parse().with_context(|| format!("commitments.csv: financial_year {:?}", c.financial_year))?,
+            target_quantity: c.target_quantity.clone(),
+        }));
+    }
+    for e in &ds.evidence {
+        per_council.entry(&e.council_code).or_default().push(Item::Evidence(EvidenceIn {
+            external_id: e.external_id.clone(),
+            commitment_external_id: e.commitment_external_id.clone(),
+            period_start: date("evidence.csv", &e.period_start)?,
+            period_end: date("evidence.csv", &e.period_end)?,
+            quantity: e.quantity.clone(),
+            status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("evidence.csv: unknown status {:?}", e.status))?,
+            evidence_url: non_empty(&e.evidence_url),
+            evidence_sha256: non_empty(&e.evidence_sha256),
+        }));
+    }
+    let mut batches = Vec::new();
+    for council in &ds.councils {
+        let Some(items) = per_council.remove(council.code.as_str()) else { continue };
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut batch = SyncBatch { council_code: council.code.clone(), ..Default::default() };
+            for item in items.by_ref().take(batch_size) {
+                match item {
+                    Item::Supplier(s) => batch.suppliers.push(s),
+                    Item::Contract(c) => batch.contracts.push(c),
+                    Item::Commitment(c) => batch.commitments.push(c),
+                    Item::Evidence(e) => batch.evidence.push(e),
+                }
+            }
+            batches.push(batch);
+        }
+    }
+    if let Some(code) = per_council.keys().next() {
+        anyhow::bail!("records name council {code}, which is not in councils.csv");
+    }
+    Ok(batches)
+}
+
+fn supplier_in(s: &crate::dataset::SupplierRow) -> anyhow::Result<SupplierIn> {
+    let flag = |v: &str| match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(anyhow!("suppliers.csv: {other:?} is not true or false")),
+    };
+    Ok(SupplierIn {
+        supplier_ref: s.r#ref.clone(),
+        name: s.name.clone(),
+        companies_house_number: non_empty(&s.companies_house_number),
+        postcode: non_empty(&s.postcode),
+        is_sme: flag(&s.is_sme)?,
+        is_vcse: flag(&s.is_vcse)?,
+    })
+}
+
+fn date(file: &str, s: &str) -> anyhow::Result<NaiveDate> {
+    s.parse().with_context(|| format!("{file}: {s:?} is not a date"))
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}

@@ -1,0 +1,49 @@
+//! Keyset pagination over integer ids: stable under concurrent inserts, and
+//! one statement for the page plus one for the total whatever the page size.
+
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, ColumnTrait};
+
+use crate::error::{AppResult, bad_input};
+
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 500;
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub first: u64,
+    /// Return rows with an id above this.
+    pub after: Option<i32>,
+}
+
+impl PageRequest {
+    pub fn new(first: Option<i64>, after: Option<i32>) -> AppResult<Self> {
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(0..=MAX_PAGE).contains(&first) {
+            return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));
+        }
+        Ok(Self { first: first as u64, after })
+    }
+}
+
+pub struct Page<M> {
+    pub items: Vec<M>,
+    pub has_next: bool,
+    pub total: u64,
+}
+
+pub async fn fetch<E, C>(db: &impl ConnectionTrait, select: Select<E>, id: C, page: PageRequest) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let total = select.clone().count(db).await?;
+    let mut q = select.order_by_asc(id).limit(page.first + 1);
+    if let Some(after) = page.after {
+        q = q.filter(id.gt(after));
+    }
+    let mut items = q.all(db).await?;
+    let has_next = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(Page { items, has_next, total })
+}

@@ -1,0 +1,227 @@
+//! Reading council records: lists with filters, lookups by id, and the batch
+//! loads behind the GraphQL DataLoaders. Every query here takes the caller's
+//! [`Scope`] and applies it in SQL.
+
+use entity::{commitment, contract, council, evidence, measure, supplier, theme};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::page::{self, Page, PageRequest};
+use crate::auth::{Principal, Scope};
+use crate::domain::EvidenceStatus;
+use crate::error::{AppResult, forbidden};
+
+#[derive(Debug, Default, Clone)]
+pub struct SupplierFilter {
+    pub refs: Option<Vec<String>>,
+    pub name_contains: Option<String>,
+    pub is_sme: Option<bool>,
+    pub is_vcse: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ContractFilter {
+    pub council_codes: Option<Vec<String>>,
+    pub supplier_refs: Option<Vec<String>>,
+    pub external_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CommitmentFilter {
+    pub council_codes: Option<Vec<String>>,
+    pub contract_ids: Option<Vec<i32>>,
+    pub measure_codes: Option<Vec<String>>,
+    pub theme_codes: Option<Vec<String>>,
+    pub financial_years: Option<Vec<i32>>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EvidenceFilter {
+    pub council_codes: Option<Vec<String>>,
+    pub commitment_ids: Option<Vec<i32>>,
+    pub statuses: Option<Vec<EvidenceStatus>>,
+    pub financial_years: Option<Vec<i32>>,
+}
+
+/// `column IN (SELECT id FROM table WHERE code_column IN (codes))`.
+fn id_by_code_in<T: EntityTrait>(column: impl ColumnTrait, id: T::Column, code: T::Column, codes: &[String]) -> Condition {
+    Condition::all().add(column.in_subquery(Query::select().column(id).from(T::default()).and_where(code.is_in(codes.iter().cloned())).to_owned()))
+}
+
+/// A filter's council codes: each must be readable by the caller.
+fn council_filter(principal: &Principal, column: impl ColumnTrait, codes: &Option<Vec<String>>) -> AppResult<Condition> {
+    let Some(codes) = codes else { return Ok(Condition::all()) };
+    for code in codes {
+        principal.ensure_can_read_council(code)?;
+    }
+    Ok(id_by_code_in::<council::Entity>(column, council::Column::Id, council::Column::Code, codes))
+}
+
+fn opt_in<V: Into<sea_orm::Value> + Clone>(column: impl ColumnTrait, values: &Option<Vec<V>>) -> Condition {
+    match values {
+        Some(v) => Condition::all().add(column.is_in(v.iter().cloned())),
+        None => Condition::all(),
+    }
+}
+
+pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page: PageRequest) -> AppResult<Page<supplier::Model>> {
+    let mut cond = opt_in(supplier::Column::SupplierRef, &filter.refs);
+    if let Some(text) = &filter.name_contains {
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        cond = cond.add(
+            Expr::expr(Func::lower(Expr::col(supplier::Column::Name))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(v) = filter.is_sme {
+        cond = cond.add(supplier::Column::IsSme.eq(v));
+    }
+    if let Some(v) = filter.is_vcse {
+        cond = cond.add(supplier::Column::IsVcse.eq(v));
+    }
+    page::fetch(db, supplier::Entity::find().filter(cond), supplier::Column::Id, page).await
+}
+
+pub async fn contracts(db: &impl ConnectionTrait, who: &Principal, filter: &ContractFilter, page: PageRequest) -> AppResult<Page<contract::Model>> {
+    let cond = Condition::all()
+        .add(contract::Column::Deleted.eq(false))
+        .add(who.read_scope().condition(contract::Column::CouncilId))
+        .add(council_filter(who, contract::Column::CouncilId, &filter.council_codes)?)
+        .add(opt_in(contract::Column::ExternalId, &filter.external_ids));
+    let cond = match &filter.supplier_refs {
+        Some(refs) => cond.add(id_by_code_in::<supplier::Entity>(contract::Column::SupplierId, supplier::Column::Id, supplier::Column::SupplierRef, refs)),
+        None => cond,
+    };
+    page::fetch(db, contract::Entity::find().filter(cond), contract::Column::Id, page).await
+}
+
+pub async fn commitments(db: &impl ConnectionTrait, who: &Principal, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
+    if let Some(ids) = &filter.contract_ids {
+        ensure_all_readable::<contract::Entity>(db, who, contract::Column::Id, contract::Column::CouncilId, ids).await?;
+    }
+    let mut cond = Condition::all()
+        .add(commitment::Column::Deleted.eq(false))
+        .add(who.read_scope().condition(commitment::Column::CouncilId))
+        .add(council_filter(who, commitment::Column::CouncilId, &filter.council_codes)?)
+        .add(opt_in(commitment::Column::ContractId, &filter.contract_ids))
+        .add(opt_in(commitment::Column::FinancialYear, &filter.financial_years));
+    if let Some(codes) = &filter.measure_codes {
+        cond = cond.add(id_by_code_in::<measure::Entity>(commitment::Column::MeasureId, measure::Column::Id, measure::Column::Code, codes));
+    }
+    if let Some(codes) = &filter.theme_codes {
+        let themes = Query::select()
+            .column(measure::Column::Id)
+            .from(measure::Entity)
+            .and_where(
+                measure::Column::ThemeId.in_subquery(
+                    Query::select().column(theme::Column::Id).from(theme::Entity).and_where(theme::Column::Code.is_in(codes.iter().cloned())).to_owned(),
+                ),
+            )
+            .to_owned();
+        cond = cond.add(commitment::Column::MeasureId.in_subquery(themes));
+    }
+    page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
+}
+
+pub async fn evidence(db: &impl ConnectionTrait, who: &Principal, filter: &EvidenceFilter, page: PageRequest) -> AppResult<Page<evidence::Model>> {
+    if let Some(ids) = &filter.commitment_ids {
+        ensure_all_readable::<commitment::Entity>(db, who, commitment::Column::Id, commitment::Column::CouncilId, ids).await?;
+    }
+    let statuses = filter.statuses.as_ref().map(|s| s.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
+    let cond = Condition::all()
+        .add(evidence::Column::Deleted.eq(false))
+        .add(who.read_scope().condition(evidence::Column::CouncilId))
+        .add(council_filter(who, evidence::Column::CouncilId, &filter.council_codes)?)
+        .add(opt_in(evidence::Column::CommitmentId, &filter.commitment_ids))
+        .add(opt_in(evidence::Column::Status, &statuses))
+        .add(opt_in(evidence::Column::FinancialYear, &filter.financial_years));
+    page::fetch(db, evidence::Entity::find().filter(cond), evidence::Column::Id, page).await
+}
+
+/// Naming another council's record in a filter is FORBIDDEN, like naming the council.
+async fn ensure_all_readable<E>(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id: E::Column,
+    council_id: E::Column,
+    ids: &[i32],
+) -> AppResult<()>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let outside = E::find()
+        .filter(id.is_in(ids.iter().copied()))
+        .filter(who.read_scope().condition(council_id).not())
+        .count(db)
+        .await?;
+    if outside > 0 {
+        return Err(forbidden("the filter names records of a council you may not read"));
+    }
+    Ok(())
+}
+
+/// One record by id for `node(id)`: None when it does not exist (or is
+/// deleted), FORBIDDEN when it belongs to a council the caller may not read.
+pub async fn find_one<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id_col: E::Column,
+    council_col: E::Column,
+    deleted_col: E::Column,
+    id: i32,
+) -> AppResult<Option<E::Model>> {
+    let base = E::find().filter(id_col.eq(id)).filter(deleted_col.eq(false));
+    if let Some(m) = base.clone().filter(who.read_scope().condition(council_col)).one(db).await? {
+        return Ok(Some(m));
+    }
+    match base.one(db).await? {
+        Some(_) => Err(forbidden("this record belongs to a council you may not read")),
+        None => Ok(None),
+    }
+}
+
+/// The batch loads behind the DataLoaders: scoped, and one statement per batch.
+pub mod batch {
+    use super::*;
+
+    fn live_in_scope(scope: &Scope, deleted: impl ColumnTrait, council: impl ColumnTrait) -> Condition {
+        Condition::all().add(deleted.eq(false)).add(scope.condition(council))
+    }
+
+    pub async fn contracts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i32]) -> AppResult<Vec<contract::Model>> {
+        Ok(contract::Entity::find()
+            .filter(live_in_scope(scope, contract::Column::Deleted, contract::Column::CouncilId))
+            .filter(contract::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?)
+    }
+
+    pub async fn commitments(db: &impl ConnectionTrait, scope: &Scope, ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
+        Ok(commitment::Entity::find()
+            .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
+            .filter(commitment::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?)
+    }
+
+    pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &Scope, contract_ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
+        Ok(commitment::Entity::find()
+            .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
+            .filter(commitment::Column::ContractId.is_in(contract_ids.iter().copied()))
+            .all(db)
+            .await?)
+    }
+
+    pub async fn evidence_of_commitments(db: &impl ConnectionTrait, scope: &Scope, commitment_ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
+        Ok(evidence::Entity::find()
+            .filter(live_in_scope(scope, evidence::Column::Deleted, evidence::Column::CouncilId))
+            .filter(evidence::Column::CommitmentId.is_in(commitment_ids.iter().copied()))
+            .all(db)
+            .await?)
+    }
+
+    /// Regional reference data, unscoped.
+    pub async fn by_ids<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
+        Ok(E::find().filter(id.is_in(ids.iter().copied())).all(db).await?)
+    }
+}

@@ -1,0 +1,617 @@
+//! `syncCouncilData`: a member council's batch of suppliers, contracts,
+//! commitments and evidence, validated whole and then upserted by external
+//! id in one transaction. Every way council data enters (the API, the dataset
+//! importer, the demo loader) comes through [`sync`].
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{commitment, contract, council, evidence, supplier};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+
+use super::framework::FrameworkSnapshot;
+use super::write::WriteTx;
+use crate::auth::Principal;
+use crate::domain::{EvidenceStatus, FinancialYear, Money, Percent, Quantity, Quarter, Sha256};
+use crate::error::{AppResult, bad_input};
+
+/// At most this many records in one batch, so that one request cannot hold
+/// the write lock for long.
+pub const MAX_BATCH_RECORDS: usize = 10_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncBatch {
+    pub council_code: String,
+    pub suppliers: Vec<SupplierIn>,
+    pub contracts: Vec<ContractIn>,
+    pub commitments: Vec<CommitmentIn>,
+    pub evidence: Vec<EvidenceIn>,
+}
+
+impl SyncBatch {
+    pub fn len(&self) -> usize {
+        self.suppliers.len() + self.contracts.len() + self.commitments.len() + self.evidence.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SupplierIn {
+    pub supplier_ref: String,
+    pub name: String,
+    pub companies_house_number: Option<String>,
+    pub postcode: Option<String>,
+    pub is_sme: bool,
+    pub is_vcse: bool,
+}
+
+/// Decimals arrive as text and are parsed here, so that a bad number is
+/// reported against its record like every other invalid value.
+#[derive(Debug, Clone)]
+pub struct ContractIn {
+    pub external_id: String,
+    pub title: String,
+    pub supplier_ref: String,
+    pub value_gbp: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub social_value_weighting_pct: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitmentIn {
+    pub external_id: String,
+    pub contract_external_id: String,
+    pub measure_code: String,
+    pub financial_year: i32,
+    pub target_quantity: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvidenceIn {
+    pub external_id: String,
+    pub commitment_external_id: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub quantity: String,
+    pub status: EvidenceStatus,
+    pub evidence_url: Option<String>,
+    pub evidence_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncError {
+    pub entity: &'static str,
+    pub index: usize,
+    pub external_id: Option<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncOutcome {
+    pub applied: bool,
+    /// Per entity, for the importer's summary.
+    pub suppliers: Counts,
+    pub contracts: Counts,
+    pub commitments: Counts,
+    pub evidence: Counts,
+    pub errors: Vec<SyncError>,
+}
+
+impl SyncOutcome {
+    pub fn total(&self) -> Counts {
+        let mut t = Counts::default();
+        for c in [&self.suppliers, &self.contracts, &self.commitments, &self.evidence] {
+            t += c.clone();
+        }
+        t
+    }
+}
+
+pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) -> AppResult<SyncOutcome> {
+    actor.ensure_can_sync(&batch.council_code)?;
+    if batch.len() > MAX_BATCH_RECORDS {
+        return Err(bad_input(format!("a batch holds at most {MAX_BATCH_RECORDS} records; this one has {}", batch.len())));
+    }
+    let tx = WriteTx::begin(db, actor).await?;
+    let council = council::Entity::find()
+        .filter(council::Column::Code.eq(&batch.council_code))
+        .one(&tx.txn)
+        .await?
+        .ok_or_else(|| bad_input(format!("unknown council {}", batch.council_code)))?;
+    let framework = FrameworkSnapshot::load(&tx.txn).await?;
+    let existing = Existing::load(&tx.txn, council.id, &batch).await?;
+    let plan = match validate(&batch, &framework, &existing) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            // Dropping the transaction rolls it back: nothing was written.
+            return Ok(SyncOutcome { applied: false, errors, ..Default::default() });
+        }
+    };
+    let outcome = apply(&tx, council.id, plan, existing).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// What the database already holds for the keys a batch names.
+struct Existing {
+    suppliers: HashMap<String, supplier::Model>,
+    contracts: HashMap<String, contract::Model>,
+    commitments: HashMap<String, commitment::Model>,
+    evidence: HashMap<String, evidence::Model>,
+    /// Measure id of each existing commitment, for valuing evidence against it.
+    commitment_measure: HashMap<String, i32>,
+}
+
+/// SQLite accepts at most 32,766 bound values per statement; stay well below.
+const KEYS_PER_QUERY: usize = 5_000;
+
+async fn find_by_keys<E, C>(db: &C, key: E::Column, keys: HashSet<&str>, scope: Option<(E::Column, i32)>) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let keys: Vec<&str> = keys.into_iter().collect();
+    let mut out = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let mut q = E::find().filter(key.is_in(chunk.iter().map(|s| s.to_string())));
+        if let Some((col, council_id)) = scope {
+            q = q.filter(col.eq(council_id));
+        }
+        out.extend(q.all(db).await?);
+    }
+    Ok(out)
+}
+
+impl Existing {
+    async fn load(db: &impl ConnectionTrait, council_id: i32, b: &SyncBatch) -> AppResult<Self> {
+        let supplier_keys = b.suppliers.iter().map(|s| s.supplier_ref.as_str()).chain(b.contracts.iter().map(|c| c.supplier_ref.as_str())).collect();
+        let contract_keys = b.contracts.iter().map(|c| c.external_id.as_str()).chain(b.commitments.iter().map(|c| c.contract_external_id.as_str())).collect();
+        let commitment_keys = b.commitments.iter().map(|c| c.external_id.as_str()).chain(b.evidence.iter().map(|e| e.commitment_external_id.as_str())).collect();
+        let evidence_keys = b.evidence.iter().map(|e| e.external_id.as_str()).collect();
+        let suppliers = find_by_keys::<supplier::Entity, _>(db, supplier::Column::SupplierRef, supplier_keys, None).await?;
+        let contracts = find_by_keys::<contract::Entity, _>(db, contract::Column::ExternalId, contract_keys, Some((contract::Column::CouncilId, council_id))).await?;
+        let commitments =
+            find_by_keys::<commitment::Entity, _>(db, commitment::Column::ExternalId, commitment_keys, Some((commitment::Column::CouncilId, council_id))).await?;
+        let evidence = find_by_keys::<evidence::Entity, _>(db, evidence::Column::ExternalId, evidence_keys, Some((evidence::Column::CouncilId, council_id))).await?;
+        Ok(Self {
+            suppliers: suppliers.into_iter().map(|m| (m.supplier_ref.clone(), m)).collect(),
+            contracts: contracts.into_iter().map(|m| (m.external_id.clone(), m)).collect(),
+            commitment_measure: commitments.iter().filter(|m| !m.deleted).map(|m| (m.external_id.clone(), m.measure_id)).collect(),
+            commitments: commitments.into_iter().map(|m| (m.external_id.clone(), m)).collect(),
+            evidence: evidence.into_iter().map(|m| (m.external_id.clone(), m)).collect(),
+        })
+    }
+
+    fn live_contract(&self, external_id: &str) -> bool {
+        self.contracts.get(external_id).is_some_and(|m| !m.deleted)
+    }
+}
+
+/// Validated content of each record, references still by key (they may point
+/// at records created by this same batch).
+struct Plan {
+    suppliers: Vec<SupplierIn>,
+    contracts: Vec<(ContractIn, Money, Option<Percent>)>,
+    commitments: Vec<(CommitmentIn, i32, Quantity)>,
+    evidence: Vec<(EvidenceIn, Quarter, Quantity, Option<Sha256>)>,
+}
+
+/// Collects every invalid record of the batch, not just the first.
+struct Problems(Vec<SyncError>);
+
+impl Problems {
+    fn add(&mut self, entity: &'static str, index: usize, external_id: &str, code: &'static str, message: impl Into<String>) {
+        self.0.push(SyncError { entity, index, external_id: Some(external_id.to_owned()), code, message: message.into() });
+    }
+}
+
+fn bad_text(value: &str) -> bool {
+    value.trim().is_empty() || value.len() > 200
+}
+
+fn duplicates<'a>(keys: impl Iterator<Item = &'a str>) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    keys.enumerate().filter(|(_, k)| !seen.insert(*k)).map(|(i, _)| i).collect()
+}
+
+fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Result<Plan, Vec<SyncError>> {
+    let mut p = Problems(Vec::new());
+    let mut plan = Plan { suppliers: Vec::new(), contracts: Vec::new(), commitments: Vec::new(), evidence: Vec::new() };
+
+    let dup = duplicates(b.suppliers.iter().map(|s| s.supplier_ref.as_str()));
+    for (i, s) in b.suppliers.iter().enumerate() {
+        let e = "SUPPLIER";
+        if dup.contains(&i) {
+            p.add(e, i, &s.supplier_ref, "DUPLICATE", format!("supplier {} appears more than once in the batch", s.supplier_ref));
+        } else if bad_text(&s.supplier_ref) || bad_text(&s.name) {
+            p.add(e, i, &s.supplier_ref, "INVALID_VALUE", "ref and name must be 1 to 200 characters");
+        } else {
+            plan.suppliers.push(s.clone());
+        }
+    }
+    let batch_suppliers: HashSet<&str> = b.suppliers.iter().map(|s| s.supplier_ref.as_str()).collect();
+
+    let dup = duplicates(b.contracts.iter().map(|c| c.external_id.as_str()));
+    for (i, c) in b.contracts.iter().enumerate() {
+        let (e, id) = ("CONTRACT", c.external_id.as_str());
+        let before = p.0.len();
+        if dup.contains(&i) {
+            p.add(e, i, id, "DUPLICATE", format!("contract {id} appears more than once in the batch"));
+        }
+        if bad_text(id) || bad_text(&c.title) {
+            p.add(e, i, id, "INVALID_VALUE", "externalId and title must be 1 to 200 characters");
+        }
+        if !batch_suppliers.contains(c.supplier_ref.as_str()) && !existing.suppliers.contains_key(&c.supplier_ref) {
+            p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown supplier {}", c.supplier_ref));
+        }
+        let value = Money::parse(&c.value_gbp).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("valueGbp: {err}"))).ok();
+        let weighting = match &c.social_value_weighting_pct {
+            None => Some(None),
+            Some(text) => match Percent::parse(text) {
+                Ok(v) if v.scaled() <= 100_00 => Some(Some(v)),
+                Ok(_) => {
+                    p.add(e, i, id, "INVALID_VALUE", "socialValueWeightingPct must be at most 100");
+                    None
+                }
+                Err(err) => {
+                    p.add(e, i, id, "INVALID_VALUE", format!("socialValueWeightingPct: {err}"));
+                    None
+                }
+            },
+        };
+        if c.end_date < c.start_date {
+            p.add(e, i, id, "INVALID_PERIOD", format!("endDate {} is before startDate {}", c.end_date, c.start_date));
+        }
+        if let (Some(v), Some(w), true) = (value, weighting, p.0.len() == before) {
+            plan.contracts.push((c.clone(), v, w));
+        }
+    }
+    let batch_contracts: HashSet<&str> = b.contracts.iter().map(|c| c.external_id.as_str()).collect();
+
+    let dup = duplicates(b.commitments.iter().map(|c| c.external_id.as_str()));
+    let mut batch_commitment_measure: HashMap<&str, Option<i32>> = HashMap::new();
+    for (i, c) in b.commitments.iter().enumerate() {
+        let (e, id) = ("COMMITMENT", c.external_id.as_str());
+        let before = p.0.len();
+        if dup.contains(&i) {
+            p.add(e, i, id, "DUPLICATE", format!("commitment {id} appears more than once in the batch"));
+        }
+        if bad_text(id) {
+            p.add(e, i, id, "INVALID_VALUE", "externalId must be 1 to 200 characters");
+        }
+        if !batch_contracts.contains(c.contract_external_id.as_str()) && !existing.live_contract(&c.contract_external_id) {
+            p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown contract {}", c.contract_external_id));
+        }
+        let measure = fw.measures.get(&c.measure_code);
+        batch_commitment_measure.insert(id, measure.map(|m| m.id));
+        match measure {
+            None => p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown measure {}", c.measure_code)),
+            Some(m) if fw.proxy(m.id, c.financial_year).is_none() => {
+                p.add(e, i, id, "NO_PROXY", format!("measure {} has no proxy for financial year {}", c.measure_code, c.financial_year))
+            }
+            Some(_) => {}
+        }
+        if FinancialYear::parse(c.financial_year).is_none() {
+            p.add(e, i, id, "INVALID_VALUE", format!("financialYear {} is out of range", c.financial_year));
+        }
+        let target = Quantity::parse(&c.target_quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("targetQuantity: {err}"))).ok();
+        if let (Some(m), Some(t), true) = (measure, target, p.0.len() == before) {
+            plan.commitments.push((c.clone(), m.id, t));
+        }
+    }
+
+    let dup = duplicates(b.evidence.iter().map(|e| e.external_id.as_str()));
+    for (i, ev) in b.evidence.iter().enumerate() {
+        let (e, id) = ("EVIDENCE", ev.external_id.as_str());
+        let before = p.0.len();
+        if dup.contains(&i) {
+            p.add(e, i, id, "DUPLICATE", format!("evidence {id} appears more than once in the batch"));
+        }
+        if bad_text(id) {
+            p.add(e, i, id, "INVALID_VALUE", "externalId must be 1 to 200 characters");
+        }
+        let key = ev.commitment_external_id.as_str();
+        let measure_id = match batch_commitment_measure.get(key) {
+            Some(m) => *m,
+            None => match existing.commitment_measure.get(key) {
+                Some(m) => Some(*m),
+                None => {
+                    p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown commitment {key}"));
+                    None
+                }
+            },
+        };
+        let quarter = Quarter::of_period(ev.period_start, ev.period_end);
+        match quarter {
+            None => p.add(
+                e,
+                i,
+                id,
+                "INVALID_PERIOD",
+                format!("period {}..{} must not end before it starts and must lie inside one financial quarter", ev.period_start, ev.period_end),
+            ),
+            Some(q) => {
+                if let Some(m) = measure_id
+                    && fw.proxy(m, q.year.0).is_none()
+                {
+                    p.add(e, i, id, "NO_PROXY", format!("the commitment's measure has no proxy for financial year {}", q.year.0));
+                }
+            }
+        }
+        let quantity = Quantity::parse(&ev.quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("quantity: {err}"))).ok();
+        let sha = match &ev.evidence_sha256 {
+            None => Some(None),
+            Some(text) => match Sha256::parse(text) {
+                Some(s) => Some(Some(s)),
+                None => {
+                    p.add(e, i, id, "INVALID_SHA256", "evidenceSha256 must be 64 hexadecimal characters");
+                    None
+                }
+            },
+        };
+        if ev.evidence_url.as_deref().is_some_and(|u| u.len() > 2000) {
+            p.add(e, i, id, "INVALID_VALUE", "evidenceUrl must be at most 2000 characters");
+        }
+        if let (Some(q), Some(qty), Some(sha), true) = (quarter, quantity, sha, p.0.len() == before) {
+            plan.evidence.push((ev.clone(), q, qty, sha));
+        }
+    }
+
+    if p.0.is_empty() { Ok(plan) } else { Err(p.0) }
+}
+
+/// A stored record that sync can upsert: how to compare content (ignoring
+/// id, version and timestamps) and how to write it.
+trait Upsertable: Sized + Send + Sync {
+    type Active: ActiveModelTrait + Send;
+    fn same_content(&self, other: &Self) -> bool;
+    fn is_deleted(&self) -> bool;
+    /// A new record: version 1, id left to the database.
+    fn for_insert(self, now: DateTime<Utc>) -> Self::Active;
+    /// A changed (or revived) record: the next version, every column rewritten.
+    fn for_update(self, existing: &Self, now: DateTime<Utc>) -> Self::Active;
+}
+
+macro_rules! upsertable {
+    ($module:ident, deleted: |$d:ident| $deleted:expr, same: |$a:ident, $b:ident| $same:expr) => {
+        impl Upsertable for $module::Model {
+            type Active = $module::ActiveModel;
+            fn same_content(&self, other: &Self) -> bool {
+                let ($a, $b) = (self, other);
+                $same
+            }
+            fn is_deleted(&self) -> bool {
+                let $d = self;
+                $deleted
+            }
+            fn for_insert(mut self, now: DateTime<Utc>) -> Self::Active {
+                self.version = 1;
+                self.updated_at = now;
+                let mut am = self.into_active_model().reset_all();
+                am.id = ActiveValue::NotSet;
+                am
+            }
+            fn for_update(mut self, existing: &Self, now: DateTime<Utc>) -> Self::Active {
+                self.version = existing.version + 1;
+                self.updated_at = now;
+                let mut am = self.into_active_model().reset_all();
+                am.id = ActiveValue::Unchanged(existing.id);
+                am
+            }
+        }
+    };
+}
+
+upsertable!(supplier, deleted: |_m| false, same: |a, b| a.name == b.name
+    && a.companies_house_number == b.companies_house_number
+    && a.postcode == b.postcode
+    && a.is_sme == b.is_sme
+    && a.is_vcse == b.is_vcse);
+upsertable!(contract, deleted: |m| m.deleted, same: |a, b| a.title == b.title
+    && a.supplier_id == b.supplier_id
+    && a.value_pence == b.value_pence
+    && a.start_date == b.start_date
+    && a.end_date == b.end_date
+    && a.social_value_weighting_centi == b.social_value_weighting_centi);
+upsertable!(commitment, deleted: |m| m.deleted, same: |a, b| a.contract_id == b.contract_id
+    && a.measure_id == b.measure_id
+    && a.financial_year == b.financial_year
+    && a.target_centi == b.target_centi);
+upsertable!(evidence, deleted: |m| m.deleted, same: |a, b| a.commitment_id == b.commitment_id
+    && a.period_start == b.period_start
+    && a.period_end == b.period_end
+    && a.quantity_centi == b.quantity_centi
+    && a.status == b.status
+    && a.evidence_url == b.evidence_url
+    && a.evidence_sha256 == b.evidence_sha256);
+
+/// Rows per INSERT: under both backends' bound-parameter limits for our widest table.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes desired records against what exists: insert the new, update the
+/// changed or revived (version + 1), leave the unchanged alone.
+async fn upsert<M>(tx: &WriteTx<'_>, desired: Vec<(M, Option<&M>)>) -> AppResult<Counts>
+where
+    M: Upsertable,
+    M::Active: ActiveModelBehavior,
+    <<M::Active as ActiveModelTrait>::Entity as EntityTrait>::Model: IntoActiveModel<M::Active>,
+{
+    let mut counts = Counts::default();
+    let mut inserts = Vec::new();
+    for (row, existing) in desired {
+        match existing {
+            Some(e) if !e.is_deleted() && e.same_content(&row) => counts.unchanged += 1,
+            Some(e) => {
+                row.for_update(e, tx.now).update(&tx.txn).await?;
+                counts.updated += 1;
+            }
+            None => {
+                inserts.push(row.for_insert(tx.now));
+                counts.created += 1;
+            }
+        }
+    }
+    let mut rows = inserts.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        <M::Active as ActiveModelTrait>::Entity::insert_many(chunk).exec_without_returning(&tx.txn).await?;
+    }
+    Ok(counts)
+}
+
+/// Ids by key after a stage's inserts, so the next stage can refer to them.
+async fn ids_by_key<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    key: E::Column,
+    keys: HashSet<&str>,
+    council: Option<(E::Column, i32)>,
+    key_and_id: impl Fn(&E::Model) -> (String, i32),
+) -> AppResult<HashMap<String, i32>> {
+    Ok(find_by_keys::<E, _>(db, key, keys, council).await?.iter().map(key_and_id).collect())
+}
+
+async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing) -> AppResult<SyncOutcome> {
+    let now = tx.now;
+    let mut out = SyncOutcome { applied: true, ..Default::default() };
+
+    let rows = plan
+        .suppliers
+        .iter()
+        .map(|s| {
+            let row = supplier::Model {
+                id: 0,
+                supplier_ref: s.supplier_ref.clone(),
+                name: s.name.trim().to_owned(),
+                companies_house_number: s.companies_house_number.clone().filter(|v| !v.is_empty()),
+                postcode: s.postcode.clone().filter(|v| !v.is_empty()),
+                is_sme: s.is_sme,
+                is_vcse: s.is_vcse,
+                version: 0,
+                updated_at: now,
+            };
+            (row, existing.suppliers.get(&s.supplier_ref))
+        })
+        .collect();
+    out.suppliers = upsert(tx, rows).await?;
+    let supplier_ids = ids_by_key::<supplier::Entity>(
+        &tx.txn,
+        supplier::Column::SupplierRef,
+        plan.contracts.iter().map(|(c, ..)| c.supplier_ref.as_str()).collect(),
+        None,
+        |m| (m.supplier_ref.clone(), m.id),
+    )
+    .await?;
+
+    let rows = plan
+        .contracts
+        .iter()
+        .map(|(c, value, weighting)| {
+            let row = contract::Model {
+                id: 0,
+                council_id,
+                external_id: c.external_id.clone(),
+                title: c.title.trim().to_owned(),
+                supplier_id: supplier_ids[&c.supplier_ref],
+                value_pence: value.scaled(),
+                start_date: c.start_date,
+                end_date: c.end_date,
+                social_value_weighting_centi: weighting.map(Percent::scaled),
+                version: 0,
+                updated_at: now,
+                deleted: false,
+            };
+            (row, existing.contracts.get(&c.external_id))
+        })
+        .collect();
+    out.contracts = upsert(tx, rows).await?;
+    let contract_ids = ids_by_key::<contract::Entity>(
+        &tx.txn,
+        contract::Column::ExternalId,
+        plan.commitments.iter().map(|(c, ..)| c.contract_external_id.as_str()).collect(),
+        Some((contract::Column::CouncilId, council_id)),
+        |m| (m.external_id.clone(), m.id),
+    )
+    .await?;
+
+    let rows = plan
+        .commitments
+        .iter()
+        .map(|(c, measure_id, target)| {
+            let row = commitment::Model {
+                id: 0,
+                council_id,
+                external_id: c.external_id.clone(),
+                contract_id: contract_ids[&c.contract_external_id],
+                measure_id: *measure_id,
+                financial_year: c.financial_year,
+                target_centi: target.scaled(),
+                version: 0,
+                updated_at: now,
+                deleted: false,
+            };
+            (row, existing.commitments.get(&c.external_id))
+        })
+        .collect();
+    out.commitments = upsert(tx, rows).await?;
+    let commitment_ids = ids_by_key::<commitment::Entity>(
+        &tx.txn,
+        commitment::Column::ExternalId,
+        plan.evidence.iter().map(|(e, ..)| e.commitment_external_id.as_str()).collect(),
+        Some((commitment::Column::CouncilId, council_id)),
+        |m| (m.external_id.clone(), m.id),
+    )
+    .await?;
+
+    let rows = plan
+        .evidence
+        .iter()
+        .map(|(e, quarter, quantity, sha)| {
+            let prior = existing.evidence.get(&e.external_id);
+            let row = evidence::Model {
+                id: 0,
+                council_id,
+                external_id: e.external_id.clone(),
+                commitment_id: commitment_ids[&e.commitment_external_id],
+                period_start: e.period_start,
+                period_end: e.period_end,
+                financial_year: quarter.year.0,
+                quarter: quarter.number,
+                quantity_centi: quantity.scaled(),
+                status: e.status.as_str().to_owned(),
+                evidence_url: e.evidence_url.clone().filter(|v| !v.is_empty()),
+                evidence_sha256: sha.as_ref().map(|s| s.as_str().to_owned()),
+                // Who submitted evidence, and any review of it, is kept across re-syncs.
+                submitted_by: prior.map_or_else(|| tx.actor.subject.clone(), |p| p.submitted_by.clone()),
+                reviewed_by: prior.and_then(|p| p.reviewed_by.clone()),
+                reviewed_at: prior.and_then(|p| p.reviewed_at),
+                review_comment: prior.and_then(|p| p.review_comment.clone()),
+                version: 0,
+                updated_at: now,
+                deleted: false,
+            };
+            (row, prior)
+        })
+        .collect();
+    out.evidence = upsert(tx, rows).await?;
+    Ok(out)
+}
