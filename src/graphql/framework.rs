@@ -4,9 +4,8 @@ use async_graphql::{Context, InputObject, Object};
 use entity::{council, measure, proxy, theme};
 
 use super::error::GqlResult;
-use super::loaders::{MeasureId, ThemeId};
 use super::scalars::Decimal;
-use super::{db, load_some, principal};
+use super::{db, principal, reference};
 use crate::domain::Money;
 use crate::service::framework::{self as svc, CouncilInput as CouncilIn, MeasureInput as MeasureIn, ThemeInput as ThemeIn};
 
@@ -54,7 +53,7 @@ impl Measure {
         &self.0.unit
     }
     async fn theme(&self, ctx: &Context<'_>) -> GqlResult<Theme> {
-        Ok(Theme(load_some(ctx, ThemeId(self.0.theme_id)).await?))
+        Ok(Theme(reference(ctx).theme(self.0.theme_id).await?))
     }
     /// The £ value of one unit, per financial year.
     async fn proxies(&self, ctx: &Context<'_>) -> GqlResult<Vec<Proxy>> {
@@ -67,7 +66,7 @@ pub struct Proxy(pub proxy::Model);
 #[Object]
 impl Proxy {
     async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Measure> {
-        Ok(Measure(load_some(ctx, MeasureId(self.0.measure_id)).await?))
+        Ok(Measure(reference(ctx).measure(self.0.measure_id).await?))
     }
     async fn financial_year(&self) -> i32 {
         self.0.financial_year

@@ -1,16 +1,16 @@
-//! DataLoaders: nested fields load in one statement per kind and level,
-//! whatever the page size. Made per request with the caller's Scope, so
+//! DataLoaders for records reached one at a time (a node's parent, a single
+//! contract's commitments). Lists prefetch their nested records instead (see
+//! `prefetch`), because a DataLoader's batch window can close before a large
+//! page has finished asking. Made per request with the caller's Scope, so
 //! every batch load is scoped in SQL like the lists are.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{commitment, contract, council, evidence, measure, supplier, theme};
+use entity::{commitment, contract, evidence, supplier};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Scope;
-use crate::domain::Money;
-use crate::service::framework;
 use crate::service::records::batch;
 use crate::service::valuation::{self, Delivery};
 
@@ -31,18 +31,6 @@ pub struct EvidenceOf(pub i32);
 pub struct DeliveryOf(pub i32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SupplierId(pub i32);
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CouncilId(pub i32);
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MeasureId(pub i32);
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ThemeId(pub i32);
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProxyOf {
-    pub measure_id: i32,
-    pub financial_year: i32,
-}
-
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i32) -> Vec<i32> {
@@ -66,9 +54,6 @@ macro_rules! by_id_loader {
 by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.scope, &ids));
 by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
 by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::by_ids::<supplier::Entity>(&l.db, supplier::Column::Id, &ids));
-by_id_loader!(CouncilId, council::Model, |l, ids| batch::by_ids::<council::Entity>(&l.db, council::Column::Id, &ids));
-by_id_loader!(MeasureId, measure::Model, |l, ids| batch::by_ids::<measure::Entity>(&l.db, measure::Column::Id, &ids));
-by_id_loader!(ThemeId, theme::Model, |l, ids| batch::by_ids::<theme::Entity>(&l.db, theme::Column::Id, &ids));
 
 fn group<K: std::hash::Hash + Eq + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
     let mut out: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -108,21 +93,5 @@ impl Loader<DeliveryOf> for Loaders {
     async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Delivery> {
         let found = valuation::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or_default())).collect())
-    }
-}
-
-impl Loader<ProxyOf> for Loaders {
-    type Value = Money;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[ProxyOf]) -> LoadResult<ProxyOf, Money> {
-        let mut measures: Vec<i32> = keys.iter().map(|k| k.measure_id).collect();
-        measures.sort_unstable();
-        measures.dedup();
-        let rows = framework::proxies_of(&self.db, &measures).await?;
-        Ok(rows
-            .into_iter()
-            .map(|p| (ProxyOf { measure_id: p.measure_id, financial_year: p.financial_year }, Money::from_scaled(p.value_pence)))
-            .filter(|(k, _)| keys.contains(k))
-            .collect())
     }
 }

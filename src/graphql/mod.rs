@@ -5,7 +5,9 @@ pub mod error;
 pub mod framework;
 pub mod ids;
 pub mod loaders;
+pub mod prefetch;
 pub mod records;
+pub mod reference;
 pub mod scalars;
 pub mod sync;
 
@@ -16,6 +18,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::Principal;
 use error::GqlResult;
 use loaders::Loaders;
+use reference::Reference;
 
 #[derive(MergedObject, Default)]
 pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery);
@@ -38,11 +41,15 @@ pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
 /// What a request carries: the caller and loaders scoped to the caller.
 pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
     let loaders = Loaders { db: db.clone(), scope: principal.read_scope() };
-    request.data(principal).data(DataLoader::new(loaders, tokio::spawn))
+    request.data(principal).data(DataLoader::new(loaders, tokio::spawn)).data(Reference::new(db.clone()))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
     ctx.data_unchecked::<Principal>()
+}
+
+pub fn reference<'a>(ctx: &Context<'a>) -> &'a Reference {
+    ctx.data_unchecked::<Reference>()
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {

@@ -3,17 +3,21 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, SimpleObject};
+use std::sync::Arc;
+
 use entity::{commitment, contract, evidence, supplier};
 
 use super::error::GqlResult;
 use super::framework::{Council, Measure};
 use super::ids::{self, Kind};
-use super::loaders::{CommitmentId, CommitmentsOf, ContractId, CouncilId, DeliveryOf, EvidenceOf, MeasureId, ProxyOf, SupplierId};
+use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId};
+use super::prefetch;
 use super::scalars::{Date, DateTime, Decimal};
-use super::{db, load_some, principal};
+use super::{db, load_some, principal, reference};
 use crate::domain::{self, Money, Percent, Quantity, Value};
 use crate::service::page::{Page, PageRequest};
 use crate::service::records as svc;
+use crate::service::valuation::Delivery;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "domain::EvidenceStatus")]
@@ -53,171 +57,227 @@ impl Supplier {
     }
 }
 
-pub struct Contract(pub contract::Model);
+/// A contract, with what a list prefetched beneath it.
+#[derive(Clone)]
+pub struct Contract {
+    pub m: Arc<contract::Model>,
+    pub supplier: Option<supplier::Model>,
+    pub commitments: Option<Vec<Commitment>>,
+}
+
+impl Contract {
+    pub fn new(m: contract::Model) -> Self {
+        Self { m: Arc::new(m), supplier: None, commitments: None }
+    }
+}
 
 #[Object]
 impl Contract {
     async fn id(&self) -> ID {
-        ids::node_id(Kind::Contract, self.0.id)
+        ids::node_id(Kind::Contract, self.m.id)
     }
     async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
-        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+        Ok(Council(reference(ctx).council(self.m.council_id).await?))
     }
     async fn external_id(&self) -> &str {
-        &self.0.external_id
+        &self.m.external_id
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.m.title
     }
     async fn supplier(&self, ctx: &Context<'_>) -> GqlResult<Supplier> {
-        Ok(Supplier(load_some(ctx, SupplierId(self.0.supplier_id)).await?))
+        Ok(Supplier(match &self.supplier {
+            Some(s) => s.clone(),
+            None => load_some(ctx, SupplierId(self.m.supplier_id)).await?,
+        }))
     }
     async fn value_gbp(&self) -> Decimal {
-        Decimal::of(Money::from_scaled(self.0.value_pence))
+        Decimal::of(Money::from_scaled(self.m.value_pence))
     }
     async fn start_date(&self) -> Date {
-        Date(self.0.start_date)
+        Date(self.m.start_date)
     }
     async fn end_date(&self) -> Date {
-        Date(self.0.end_date)
+        Date(self.m.end_date)
     }
     async fn social_value_weighting_pct(&self) -> Option<Decimal> {
-        self.0.social_value_weighting_centi.map(|v| Decimal::of(Percent::from_scaled(v)))
+        self.m.social_value_weighting_centi.map(|v| Decimal::of(Percent::from_scaled(v)))
     }
     async fn version(&self) -> i32 {
-        self.0.version
+        self.m.version
     }
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.m.updated_at)
     }
     async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commitment>> {
-        Ok(load_some(ctx, CommitmentsOf(self.0.id)).await?.into_iter().map(Commitment).collect())
+        if let Some(c) = &self.commitments {
+            return Ok(c.clone());
+        }
+        let rows = load_some(ctx, CommitmentsOf(self.m.id)).await?;
+        Ok(rows.into_iter().map(|m| Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) }).collect())
     }
 }
 
-pub struct Commitment(pub commitment::Model);
+/// A commitment, with its contract and the evidence and delivery figures a
+/// list prefetched for it.
+#[derive(Clone)]
+pub struct Commitment {
+    pub m: Arc<commitment::Model>,
+    pub contract: Option<Arc<contract::Model>>,
+    pub evidence: Option<Arc<Vec<evidence::Model>>>,
+    pub delivery: Option<Delivery>,
+}
 
 impl Commitment {
-    async fn proxy(&self, ctx: &Context<'_>) -> GqlResult<Money> {
-        load_some(ctx, ProxyOf { measure_id: self.0.measure_id, financial_year: self.0.financial_year }).await
+    pub fn new(m: commitment::Model) -> Self {
+        Self { m: Arc::new(m), contract: None, evidence: None, delivery: None }
+    }
+
+    async fn delivery(&self, ctx: &Context<'_>) -> GqlResult<Delivery> {
+        match self.delivery {
+            Some(d) => Ok(d),
+            None => load_some(ctx, DeliveryOf(self.m.id)).await,
+        }
     }
 }
 
 #[Object]
 impl Commitment {
     async fn id(&self) -> ID {
-        ids::node_id(Kind::Commitment, self.0.id)
+        ids::node_id(Kind::Commitment, self.m.id)
     }
     async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
-        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+        Ok(Council(reference(ctx).council(self.m.council_id).await?))
     }
     async fn external_id(&self) -> &str {
-        &self.0.external_id
+        &self.m.external_id
     }
     async fn contract(&self, ctx: &Context<'_>) -> GqlResult<Contract> {
-        Ok(Contract(load_some(ctx, ContractId(self.0.contract_id)).await?))
+        Ok(match &self.contract {
+            Some(c) => Contract { m: c.clone(), supplier: None, commitments: None },
+            None => Contract::new(load_some(ctx, ContractId(self.m.contract_id)).await?),
+        })
     }
     async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Measure> {
-        Ok(Measure(load_some(ctx, MeasureId(self.0.measure_id)).await?))
+        Ok(Measure(reference(ctx).measure(self.m.measure_id).await?))
     }
     async fn financial_year(&self) -> i32 {
-        self.0.financial_year
+        self.m.financial_year
     }
     async fn target_quantity(&self) -> Decimal {
-        Decimal::of(Quantity::from_scaled(self.0.target_centi))
+        Decimal::of(Quantity::from_scaled(self.m.target_centi))
     }
     async fn version(&self) -> i32 {
-        self.0.version
+        self.m.version
     }
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.m.updated_at)
     }
     /// targetQuantity × the measure's proxy for the commitment's financial year.
     async fn committed_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.0.target_centi), self.proxy(ctx).await?)))
+        let proxy = reference(ctx).proxy(self.m.measure_id, self.m.financial_year).await?;
+        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.m.target_centi), proxy)))
     }
     /// Σ quantity of evidence that is not rejected.
     async fn delivered_quantity(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.delivered_quantity))
+        Ok(Decimal::of(self.delivery(ctx).await?.delivered_quantity))
     }
     /// Σ quantity × proxy of the evidence's own financial year, rejected evidence excluded.
     async fn delivered_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.delivered_value))
+        Ok(Decimal::of(self.delivery(ctx).await?.delivered_value))
     }
     /// As deliveredValue, over verified evidence only.
     async fn verified_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        Ok(Decimal::of(load_some(ctx, DeliveryOf(self.0.id)).await?.verified_value))
+        Ok(Decimal::of(self.delivery(ctx).await?.verified_value))
     }
     async fn evidence(&self, ctx: &Context<'_>) -> GqlResult<Vec<Evidence>> {
-        Ok(load_some(ctx, EvidenceOf(self.0.id)).await?.into_iter().map(Evidence).collect())
+        let rows = match &self.evidence {
+            Some(e) => e.as_ref().clone(),
+            None => load_some(ctx, EvidenceOf(self.m.id)).await?,
+        };
+        let parent = Commitment { evidence: None, ..self.clone() };
+        Ok(rows.into_iter().map(|m| Evidence { m, commitment: Some(parent.clone()) }).collect())
     }
 }
 
-pub struct Evidence(pub evidence::Model);
+/// An evidence record, with its commitment when the list already has it.
+pub struct Evidence {
+    pub m: evidence::Model,
+    pub commitment: Option<Commitment>,
+}
+
+impl Evidence {
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Commitment> {
+        match &self.commitment {
+            Some(c) => Ok(c.clone()),
+            None => Ok(Commitment::new(load_some(ctx, CommitmentId(self.m.commitment_id)).await?)),
+        }
+    }
+}
 
 #[Object]
 impl Evidence {
     async fn id(&self) -> ID {
-        ids::node_id(Kind::Evidence, self.0.id)
+        ids::node_id(Kind::Evidence, self.m.id)
     }
     async fn council(&self, ctx: &Context<'_>) -> GqlResult<Council> {
-        Ok(Council(load_some(ctx, CouncilId(self.0.council_id)).await?))
+        Ok(Council(reference(ctx).council(self.m.council_id).await?))
     }
     async fn external_id(&self) -> &str {
-        &self.0.external_id
+        &self.m.external_id
     }
     async fn commitment(&self, ctx: &Context<'_>) -> GqlResult<Commitment> {
-        Ok(Commitment(load_some(ctx, CommitmentId(self.0.commitment_id)).await?))
+        self.parent(ctx).await
     }
     async fn period_start(&self) -> Date {
-        Date(self.0.period_start)
+        Date(self.m.period_start)
     }
     async fn period_end(&self) -> Date {
-        Date(self.0.period_end)
+        Date(self.m.period_end)
     }
     async fn quantity(&self) -> Decimal {
-        Decimal::of(Quantity::from_scaled(self.0.quantity_centi))
+        Decimal::of(Quantity::from_scaled(self.m.quantity_centi))
     }
     async fn status(&self) -> EvidenceStatus {
-        domain::EvidenceStatus::parse(&self.0.status).unwrap_or(domain::EvidenceStatus::Submitted).into()
+        domain::EvidenceStatus::parse(&self.m.status).unwrap_or(domain::EvidenceStatus::Submitted).into()
     }
     async fn evidence_url(&self) -> Option<&str> {
-        self.0.evidence_url.as_deref()
+        self.m.evidence_url.as_deref()
     }
     async fn evidence_sha256(&self) -> Option<&str> {
-        self.0.evidence_sha256.as_deref()
+        self.m.evidence_sha256.as_deref()
     }
     /// The financial year that contains periodStart.
     async fn financial_year(&self) -> i32 {
-        self.0.financial_year
+        self.m.financial_year
     }
     /// 1 (Apr-Jun) to 4 (Jan-Mar).
     async fn quarter(&self) -> i32 {
-        self.0.quarter
+        self.m.quarter
     }
     /// quantity × the proxy of the commitment's measure for this evidence's financial year.
     async fn value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        let commitment = load_some(ctx, CommitmentId(self.0.commitment_id)).await?;
-        let proxy = load_some(ctx, ProxyOf { measure_id: commitment.measure_id, financial_year: self.0.financial_year }).await?;
-        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.0.quantity_centi), proxy)))
+        let commitment = self.parent(ctx).await?;
+        let proxy = reference(ctx).proxy(commitment.m.measure_id, self.m.financial_year).await?;
+        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
     }
     async fn submitted_by(&self) -> &str {
-        &self.0.submitted_by
+        &self.m.submitted_by
     }
     async fn reviewed_by(&self) -> Option<&str> {
-        self.0.reviewed_by.as_deref()
+        self.m.reviewed_by.as_deref()
     }
     async fn reviewed_at(&self) -> Option<DateTime> {
-        self.0.reviewed_at.map(DateTime)
+        self.m.reviewed_at.map(DateTime)
     }
     async fn review_comment(&self) -> Option<&str> {
-        self.0.review_comment.as_deref()
+        self.m.review_comment.as_deref()
     }
     async fn version(&self) -> i32 {
-        self.0.version
+        self.m.version
     }
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.0.updated_at)
+        DateTime(self.m.updated_at)
     }
 }
 
@@ -299,7 +359,8 @@ impl RecordsQuery {
         let f = filter.unwrap_or_default();
         let f = svc::ContractFilter { council_codes: f.council_codes, supplier_refs: f.supplier_refs, external_ids: f.external_ids };
         let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
-        Ok(connection(page, |m| m.id, Contract, after.is_some()))
+        let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |c| c.m.id, |c| c, after.is_some()))
     }
 
     /// Commitments of the councils the caller may read.
@@ -313,7 +374,8 @@ impl RecordsQuery {
             financial_years: f.financial_years,
         };
         let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
-        Ok(connection(page, |m| m.id, Commitment, after.is_some()))
+        let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |c| c.m.id, |c| c, after.is_some()))
     }
 
     /// Evidence of the councils the caller may read.
@@ -326,7 +388,8 @@ impl RecordsQuery {
             financial_years: f.financial_years,
         };
         let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
-        Ok(connection(page, |m| m.id, Evidence, after.is_some()))
+        let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |e| e.m.id, |e| e, after.is_some()))
     }
 
     /// A contract, commitment or evidence record by its id; null if there is none.
@@ -335,15 +398,15 @@ impl RecordsQuery {
         Ok(match ids::parse_node_id(&id)? {
             (Kind::Contract, n) => svc::find_one::<contract::Entity>(db, who, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
                 .await?
-                .map(|m| Node::Contract(Contract(m))),
+                .map(|m| Node::Contract(Contract::new(m))),
             (Kind::Commitment, n) => {
                 svc::find_one::<commitment::Entity>(db, who, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
                     .await?
-                    .map(|m| Node::Commitment(Commitment(m)))
+                    .map(|m| Node::Commitment(Commitment::new(m)))
             }
             (Kind::Evidence, n) => svc::find_one::<evidence::Entity>(db, who, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
                 .await?
-                .map(|m| Node::Evidence(Evidence(m))),
+                .map(|m| Node::Evidence(Evidence { m, commitment: None })),
         })
     }
 }

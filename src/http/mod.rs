@@ -59,7 +59,11 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Result
         Err(rejection) => {
             // Batched (array) requests land here too: one operation per request.
             let message = format!("expected one GraphQL request as a JSON object: {}", rejection.body_text());
-            return error_response(rejection.status(), "BAD_USER_INPUT", &message);
+            let status = match rejection.status() {
+                StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+                other => other,
+            };
+            return error_response(status, "BAD_USER_INPUT", &message);
         }
     };
     let mut response = state.schema.execute(request_data(request, &state.db, principal)).await;

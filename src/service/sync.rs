@@ -229,9 +229,13 @@ fn bad_text(value: &str) -> bool {
     value.trim().is_empty() || value.len() > 200
 }
 
-fn duplicates<'a>(keys: impl Iterator<Item = &'a str>) -> HashSet<usize> {
-    let mut seen = HashSet::new();
-    keys.enumerate().filter(|(_, k)| !seen.insert(*k)).map(|(i, _)| i).collect()
+/// Positions of every record whose key occurs more than once in its list.
+fn duplicates<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> HashSet<usize> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for k in keys.clone() {
+        *seen.entry(k).or_default() += 1;
+    }
+    keys.enumerate().filter(|(_, k)| seen[k] > 1).map(|(i, _)| i).collect()
 }
 
 fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Result<Plan, Vec<SyncError>> {

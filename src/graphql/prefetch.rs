@@ -1,0 +1,129 @@
+//! Lists load what their selection needs beneath each record up front, one
+//! statement per kind for the whole page, chosen by looking ahead at the
+//! query. The statement count of a page is then fixed by the query's shape,
+//! never by the page size or by how long resolving takes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Lookahead};
+use entity::{commitment, contract, evidence, supplier};
+
+use super::error::GqlResult;
+use super::records::{Commitment, Contract, Evidence};
+use super::{db, principal};
+use crate::service::page::Page;
+use crate::service::records::batch;
+use crate::service::valuation;
+
+fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+    let mut out: HashMap<K, Vec<M>> = HashMap::new();
+    for row in rows {
+        out.entry(key(&row)).or_default().push(row);
+    }
+    out
+}
+
+fn page_of<M, T>(page: Page<M>, items: Vec<T>) -> Page<T> {
+    Page { items, has_next: page.has_next, total: page.total }
+}
+
+/// Contracts with their supplier and commitments, when selected.
+pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Lookahead<'_>) -> GqlResult<Page<Contract>> {
+    let (db, scope) = (db(ctx), principal(ctx).read_scope());
+    let ids: Vec<i32> = page.items.iter().map(|m| m.id).collect();
+    let suppliers: Option<HashMap<i32, supplier::Model>> = if node.field("supplier").exists() {
+        let supplier_ids: Vec<i32> = page.items.iter().map(|m| m.supplier_id).collect();
+        let rows = batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &supplier_ids).await?;
+        Some(rows.into_iter().map(|s| (s.id, s)).collect())
+    } else {
+        None
+    };
+    let commitments_node = node.field("commitments");
+    let mut commitments = if commitments_node.exists() {
+        let rows = batch::commitments_of_contracts(db, &scope, &ids).await?;
+        let rows = with_children(ctx, rows, commitments_node).await?;
+        Some(group_by(rows, |c| c.m.contract_id))
+    } else {
+        None
+    };
+    let items = page
+        .items
+        .iter()
+        .cloned()
+        .map(|m| {
+            let m = Arc::new(m);
+            let supplier = suppliers.as_ref().and_then(|s| s.get(&m.supplier_id).cloned());
+            let commitments = commitments.as_mut().map(|c| {
+                let mut list = c.remove(&m.id).unwrap_or_default();
+                list.sort_by_key(|c| c.m.id);
+                for c in &mut list {
+                    c.contract = Some(m.clone());
+                }
+                list
+            });
+            Contract { m, supplier, commitments }
+        })
+        .collect();
+    Ok(page_of(page, items))
+}
+
+/// Commitments with their contract, when selected, and their evidence and delivery.
+pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node: Lookahead<'_>) -> GqlResult<Page<Commitment>> {
+    let contracts: Option<HashMap<i32, Arc<contract::Model>>> = if node.field("contract").exists() {
+        let ids: Vec<i32> = page.items.iter().map(|m| m.contract_id).collect();
+        let rows = batch::contracts(db(ctx), &principal(ctx).read_scope(), &ids).await?;
+        Some(rows.into_iter().map(|c| (c.id, Arc::new(c))).collect())
+    } else {
+        None
+    };
+    let mut items = with_children(ctx, page.items.clone(), node).await?;
+    for c in &mut items {
+        c.contract = contracts.as_ref().and_then(|m| m.get(&c.m.contract_id).cloned());
+    }
+    Ok(page_of(page, items))
+}
+
+/// Evidence with its commitment, when selected or needed for `value`.
+pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Lookahead<'_>) -> GqlResult<Page<Evidence>> {
+    let parents: Option<HashMap<i32, Commitment>> = if node.field("commitment").exists() || node.field("value").exists() {
+        let ids: Vec<i32> = page.items.iter().map(|m| m.commitment_id).collect();
+        let rows = batch::commitments(db(ctx), &principal(ctx).read_scope(), &ids).await?;
+        Some(rows.into_iter().map(|c| (c.id, Commitment::new(c))).collect())
+    } else {
+        None
+    };
+    let items = page
+        .items
+        .iter()
+        .cloned()
+        .map(|m| Evidence { commitment: parents.as_ref().and_then(|p| p.get(&m.commitment_id).cloned()), m })
+        .collect();
+    Ok(page_of(page, items))
+}
+
+/// Commitments with the evidence and delivery figures their selection asks for.
+async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
+    let db = db(ctx);
+    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut evidence = if node.field("evidence").exists() {
+        let mut all = batch::evidence_of_commitments(db, &principal(ctx).read_scope(), &ids).await?;
+        all.sort_by_key(|e| e.id);
+        Some(group_by(all, |e| e.commitment_id))
+    } else {
+        None
+    };
+    let wants_delivery = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
+    let delivery = if wants_delivery { Some(valuation::delivery_of(db, &ids).await?) } else { None };
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let id = m.id;
+            Commitment {
+                evidence: evidence.as_mut().map(|e| Arc::new(e.remove(&id).unwrap_or_default())),
+                delivery: delivery.as_ref().map(|d| d.get(&id).copied().unwrap_or_default()),
+                ..Commitment::new(m)
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,67 @@
+//! Reference data for one request: councils, themes, measures and proxies
+//! are small tables, so the first field that needs one loads it whole (one
+//! statement), and every other field reads it from memory. Unlike a batched
+//! DataLoader this cannot split into several statements when a large page
+//! takes a while to resolve.
+
+use std::collections::HashMap;
+
+use entity::{council, measure, proxy, theme};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::OnceCell;
+
+use super::error::GqlResult;
+use crate::domain::Money;
+use crate::error::AppError;
+
+pub struct Reference {
+    db: DatabaseConnection,
+    councils: OnceCell<HashMap<i32, council::Model>>,
+    themes: OnceCell<HashMap<i32, theme::Model>>,
+    measures: OnceCell<HashMap<i32, measure::Model>>,
+    proxies: OnceCell<HashMap<(i32, i32), Money>>,
+}
+
+fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
+    tracing::error!(?key, "dangling reference to {what}");
+    AppError::Internal(format!("dangling reference to {what} {key:?}")).into()
+}
+
+impl Reference {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db, councils: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
+    }
+
+    async fn table<'a, E: EntityTrait>(&'a self, cell: &'a OnceCell<HashMap<i32, E::Model>>, id: impl Fn(&E::Model) -> i32) -> GqlResult<&'a HashMap<i32, E::Model>> {
+        cell.get_or_try_init(|| async {
+            let rows = E::find().all(&self.db).await.map_err(AppError::from)?;
+            Ok::<_, async_graphql::Error>(rows.into_iter().map(|m| (id(&m), m)).collect())
+        })
+        .await
+    }
+
+    pub async fn council(&self, id: i32) -> GqlResult<council::Model> {
+        self.table::<council::Entity>(&self.councils, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("council", id))
+    }
+
+    pub async fn theme(&self, id: i32) -> GqlResult<theme::Model> {
+        self.table::<theme::Entity>(&self.themes, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("theme", id))
+    }
+
+    pub async fn measure(&self, id: i32) -> GqlResult<measure::Model> {
+        self.table::<measure::Entity>(&self.measures, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("measure", id))
+    }
+
+    /// The proxy of a measure in a financial year. Sync refuses records whose
+    /// year has no proxy, so a miss is a broken invariant.
+    pub async fn proxy(&self, measure_id: i32, financial_year: i32) -> GqlResult<Money> {
+        let proxies = self
+            .proxies
+            .get_or_try_init(|| async {
+                let rows = proxy::Entity::find().all(&self.db).await.map_err(AppError::from)?;
+                Ok::<_, async_graphql::Error>(rows.into_iter().map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence))).collect())
+            })
+            .await?;
+        proxies.get(&(measure_id, financial_year)).copied().ok_or_else(|| missing("proxy", (measure_id, financial_year)))
+    }
+}

@@ -1,0 +1,176 @@
+//! Every role against every query and mutation, including attempts on
+//! another council's records. Council roles hold LIV; HAL is "another council".
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// Succeeds (for lists: with at least one record).
+    Ok,
+    /// Succeeds with no records.
+    Empty,
+    Forbidden,
+}
+use Expect::*;
+
+const ROLES: [&str; 6] = ["regional_admin", "council_editor", "council_sync", "council_viewer", "auditor", "dashboard"];
+
+fn role_token(role: &str) -> String {
+    token(role, &["LIV"])
+}
+
+struct Op {
+    name: &'static str,
+    query: &'static str,
+    vars: Value,
+    /// The field whose `totalCount` tells Ok from Empty, if it is a list.
+    list: Option<&'static str>,
+    /// In ROLES order.
+    expect: [Expect; 6],
+}
+
+fn hacked_batch(council: &str) -> Value {
+    json!({ "councilCode": council, "suppliers": [{ "ref": "SUP-HACK", "name": "HACKED", "isSme": false, "isVcse": false }] })
+}
+
+#[tokio::test]
+async fn every_role_against_every_operation() {
+    on_each_backend(|app| async move {
+        app.load_fixture("tiny").await;
+        let auditor = token("auditor", &[]);
+        let id_of = |council: &'static str| {
+            let app = &app;
+            let auditor = auditor.clone();
+            async move {
+                let d = app
+                    .ok(&auditor, "query($c: [String!]) { contracts(first: 1, filter: {councilCodes: $c}) { edges { node { id } } } }", json!({"c": [council]}))
+                    .await;
+                d["contracts"]["edges"][0]["node"]["id"].clone()
+            }
+        };
+        let (liv_contract, hal_contract) = (id_of("LIV").await, id_of("HAL").await);
+        let node = "query($id: ID!) { node(id: $id) { id } }";
+        let sync = "mutation($i: SyncInput!) { syncCouncilData(input: $i) { applied } }";
+        let all_ok = [Ok; 6];
+        let admin_only = [Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden];
+        let ops = vec![
+            Op { name: "viewer", query: "{ viewer { role } }", vars: json!({}), list: None, expect: all_ok },
+            Op { name: "councils", query: "{ councils { code } }", vars: json!({}), list: None, expect: all_ok },
+            Op { name: "themes", query: "{ themes { code } }", vars: json!({}), list: None, expect: all_ok },
+            Op { name: "measures", query: "{ measures { code proxies { valueGbp } } }", vars: json!({}), list: None, expect: all_ok },
+            Op { name: "suppliers", query: "{ suppliers { totalCount } }", vars: json!({}), list: Some("suppliers"), expect: all_ok },
+            Op { name: "contracts", query: "{ contracts { totalCount } }", vars: json!({}), list: Some("contracts"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
+            Op { name: "commitments", query: "{ commitments { totalCount } }", vars: json!({}), list: Some("commitments"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
+            Op { name: "evidence", query: "{ evidence { totalCount } }", vars: json!({}), list: Some("evidence"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
+            Op {
+                name: "contracts of own council",
+                query: "{ contracts(filter: {councilCodes: [\"LIV\"]}) { totalCount } }",
+                vars: json!({}),
+                list: Some("contracts"),
+                expect: [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            },
+            Op {
+                name: "contracts of another council",
+                query: "{ contracts(filter: {councilCodes: [\"HAL\"]}) { totalCount } }",
+                vars: json!({}),
+                list: Some("contracts"),
+                expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
+            },
+            Op {
+                name: "commitments of another council",
+                query: "{ commitments(filter: {councilCodes: [\"HAL\"]}) { totalCount } }",
+                vars: json!({}),
+                list: Some("commitments"),
+                expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
+            },
+            Op {
+                name: "evidence of another council",
+                query: "{ evidence(filter: {councilCodes: [\"HAL\"]}) { totalCount } }",
+                vars: json!({}),
+                list: Some("evidence"),
+                expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
+            },
+            Op { name: "node of own council", query: node, vars: json!({"id": liv_contract}), list: None, expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
+            Op {
+                name: "node of another council",
+                query: node,
+                vars: json!({"id": hal_contract}),
+                list: None,
+                expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
+            },
+            Op {
+                name: "upsertCouncil",
+                query: "mutation($n: String!) { upsertCouncil(input: {code: \"LIV\", name: $n, gssCode: \"E08000012\"}) { code } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op {
+                name: "upsertTheme",
+                query: "mutation($n: String!) { upsertTheme(input: {code: \"JOBS\", name: $n}) { code } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op {
+                name: "upsertMeasure",
+                query: "mutation($n: String!) { upsertMeasure(input: {code: \"JOBS-01\", themeCode: \"JOBS\", name: $n, unit: \"FTE\"}) { code } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op {
+                name: "setProxy",
+                query: "mutation($v: Decimal!) { setProxy(measureCode: \"JOBS-01\", financialYear: 2024, valueGbp: $v) { valueGbp } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op { name: "syncCouncilData own council", query: sync, vars: json!({}), list: None, expect: [Forbidden, Ok, Ok, Forbidden, Forbidden, Forbidden] },
+            Op { name: "syncCouncilData another council", query: sync, vars: json!({}), list: None, expect: [Forbidden; 6] },
+        ];
+
+        for op in &ops {
+            for (role, expect) in ROLES.iter().zip(op.expect) {
+                let allowed = expect != Forbidden;
+                // What a write sends depends on whether it should land, so that a
+                // forbidden write that slipped through would leave a visible mark.
+                let mark = if allowed { "Official" } else { "HACKED" };
+                let mut vars = op.vars.clone();
+                match op.name {
+                    "upsertCouncil" | "upsertTheme" | "upsertMeasure" => vars = json!({"n": format!("{mark} name")}),
+                    "setProxy" => vars = json!({"v": if allowed { "33090.89" } else { "0.01" }}),
+                    "syncCouncilData own council" => {
+                        vars = json!({"i": if allowed { json!({"councilCode": "LIV", "contracts": []}) } else { hacked_batch("LIV") }})
+                    }
+                    "syncCouncilData another council" => vars = json!({"i": hacked_batch("HAL")}),
+                    _ => {}
+                }
+                let (status, body) = app.gql(Some(&role_token(role)), op.query, vars).await;
+                assert_eq!(status, 200, "{} as {role}: {body}", op.name);
+                let code = body["errors"][0]["extensions"]["code"].as_str();
+                match expect {
+                    Forbidden => assert_eq!(code, Some("FORBIDDEN"), "{} as {role}: {body}", op.name),
+                    Ok | Empty => {
+                        assert!(body.get("errors").is_none(), "{} as {role}: {body}", op.name);
+                        if let Some(list) = op.list {
+                            let n = body["data"][list]["totalCount"].as_i64().unwrap();
+                            assert_eq!(n > 0, expect == Ok, "{} as {role}: {n} records", op.name);
+                        }
+                    }
+                }
+            }
+        }
+
+        // No forbidden write left a mark.
+        let d = app
+            .ok(&auditor, "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount } }", json!({}))
+            .await;
+        assert!(!d.to_string().contains("HACKED"), "{d}");
+        assert!(!d.to_string().contains("\"0.01\""), "{d}");
+        assert_eq!(d["suppliers"]["totalCount"], 0);
+    })
+    .await;
+}

@@ -1,0 +1,221 @@
+//! The real server on an ephemeral port, a fresh database per test, and
+//! tokens signed the way an identity provider signs them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use social_value_hub::config::{Config, Secret};
+use social_value_hub::service::db::StatementCounter;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough";
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL too when SVH_TEST_POSTGRES_URL is set.
+pub fn backends() -> Vec<Backend> {
+    let mut b = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("SVH_TEST_POSTGRES_URL") {
+        b.push(Backend::Postgres(url));
+    }
+    b
+}
+
+/// Runs a test body once per backend, each time against a fresh database.
+pub async fn on_each_backend<F, Fut>(body: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for backend in backends() {
+        eprintln!("-- backend: {}", if matches!(backend, Backend::Sqlite) { "sqlite" } else { "postgres" });
+        body(TestApp::spawn(backend).await).await;
+    }
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("svh_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    pub statements: std::sync::Arc<StatementCounter>,
+    client: reqwest::Client,
+    _file: Option<TempFile>,
+}
+
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let name = unique_name();
+        let (url, file) = match &backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (format!("sqlite://{}?mode=rwc", path.display()), Some(TempFile(path)))
+            }
+            Backend::Postgres(base) => {
+                // One database per test, so that runs never collide.
+                let admin = Database::connect(base.as_str()).await.expect("connect to SVH_TEST_POSTGRES_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.ok();
+                let (prefix, _) = base.rsplit_once('/').expect("postgres URL with a database name");
+                (format!("{prefix}/{name}"), None)
+            }
+        };
+        let config = Config {
+            database_url: Some(url),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            jwt_secret: Some(Secret::new(SECRET)),
+            db_pool_size: 8,
+            max_body_bytes: 16 * 1024 * 1024,
+        };
+        let app = social_value_hub::build_app(&config).await.expect("build app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app.router).await.unwrap() });
+        TestApp { addr, db: app.db, statements: app.statements, client: reqwest::Client::new(), _file: file }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL request; returns the HTTP status and the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("JSON body"))
+    }
+
+    /// `data` of a request that must succeed.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.gql(Some(token), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The `extensions.code` of the first error of a request that must fail.
+    pub async fn error_code(&self, token: &str, query: &str, variables: Value) -> String {
+        let (_, body) = self.gql(Some(token), query, variables).await;
+        body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {body}")).to_owned()
+    }
+
+    /// Loads a committed fixture dataset through the sync write path.
+    pub async fn load_fixture(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let ds = social_value_hub::dataset::read::read_dir(&dir).expect("read fixture");
+        social_value_hub::service::load::load_dataset(&self.db, &ds, 2_000, |_, _| {}).await.expect("load fixture");
+    }
+
+    /// Loads a dataset made by the project's generator (seed 1) through the sync write path.
+    pub async fn load_generated(&self, scale: social_value_hub::dataset::generate::Scale) {
+        let ds = social_value_hub::dataset::generate::generate(scale, 1);
+        social_value_hub::service::load::load_dataset(&self.db, &ds, 5_000, |_, _| {}).await.expect("load generated dataset");
+    }
+
+    /// Statements the server ran while `f` ran.
+    pub async fn count_statements<F: std::future::Future<Output = T>, T>(&self, f: F) -> (u64, T) {
+        let before = self.statements.get();
+        let out = f.await;
+        (self.statements.get() - before, out)
+    }
+}
+
+/// Signs claims with HS256, as an identity provider configured with the shared secret would.
+pub fn sign(claims: Value) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+}
+
+pub fn in_an_hour() -> i64 {
+    chrono::Utc::now().timestamp() + 3600
+}
+
+/// A valid token for a role and its councils.
+pub fn token(role: &str, councils: &[&str]) -> String {
+    sign(json!({ "sub": format!("{role}-tester"), "exp": in_an_hour(), "role": role, "councils": councils }))
+}
+
+pub fn token_for(sub: &str, role: &str, councils: &[&str]) -> String {
+    sign(json!({ "sub": sub, "exp": in_an_hour(), "role": role, "councils": councils }))
+}
+
+/// Exact comparison of decimal strings: "1234.5" == "1234.5000".
+pub fn dec(s: &Value) -> i128 {
+    let s = s.as_str().unwrap_or_else(|| panic!("expected a decimal string, got {s}"));
+    social_value_hub::domain::decimal::parse_scaled(s, 4).unwrap_or_else(|e| panic!("{e}")) as i128
+}
+
+pub const SYNC: &str = "mutation($input: SyncInput!) { syncCouncilData(input: $input) {
+    applied created updated unchanged errors { entity index externalId code message } } }";
+
+/// Two councils and a small framework, set up over the API as regional_admin.
+pub async fn seed_framework(app: &TestApp) {
+    let admin = token("regional_admin", &[]);
+    for (code, name, gss) in [("LIV", "Liverpool City Council", "E08000012"), ("HAL", "Halton Borough Council", "E06000006")] {
+        app.ok(&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": code, "name": name, "gssCode": gss}}))
+            .await;
+    }
+    for (code, name) in [("JOBS", "Jobs"), ("GROWTH", "Growth")] {
+        app.ok(&admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": code, "name": name}})).await;
+    }
+    for (code, theme, unit) in [("JOBS-01", "JOBS", "FTE"), ("GROWTH-01", "GROWTH", "£ spent")] {
+        app.ok(
+            &admin,
+            "mutation($i: MeasureInput!) { upsertMeasure(input: $i) { code } }",
+            json!({"i": {"code": code, "themeCode": theme, "name": code, "unit": unit}}),
+        )
+        .await;
+    }
+    for (measure, year, value) in [("JOBS-01", 2024, "31250.00"), ("JOBS-01", 2025, "32343.75"), ("GROWTH-01", 2024, "1.00"), ("GROWTH-01", 2025, "1.00")] {
+        app.ok(
+            &admin,
+            "mutation($m: String!, $y: Int!, $v: Decimal!) { setProxy(measureCode: $m, financialYear: $y, valueGbp: $v) { financialYear } }",
+            json!({"m": measure, "y": year, "v": value}),
+        )
+        .await;
+    }
+}
+
+/// A small valid batch for a council: one supplier, one contract, one
+/// commitment per measure, two pieces of evidence.
+pub fn small_batch(council: &str) -> Value {
+    json!({
+        "councilCode": council,
+        "suppliers": [{ "ref": "SUP-1", "name": "Mersey Builders Ltd", "isSme": true, "isVcse": false, "postcode": "L1 1AA" }],
+        "contracts": [{ "externalId": "K1", "title": "Library refurbishment", "supplierRef": "SUP-1",
+                        "valueGbp": "1234.50", "startDate": "2024-04-01", "endDate": "2026-03-31", "socialValueWeightingPct": "12.5" }],
+        "commitments": [
+            { "externalId": "K1/1", "contractExternalId": "K1", "measureCode": "JOBS-01", "financialYear": 2024, "targetQuantity": "0.10" },
+            { "externalId": "K1/2", "contractExternalId": "K1", "measureCode": "GROWTH-01", "financialYear": 2024, "targetQuantity": "1234.50" }
+        ],
+        "evidence": [
+            { "externalId": "E1", "commitmentExternalId": "K1/1", "periodStart": "2024-04-01", "periodEnd": "2024-06-30", "quantity": "0.10", "status": "VERIFIED" },
+            { "externalId": "E2", "commitmentExternalId": "K1/1", "periodStart": "2024-07-01", "periodEnd": "2024-07-31", "quantity": "0.20" }
+        ]
+    })
+}

@@ -1,0 +1,11 @@
+//! Black-box tests over HTTP. Every test runs on SQLite, and on PostgreSQL
+//! too when SVH_TEST_POSTGRES_URL is set, each on a fresh database.
+
+mod access_matrix;
+mod auth;
+mod framework;
+mod helpers;
+mod money;
+mod records;
+mod schema;
+mod sync;

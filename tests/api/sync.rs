@@ -1,0 +1,163 @@
+//! syncCouncilData: atomic batches, every error reported, upsert by external
+//! id with versions.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const VERSIONS: &str = "{ contracts { edges { node { externalId version title } } }
+    commitments { totalCount edges { node { externalId version } } }
+    evidence { totalCount edges { node { externalId version status submittedBy } } } }";
+
+fn result(v: &Value) -> &Value {
+    &v["syncCouncilData"]
+}
+
+#[tokio::test]
+async fn upserts_by_external_id_and_bumps_versions_only_on_change() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let sync = token_for("liv-system", "council_sync", &["LIV"]);
+        let viewer = token("council_viewer", &["LIV"]);
+
+        let first = app.ok(&sync, SYNC, json!({"input": small_batch("LIV")})).await;
+        assert_eq!(result(&first)["created"], 6, "{first}");
+        assert_eq!(result(&first)["updated"], 0);
+
+        // The same batch again: all unchanged, versions stay 1.
+        let again = app.ok(&sync, SYNC, json!({"input": small_batch("LIV")})).await;
+        assert_eq!((result(&again)["created"].clone(), result(&again)["unchanged"].clone()), (json!(0), json!(6)), "{again}");
+        let data = app.ok(&viewer, VERSIONS, json!({})).await;
+        assert_eq!(data["contracts"]["edges"][0]["node"]["version"], 1);
+        assert_eq!(data["evidence"]["edges"][0]["node"]["submittedBy"], "liv-system");
+
+        // Change the contract title and one evidence status.
+        let mut batch = small_batch("LIV");
+        batch["contracts"][0]["title"] = json!("Library refurbishment (phase 2)");
+        batch["evidence"][1]["status"] = json!("REJECTED");
+        let changed = app.ok(&sync, SYNC, json!({"input": batch})).await;
+        assert_eq!(result(&changed)["updated"], 2, "{changed}");
+        assert_eq!(result(&changed)["unchanged"], 4);
+        let data = app.ok(&viewer, VERSIONS, json!({})).await;
+        let contract = &data["contracts"]["edges"][0]["node"];
+        assert_eq!((contract["version"].clone(), contract["title"].clone()), (json!(2), json!("Library refurbishment (phase 2)")));
+        assert_eq!(data["evidence"]["edges"][0]["node"]["version"], 1);
+        assert_eq!(data["evidence"]["edges"][1]["node"]["version"], 2);
+        assert_eq!(data["evidence"]["edges"][1]["node"]["status"], "REJECTED");
+        // Nothing duplicated.
+        assert_eq!(data["commitments"]["totalCount"], 2);
+        assert_eq!(data["evidence"]["totalCount"], 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalid_batch_lists_every_invalid_record_and_writes_nothing() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let sync = token("council_sync", &["LIV"]);
+        let mut batch = small_batch("LIV");
+        batch["contracts"].as_array_mut().unwrap().extend([
+            json!({ "externalId": "K2", "title": "Bad dates", "supplierRef": "SUP-1", "valueGbp": "10.00", "startDate": "2025-01-01", "endDate": "2024-01-01" }),
+            json!({ "externalId": "K3", "title": "Unknown supplier", "supplierRef": "SUP-404", "valueGbp": "abc", "startDate": "2024-01-01", "endDate": "2025-01-01" }),
+            json!({ "externalId": "K1", "title": "Duplicate", "supplierRef": "SUP-1", "valueGbp": "-5.00", "startDate": "2024-01-01", "endDate": "2025-01-01" }),
+        ]);
+        batch["commitments"].as_array_mut().unwrap().extend([
+            json!({ "externalId": "K1/3", "contractExternalId": "K1", "measureCode": "NOPE-01", "financialYear": 2024, "targetQuantity": "1" }),
+            json!({ "externalId": "K1/4", "contractExternalId": "K1", "measureCode": "JOBS-01", "financialYear": 2019, "targetQuantity": "1" }),
+            json!({ "externalId": "K1/5", "contractExternalId": "K404", "measureCode": "JOBS-01", "financialYear": 2024, "targetQuantity": "-2" }),
+        ]);
+        batch["evidence"].as_array_mut().unwrap().extend([
+            json!({ "externalId": "E3", "commitmentExternalId": "K1/1", "periodStart": "2024-06-01", "periodEnd": "2024-07-31", "quantity": "1" }),
+            json!({ "externalId": "E4", "commitmentExternalId": "K1/1", "periodStart": "2024-04-01", "periodEnd": "2024-04-30", "quantity": "1", "evidenceSha256": "abc" }),
+            json!({ "externalId": "E5", "commitmentExternalId": "GONE", "periodStart": "2024-04-01", "periodEnd": "2024-04-30", "quantity": "1.001" }),
+        ]);
+        let r = app.ok(&sync, SYNC, json!({"input": batch})).await;
+        let r = result(&r);
+        assert_eq!(r["applied"], false);
+        assert_eq!((r["created"].clone(), r["updated"].clone(), r["unchanged"].clone()), (json!(0), json!(0), json!(0)));
+        let mut found: Vec<(String, i64, String)> = r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["entity"].as_str().unwrap().to_owned(), e["index"].as_i64().unwrap(), e["code"].as_str().unwrap().to_owned()))
+            .collect();
+        found.sort();
+        let mut expected: Vec<(String, i64, String)> = [
+            ("CONTRACT", 0, "DUPLICATE"),
+            ("CONTRACT", 1, "INVALID_PERIOD"),
+            ("CONTRACT", 2, "INVALID_VALUE"),
+            ("CONTRACT", 2, "UNKNOWN_REFERENCE"),
+            ("CONTRACT", 3, "DUPLICATE"),
+            ("CONTRACT", 3, "INVALID_VALUE"),
+            ("COMMITMENT", 2, "UNKNOWN_REFERENCE"),
+            ("COMMITMENT", 3, "NO_PROXY"),
+            ("COMMITMENT", 4, "INVALID_VALUE"),
+            ("COMMITMENT", 4, "UNKNOWN_REFERENCE"),
+            ("EVIDENCE", 2, "INVALID_PERIOD"),
+            ("EVIDENCE", 3, "INVALID_SHA256"),
+            ("EVIDENCE", 4, "INVALID_VALUE"),
+            ("EVIDENCE", 4, "UNKNOWN_REFERENCE"),
+        ]
+        .into_iter()
+        .map(|(a, b, c)| (a.to_owned(), b, c.to_owned()))
+        .collect();
+        expected.sort();
+        assert_eq!(found, expected, "{r}");
+        // Every error names its record and says what is wrong.
+        for e in r["errors"].as_array().unwrap() {
+            assert!(e["externalId"].is_string() && !e["message"].as_str().unwrap().is_empty(), "{e}");
+        }
+        // Nothing at all was written, not even the valid supplier.
+        let data = app.ok(&token("auditor", &[]), "{ suppliers { totalCount } contracts { totalCount } commitments { totalCount } evidence { totalCount } }", json!({})).await;
+        assert_eq!(data, json!({"suppliers":{"totalCount":0},"contracts":{"totalCount":0},"commitments":{"totalCount":0},"evidence":{"totalCount":0}}));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn later_batches_refer_to_records_synced_earlier() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let sync = token("council_sync", &["LIV"]);
+        let mut first = small_batch("LIV");
+        first["evidence"] = json!([]);
+        app.ok(&sync, SYNC, json!({"input": first})).await;
+        let second = json!({ "councilCode": "LIV", "evidence": small_batch("LIV")["evidence"] });
+        let r = app.ok(&sync, SYNC, json!({"input": second})).await;
+        assert_eq!(result(&r)["created"], 2, "{r}");
+        // External ids are per council: HAL may not refer to LIV's commitment.
+        let hal = json!({ "councilCode": "HAL", "evidence": [{ "externalId": "E9", "commitmentExternalId": "K1/1",
+                          "periodStart": "2024-04-01", "periodEnd": "2024-04-30", "quantity": "1" }] });
+        let r = app.ok(&token("council_sync", &["HAL"]), SYNC, json!({"input": hal})).await;
+        assert_eq!(result(&r)["applied"], false);
+        assert_eq!(result(&r)["errors"][0]["code"], "UNKNOWN_REFERENCE");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn writes_outside_the_callers_councils_are_forbidden_and_write_nothing() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        for tok in [token("council_sync", &["HAL"]), token("council_viewer", &["LIV"]), token("regional_admin", &[]), token("auditor", &[]), token("dashboard", &[])] {
+            assert_eq!(app.error_code(&tok, SYNC, json!({"input": small_batch("LIV")})).await, "FORBIDDEN");
+        }
+        let data = app.ok(&token("auditor", &[]), "{ suppliers { totalCount } contracts { totalCount } }", json!({})).await;
+        assert_eq!(data, json!({"suppliers":{"totalCount":0},"contracts":{"totalCount":0}}));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_over_ten_thousand_records_is_refused() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let suppliers: Vec<Value> = (0..10_001).map(|i| json!({"ref": format!("S{i}"), "name": "n", "isSme": false, "isVcse": false})).collect();
+        let code = app.error_code(&token("council_sync", &["LIV"]), SYNC, json!({"input": {"councilCode": "LIV", "suppliers": suppliers}})).await;
+        assert_eq!(code, "BAD_USER_INPUT");
+        let data = app.ok(&token("auditor", &[]), "{ suppliers { totalCount } }", json!({})).await;
+        assert_eq!(data["suppliers"]["totalCount"], 0);
+    })
+    .await;
+}
