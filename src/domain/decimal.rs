@@ -53,9 +53,9 @@ pub fn parse_scaled(text: &str, dp: u32) -> Result<i64, DecimalError> {
     Ok(if negative { -magnitude } else { magnitude })
 }
 
-/// Largest accepted scaled input (10^12 units): ample for any contract in
-/// pounds, and small enough that products and regional sums fit in i64/i128.
-const MAX_SCALED: i64 = 1_000_000_000_000_00;
+/// Largest accepted scaled input (10^12 pounds or units at 2 dp): ample for
+/// any contract, and far from i64's limit.
+const MAX_SCALED: i64 = 100_000_000_000_000;
 
 /// Formats a scaled integer with at least two decimal places and no trailing
 /// zeros beyond them (`1234.50`, `12.3456`), the same on every backend.
@@ -110,6 +110,12 @@ macro_rules! scaled {
 
 scaled!(Money, 2, "Pounds sterling, held in pence.");
 scaled!(Quantity, 2, "A quantity of a measure's unit, held in hundredths.");
+
+impl Quantity {
+    /// At most a billion units: with a proxy of at most £100,000 a unit,
+    /// quantity × proxy stays inside a 64-bit integer in SQL.
+    pub const MAX: Quantity = Quantity(100_000_000_000);
+}
 scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
 
 /// A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy

@@ -130,7 +130,6 @@ impl FrameworkMutation {
         Ok(Measure(svc::upsert_measure(db(ctx), principal(ctx), input).await?))
     }
     async fn set_proxy(&self, ctx: &Context<'_>, measure_code: String, financial_year: i32, value_gbp: Decimal) -> GqlResult<Proxy> {
-        let (proxy, _) = svc::set_proxy(db(ctx), principal(ctx), &measure_code, financial_year, value_gbp.as_str()).await?;
-        Ok(Proxy(proxy))
+        Ok(Proxy(svc::set_proxy(db(ctx), principal(ctx), &measure_code, financial_year, value_gbp.as_str()).await?))
     }
 }

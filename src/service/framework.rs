@@ -143,9 +143,9 @@ pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: M
     Ok(model)
 }
 
-/// The largest proxy accepted: £1,000,000 per unit keeps quantity × proxy
-/// inside a 64-bit integer for any accepted quantity.
-const MAX_PROXY_PENCE: i64 = 100_000_000;
+/// The largest proxy accepted: £100,000 per unit keeps quantity × proxy
+/// inside a 64-bit integer for any accepted quantity (see `Quantity::MAX`).
+const MAX_PROXY_PENCE: i64 = 10_000_000;
 
 pub async fn set_proxy(
     db: &DatabaseConnection,
@@ -153,12 +153,12 @@ pub async fn set_proxy(
     measure_code: &str,
     financial_year: i32,
     value_gbp: &str,
-) -> AppResult<(proxy::Model, measure::Model)> {
+) -> AppResult<proxy::Model> {
     actor.ensure_can_write_framework()?;
     let year = FinancialYear::parse(financial_year).ok_or_else(|| bad_input(format!("financialYear {financial_year} is out of range")))?;
     let value = Money::parse(value_gbp).map_err(|e| bad_input(format!("valueGbp: {e}")))?;
     if value.scaled() > MAX_PROXY_PENCE {
-        return Err(bad_input("valueGbp: a proxy may be at most 1000000.00"));
+        return Err(bad_input("valueGbp: a proxy may be at most 100000.00"));
     }
     let tx = WriteTx::begin(db, actor).await?;
     let measure = measure::Entity::find()
@@ -178,5 +178,5 @@ pub async fn set_proxy(
     am.value_pence = Set(value.scaled());
     let model = am.save(&tx.txn).await?.try_into_model()?;
     tx.commit().await?;
-    Ok((model, measure))
+    Ok(model)
 }

@@ -225,6 +225,14 @@ impl Problems {
     }
 }
 
+fn quantity(text: &str) -> Result<Quantity, String> {
+    match Quantity::parse(text) {
+        Ok(q) if q > Quantity::MAX => Err(format!("\"{text}\" is more than {}", Quantity::MAX)),
+        Ok(q) => Ok(q),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn bad_text(value: &str) -> bool {
     value.trim().is_empty() || value.len() > 200
 }
@@ -272,7 +280,7 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
         let weighting = match &c.social_value_weighting_pct {
             None => Some(None),
             Some(text) => match Percent::parse(text) {
-                Ok(v) if v.scaled() <= 100_00 => Some(Some(v)),
+                Ok(v) if v.scaled() <= 10_000 => Some(Some(v)),
                 Ok(_) => {
                     p.add(e, i, id, "INVALID_VALUE", "socialValueWeightingPct must be at most 100");
                     None
@@ -318,7 +326,7 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
         if FinancialYear::parse(c.financial_year).is_none() {
             p.add(e, i, id, "INVALID_VALUE", format!("financialYear {} is out of range", c.financial_year));
         }
-        let target = Quantity::parse(&c.target_quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("targetQuantity: {err}"))).ok();
+        let target = quantity(&c.target_quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("targetQuantity: {err}"))).ok();
         if let (Some(m), Some(t), true) = (measure, target, p.0.len() == before) {
             plan.commitments.push((c.clone(), m.id, t));
         }
@@ -362,7 +370,7 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
                 }
             }
         }
-        let quantity = Quantity::parse(&ev.quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("quantity: {err}"))).ok();
+        let quantity = quantity(&ev.quantity).map_err(|err| p.add(e, i, id, "INVALID_VALUE", format!("quantity: {err}"))).ok();
         let sha = match &ev.evidence_sha256 {
             None => Some(None),
             Some(text) => match Sha256::parse(text) {
