@@ -4,10 +4,13 @@
 //! (`*_centi`): SQLite has no exact decimal type, so scaled integers are the
 //! one representation that is exact on both backends.
 
+pub mod audit_event;
+pub mod change_log;
 pub mod commitment;
 pub mod contract;
 pub mod council;
 pub mod evidence;
+pub mod idempotency_key;
 pub mod measure;
 pub mod proxy;
 pub mod supplier;

@@ -3,12 +3,13 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_regional_model;
+mod m20261128_000002_feed_and_audit;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_regional_model::Migration)]
+        vec![Box::new(m20261128_000001_regional_model::Migration), Box::new(m20261128_000002_feed_and_audit::Migration)]
     }
 }

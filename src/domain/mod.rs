@@ -8,4 +8,4 @@ pub mod record;
 
 pub use decimal::{Money, Percent, Quantity, Value};
 pub use period::{FinancialYear, Quarter};
-pub use record::{EvidenceStatus, Sha256};
+pub use record::{EvidenceStatus, RecordEntity, Sha256};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum EvidenceStatus {
     Submitted,
     Verified,
@@ -46,5 +46,50 @@ impl Sha256 {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The council-owned record types: what deletions, the changes feed and
+/// node ids name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum RecordEntity {
+    Contract,
+    Commitment,
+    Evidence,
+}
+
+impl RecordEntity {
+    pub const ALL: [RecordEntity; 3] = [RecordEntity::Contract, RecordEntity::Commitment, RecordEntity::Evidence];
+
+    /// `CONTRACT`, as in the changes feed and the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contract => "CONTRACT",
+            Self::Commitment => "COMMITMENT",
+            Self::Evidence => "EVIDENCE",
+        }
+    }
+
+    /// `Contract`, the GraphQL type name.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Self::Contract => "Contract",
+            Self::Commitment => "Commitment",
+            Self::Evidence => "Evidence",
+        }
+    }
+
+    /// The opaque global id of a record (`node(id:)`, audit `recordId`).
+    pub fn node_id(self, id: i32) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{id}", self.type_name()))
+    }
+
+    pub fn parse_node_id(text: &str) -> Option<(Self, i32)> {
+        use base64::Engine;
+        let raw = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        let (kind, n) = raw.split_once(':')?;
+        let kind = Self::ALL.into_iter().find(|k| k.type_name() == kind)?;
+        Some((kind, n.parse().ok()?))
     }
 }

@@ -1,6 +1,9 @@
 //! The GraphQL schema: one module per area, thin resolvers that turn
 //! arguments into service calls and models into objects.
 
+pub mod audit;
+pub mod changes;
+pub mod edit;
 pub mod error;
 pub mod framework;
 pub mod ids;
@@ -21,10 +24,10 @@ use loaders::Loaders;
 use reference::Reference;
 
 #[derive(MergedObject, Default)]
-pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery);
+pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery, changes::ChangesQuery, audit::AuditQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(framework::FrameworkMutation, sync::SyncMutation);
+pub struct Mutation(framework::FrameworkMutation, sync::SyncMutation, edit::EditMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

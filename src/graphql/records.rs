@@ -295,15 +295,15 @@ pub struct TotalCount {
     total_count: i64,
 }
 
-type Conn<T> = Connection<String, T, TotalCount>;
+pub type Conn<T> = Connection<String, T, TotalCount>;
 
-fn connection<M, T: async_graphql::OutputType>(page: Page<M>, id: impl Fn(&M) -> i32, wrap: impl Fn(M) -> T, after: bool) -> Conn<T> {
+pub fn connection<M, T: async_graphql::OutputType>(page: Page<M>, id: impl Fn(&M) -> i64, wrap: impl Fn(M) -> T, after: bool) -> Conn<T> {
     let mut c = Connection::with_additional_fields(after, page.has_next, TotalCount { total_count: page.total as i64 });
     c.edges.extend(page.items.into_iter().map(|m| Edge::new(ids::cursor(id(&m)), wrap(m))));
     c
 }
 
-fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
+pub fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
     let after = after.map(ids::parse_cursor).transpose()?;
     Ok(PageRequest::new(first.map(i64::from), after)?)
 }
@@ -351,7 +351,7 @@ impl RecordsQuery {
         let f = filter.unwrap_or_default();
         let f = svc::SupplierFilter { refs: f.refs, name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
         let page = svc::suppliers(db(ctx), &f, page_request(first, after.as_deref())?).await?;
-        Ok(connection(page, |m| m.id, Supplier, after.is_some()))
+        Ok(connection(page, |m| m.id.into(), Supplier, after.is_some()))
     }
 
     /// Contracts of the councils the caller may read.
@@ -360,7 +360,7 @@ impl RecordsQuery {
         let f = svc::ContractFilter { council_codes: f.council_codes, supplier_refs: f.supplier_refs, external_ids: f.external_ids };
         let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
         let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |c| c.m.id, |c| c, after.is_some()))
+        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
 
     /// Commitments of the councils the caller may read.
@@ -375,7 +375,7 @@ impl RecordsQuery {
         };
         let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
         let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |c| c.m.id, |c| c, after.is_some()))
+        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
 
     /// Evidence of the councils the caller may read.
@@ -389,7 +389,7 @@ impl RecordsQuery {
         };
         let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
         let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |e| e.m.id, |e| e, after.is_some()))
+        Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
     }
 
     /// A contract, commitment or evidence record by its id; null if there is none.

@@ -1,16 +1,20 @@
 //! `syncCouncilData`: the GraphQL face of the one write path for council data.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
 use super::error::GqlResult;
+use super::ids;
 use super::records::EvidenceStatus;
 use super::scalars::{Date, Decimal};
 use super::{db, principal};
-use crate::service::sync::{self as svc, CommitmentIn, ContractIn, EvidenceIn, SupplierIn, SyncBatch};
+use crate::service::sync::{self as svc, CommitmentIn, ContractIn, DeletionIn, EvidenceIn, SupplierIn, SyncBatch};
 
 #[derive(InputObject)]
 pub struct SyncInput {
     council_code: String,
+    /// Retrying with the same key and payload replays the first result and
+    /// writes nothing; the same key with another payload is CONFLICT.
+    idempotency_key: Option<String>,
     /// Regional suppliers, upserted by ref.
     suppliers: Option<Vec<SupplierInput>>,
     /// Upserted by (council, externalId).
@@ -19,6 +23,22 @@ pub struct SyncInput {
     commitments: Option<Vec<CommitmentInput>>,
     /// Refer to commitments by commitmentExternalId.
     evidence: Option<Vec<EvidenceInput>>,
+    /// Tombstones; a contract takes its commitments and their evidence with it.
+    deletions: Option<Vec<DeletionInput>>,
+}
+
+#[derive(InputObject)]
+pub struct DeletionInput {
+    entity: RecordEntity,
+    external_id: String,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::RecordEntity")]
+pub enum RecordEntity {
+    Contract,
+    Commitment,
+    Evidence,
 }
 
 #[derive(InputObject)]
@@ -71,8 +91,12 @@ pub struct SyncResult {
     created: i32,
     updated: i32,
     unchanged: i32,
+    /// Records tombstoned, cascades included.
+    deleted: i32,
     /// Every invalid record of the batch.
     errors: Vec<SyncError>,
+    /// The council's changes-feed position after this batch: resume `changes(after:)` from it.
+    cursor: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -91,6 +115,13 @@ impl From<SyncInput> for SyncBatch {
     fn from(i: SyncInput) -> Self {
         SyncBatch {
             council_code: i.council_code,
+            idempotency_key: i.idempotency_key,
+            deletions: i
+                .deletions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| DeletionIn { entity: d.entity.into(), external_id: d.external_id })
+                .collect(),
             suppliers: i
                 .suppliers
                 .unwrap_or_default()
@@ -163,6 +194,8 @@ impl SyncMutation {
             created: total.created as i32,
             updated: total.updated as i32,
             unchanged: total.unchanged as i32,
+            deleted: outcome.deleted as i32,
+            cursor: outcome.cursor.map(ids::cursor),
             errors: outcome
                 .errors
                 .into_iter()

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use entity::{council, measure, proxy, theme};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TryIntoModel};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable, IntoActiveModel, PrimaryKeyToColumn, QueryFilter, QueryOrder};
+use serde_json::Value;
 
-use super::write::WriteTx;
+use super::snapshot;
+use super::write::{Action, Change, WriteTx};
 use crate::auth::Principal;
 use crate::domain::{FinancialYear, Money};
 use crate::error::{AppResult, bad_input, not_found};
@@ -76,6 +78,16 @@ fn required(field: &str, value: &str) -> AppResult<String> {
     Ok(v.to_owned())
 }
 
+/// Records a reference-data change, or nothing when the content is unchanged.
+fn reference_change(tx: &mut WriteTx<'_>, entity: &'static str, record_id: String, before: Option<Value>, after: Value) -> bool {
+    if before.as_ref() == Some(&after) {
+        return false;
+    }
+    let action = if before.is_some() { Action::Update } else { Action::Create };
+    tx.record(Change { council_id: None, entity, record_id, action, before, after: Some(after), feed: None });
+    true
+}
+
 pub struct CouncilInput {
     pub code: String,
     pub name: String,
@@ -85,17 +97,32 @@ pub struct CouncilInput {
 pub async fn upsert_council(db: &DatabaseConnection, actor: &Principal, input: CouncilInput) -> AppResult<council::Model> {
     actor.ensure_can_write_framework()?;
     let code = required("code", &input.code)?;
-    let tx = WriteTx::begin(db, actor).await?;
+    let (name, gss_code) = (required("name", &input.name)?, required("gssCode", &input.gss_code)?);
+    let mut tx = WriteTx::begin(db, actor).await?;
     let existing = council::Entity::find().filter(council::Column::Code.eq(&code)).one(&tx.txn).await?;
-    let mut am = match existing {
-        Some(m) => m.into_active_model(),
-        None => council::ActiveModel { code: Set(code), ..Default::default() },
-    };
-    am.name = Set(required("name", &input.name)?);
-    am.gss_code = Set(required("gssCode", &input.gss_code)?);
-    let model = am.save(&tx.txn).await?.try_into_model()?;
+    let desired = council::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name, gss_code };
+    if !reference_change(&mut tx, "COUNCIL", code, existing.as_ref().map(snapshot::council), snapshot::council(&desired)) {
+        return Ok(desired);
+    }
+    let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
     tx.commit().await?;
     Ok(model)
+}
+
+/// Inserts or updates every column of a reference row.
+async fn save<A>(tx: &WriteTx<'_>, exists: bool, am: A) -> AppResult<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let mut am = am.reset_all();
+    if exists {
+        // The primary key is the WHERE; every other column is rewritten.
+        Ok(am.update(&tx.txn).await?)
+    } else {
+        am.not_set(<A::Entity as EntityTrait>::PrimaryKey::iter().next().expect("a primary key").into_column());
+        Ok(am.insert(&tx.txn).await?)
+    }
 }
 
 pub struct ThemeInput {
@@ -106,14 +133,14 @@ pub struct ThemeInput {
 pub async fn upsert_theme(db: &DatabaseConnection, actor: &Principal, input: ThemeInput) -> AppResult<theme::Model> {
     actor.ensure_can_write_framework()?;
     let code = required("code", &input.code)?;
-    let tx = WriteTx::begin(db, actor).await?;
+    let name = required("name", &input.name)?;
+    let mut tx = WriteTx::begin(db, actor).await?;
     let existing = theme::Entity::find().filter(theme::Column::Code.eq(&code)).one(&tx.txn).await?;
-    let mut am = match existing {
-        Some(m) => m.into_active_model(),
-        None => theme::ActiveModel { code: Set(code), ..Default::default() },
-    };
-    am.name = Set(required("name", &input.name)?);
-    let model = am.save(&tx.txn).await?.try_into_model()?;
+    let desired = theme::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name };
+    if !reference_change(&mut tx, "THEME", code, existing.as_ref().map(snapshot::theme), snapshot::theme(&desired)) {
+        return Ok(desired);
+    }
+    let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -128,17 +155,24 @@ pub struct MeasureInput {
 pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: MeasureInput) -> AppResult<measure::Model> {
     actor.ensure_can_write_framework()?;
     let code = required("code", &input.code)?;
-    let tx = WriteTx::begin(db, actor).await?;
+    let (name, unit) = (required("name", &input.name)?, required("unit", &input.unit)?);
+    let mut tx = WriteTx::begin(db, actor).await?;
     let theme = theme_by_code(&tx.txn, &input.theme_code).await.map_err(|_| bad_input(format!("unknown theme {}", input.theme_code)))?;
     let existing = measure::Entity::find().filter(measure::Column::Code.eq(&code)).one(&tx.txn).await?;
-    let mut am = match existing {
-        Some(m) => m.into_active_model(),
-        None => measure::ActiveModel { code: Set(code), ..Default::default() },
+    let desired = measure::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), theme_id: theme.id, name, unit };
+    // The theme a measure had before, for the audit snapshot.
+    let before = match &existing {
+        Some(m) if m.theme_id == theme.id => Some(snapshot::measure(m, &theme.code)),
+        Some(m) => {
+            let old = theme::Entity::find_by_id(m.theme_id).one(&tx.txn).await?.map(|t| t.code).unwrap_or_default();
+            Some(snapshot::measure(m, &old))
+        }
+        None => None,
     };
-    am.theme_id = Set(theme.id);
-    am.name = Set(required("name", &input.name)?);
-    am.unit = Set(required("unit", &input.unit)?);
-    let model = am.save(&tx.txn).await?.try_into_model()?;
+    if !reference_change(&mut tx, "MEASURE", code, before, snapshot::measure(&desired, &theme.code)) {
+        return Ok(desired);
+    }
+    let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -147,20 +181,14 @@ pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: M
 /// inside a 64-bit integer for any accepted quantity (see `Quantity::MAX`).
 const MAX_PROXY_PENCE: i64 = 10_000_000;
 
-pub async fn set_proxy(
-    db: &DatabaseConnection,
-    actor: &Principal,
-    measure_code: &str,
-    financial_year: i32,
-    value_gbp: &str,
-) -> AppResult<proxy::Model> {
+pub async fn set_proxy(db: &DatabaseConnection, actor: &Principal, measure_code: &str, financial_year: i32, value_gbp: &str) -> AppResult<proxy::Model> {
     actor.ensure_can_write_framework()?;
     let year = FinancialYear::parse(financial_year).ok_or_else(|| bad_input(format!("financialYear {financial_year} is out of range")))?;
     let value = Money::parse(value_gbp).map_err(|e| bad_input(format!("valueGbp: {e}")))?;
     if value.scaled() > MAX_PROXY_PENCE {
         return Err(bad_input("valueGbp: a proxy may be at most 100000.00"));
     }
-    let tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, actor).await?;
     let measure = measure::Entity::find()
         .filter(measure::Column::Code.eq(measure_code))
         .one(&tx.txn)
@@ -171,12 +199,13 @@ pub async fn set_proxy(
         .filter(proxy::Column::FinancialYear.eq(year.0))
         .one(&tx.txn)
         .await?;
-    let mut am = match existing {
-        Some(m) => m.into_active_model(),
-        None => proxy::ActiveModel { measure_id: Set(measure.id), financial_year: Set(year.0), ..Default::default() },
-    };
-    am.value_pence = Set(value.scaled());
-    let model = am.save(&tx.txn).await?.try_into_model()?;
+    let desired = proxy::Model { id: existing.as_ref().map_or(0, |m| m.id), measure_id: measure.id, financial_year: year.0, value_pence: value.scaled() };
+    let record_id = format!("{}/{}", measure.code, year.0);
+    let before = existing.as_ref().map(|m| snapshot::proxy(m, &measure.code));
+    if !reference_change(&mut tx, "PROXY", record_id, before, snapshot::proxy(&desired, &measure.code)) {
+        return Ok(desired);
+    }
+    let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
     tx.commit().await?;
     Ok(model)
 }

@@ -1,11 +1,16 @@
 //! The only code that touches the database. Reads take the caller's Scope;
 //! every write goes through [`write::WriteTx`].
 
+pub mod audit;
+pub mod changes;
 pub mod db;
+pub mod edit;
 pub mod framework;
 pub mod load;
 pub mod page;
 pub mod records;
+pub mod snapshot;
 pub mod sync;
+pub mod tombstone;
 pub mod valuation;
 pub mod write;

@@ -12,11 +12,11 @@ pub const MAX_PAGE: i64 = 500;
 pub struct PageRequest {
     pub first: u64,
     /// Return rows with an id above this.
-    pub after: Option<i32>,
+    pub after: Option<i64>,
 }
 
 impl PageRequest {
-    pub fn new(first: Option<i64>, after: Option<i32>) -> AppResult<Self> {
+    pub fn new(first: Option<i64>, after: Option<i64>) -> AppResult<Self> {
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(0..=MAX_PAGE).contains(&first) {
             return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));

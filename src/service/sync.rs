@@ -6,31 +6,44 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{commitment, contract, council, evidence, supplier};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use entity::{commitment, contract, council, evidence, idempotency_key, supplier};
+use serde::{Deserialize, Serialize};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::framework::FrameworkSnapshot;
-use super::write::WriteTx;
+use super::snapshot::{self, Names, Wanted};
+use super::tombstone;
+use super::write::{self, Action, Change, FeedEntry, WriteTx};
 use crate::auth::Principal;
-use crate::domain::{EvidenceStatus, FinancialYear, Money, Percent, Quantity, Quarter, Sha256};
-use crate::error::{AppResult, bad_input};
+use crate::domain::{EvidenceStatus, FinancialYear, Money, Percent, Quantity, Quarter, RecordEntity, Sha256};
+use crate::error::{AppError, AppResult, bad_input, conflict};
 
 /// At most this many records in one batch, so that one request cannot hold
 /// the write lock for long.
 pub const MAX_BATCH_RECORDS: usize = 10_000;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SyncBatch {
     pub council_code: String,
+    /// Not part of the payload: the same key with the same payload replays the first result.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
     pub suppliers: Vec<SupplierIn>,
     pub contracts: Vec<ContractIn>,
     pub commitments: Vec<CommitmentIn>,
     pub evidence: Vec<EvidenceIn>,
+    pub deletions: Vec<DeletionIn>,
 }
 
 impl SyncBatch {
     pub fn len(&self) -> usize {
-        self.suppliers.len() + self.contracts.len() + self.commitments.len() + self.evidence.len()
+        self.suppliers.len() + self.contracts.len() + self.commitments.len() + self.evidence.len() + self.deletions.len()
+    }
+
+    /// SHA-256 of the canonical payload, to tell a retry from a different batch.
+    fn payload_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(serde_json::to_vec(self).expect("a batch serialises")))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -38,7 +51,7 @@ impl SyncBatch {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SupplierIn {
     pub supplier_ref: String,
     pub name: String,
@@ -50,7 +63,7 @@ pub struct SupplierIn {
 
 /// Decimals arrive as text and are parsed here, so that a bad number is
 /// reported against its record like every other invalid value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ContractIn {
     pub external_id: String,
     pub title: String,
@@ -61,7 +74,7 @@ pub struct ContractIn {
     pub social_value_weighting_pct: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CommitmentIn {
     pub external_id: String,
     pub contract_external_id: String,
@@ -70,7 +83,7 @@ pub struct CommitmentIn {
     pub target_quantity: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EvidenceIn {
     pub external_id: String,
     pub commitment_external_id: String,
@@ -82,6 +95,12 @@ pub struct EvidenceIn {
     pub evidence_sha256: Option<String>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct DeletionIn {
+    pub entity: RecordEntity,
+    pub external_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncError {
     pub entity: &'static str,
@@ -91,7 +110,7 @@ pub struct SyncError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub created: usize,
     pub updated: usize,
@@ -106,7 +125,7 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncOutcome {
     pub applied: bool,
     /// Per entity, for the importer's summary.
@@ -114,6 +133,14 @@ pub struct SyncOutcome {
     pub contracts: Counts,
     pub commitments: Counts,
     pub evidence: Counts,
+    /// Records tombstoned, cascades included.
+    pub deleted: usize,
+    /// The council's changes-feed position after this batch.
+    pub cursor: Option<i64>,
+    /// True when this is the stored result of an earlier request with the same idempotency key.
+    #[serde(skip)]
+    pub replayed: bool,
+    #[serde(skip)]
     pub errors: Vec<SyncError>,
 }
 
@@ -127,27 +154,69 @@ impl SyncOutcome {
     }
 }
 
+/// Serialises requests that share an idempotency key (PostgreSQL), so the
+/// second waits for the first and then replays its result.
+fn idempotency_lock(council_id: i32, key: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{council_id}/{key}"));
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
 pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) -> AppResult<SyncOutcome> {
     actor.ensure_can_sync(&batch.council_code)?;
     if batch.len() > MAX_BATCH_RECORDS {
         return Err(bad_input(format!("a batch holds at most {MAX_BATCH_RECORDS} records; this one has {}", batch.len())));
     }
-    let tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, actor).await?;
     let council = council::Entity::find()
         .filter(council::Column::Code.eq(&batch.council_code))
         .one(&tx.txn)
         .await?
         .ok_or_else(|| bad_input(format!("unknown council {}", batch.council_code)))?;
+
+    let payload = batch.payload_sha256();
+    if let Some(key) = &batch.idempotency_key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(bad_input("idempotencyKey must be 1 to 200 characters"));
+        }
+        tx.lock(idempotency_lock(council.id, key)).await?;
+        let stored = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::CouncilId.eq(council.id))
+            .filter(idempotency_key::Column::Key.eq(key))
+            .one(&tx.txn)
+            .await?;
+        if let Some(stored) = stored {
+            if stored.payload_sha256 != payload {
+                return Err(conflict(format!("idempotencyKey {key:?} was already used with a different payload")));
+            }
+            let mut outcome: SyncOutcome = serde_json::from_str(&stored.result).map_err(|e| AppError::Internal(e.to_string()))?;
+            outcome.replayed = true;
+            return Ok(outcome);
+        }
+    }
+
     let framework = FrameworkSnapshot::load(&tx.txn).await?;
     let existing = Existing::load(&tx.txn, council.id, &batch).await?;
     let plan = match validate(&batch, &framework, &existing) {
         Ok(plan) => plan,
-        Err(errors) => {
-            // Dropping the transaction rolls it back: nothing was written.
-            return Ok(SyncOutcome { applied: false, errors, ..Default::default() });
-        }
+        // Dropping the transaction rolls it back: nothing was written, and
+        // no key is stored, so the client may fix the batch and send it again.
+        Err(errors) => return Ok(SyncOutcome { applied: false, errors, ..Default::default() }),
     };
-    let outcome = apply(&tx, council.id, plan, existing).await?;
+    let mut outcome = apply(&mut tx, council.id, plan, existing).await?;
+    tx.flush().await?;
+    outcome.cursor = Some(tx.feed_head(council.id).await?);
+    if let Some(key) = batch.idempotency_key {
+        let row = idempotency_key::ActiveModel {
+            council_id: Set(council.id),
+            key: Set(key),
+            payload_sha256: Set(payload),
+            result: Set(serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.to_string()))?),
+            created_at: Set(tx.at()),
+            ..Default::default()
+        };
+        idempotency_key::Entity::insert(row).exec_without_returning(&tx.txn).await?;
+    }
     tx.commit().await?;
     Ok(outcome)
 }
@@ -184,10 +253,23 @@ where
 
 impl Existing {
     async fn load(db: &impl ConnectionTrait, council_id: i32, b: &SyncBatch) -> AppResult<Self> {
+        let deleted = |entity: RecordEntity| b.deletions.iter().filter(move |d| d.entity == entity).map(|d| d.external_id.as_str());
         let supplier_keys = b.suppliers.iter().map(|s| s.supplier_ref.as_str()).chain(b.contracts.iter().map(|c| c.supplier_ref.as_str())).collect();
-        let contract_keys = b.contracts.iter().map(|c| c.external_id.as_str()).chain(b.commitments.iter().map(|c| c.contract_external_id.as_str())).collect();
-        let commitment_keys = b.commitments.iter().map(|c| c.external_id.as_str()).chain(b.evidence.iter().map(|e| e.commitment_external_id.as_str())).collect();
-        let evidence_keys = b.evidence.iter().map(|e| e.external_id.as_str()).collect();
+        let contract_keys = b
+            .contracts
+            .iter()
+            .map(|c| c.external_id.as_str())
+            .chain(b.commitments.iter().map(|c| c.contract_external_id.as_str()))
+            .chain(deleted(RecordEntity::Contract))
+            .collect();
+        let commitment_keys = b
+            .commitments
+            .iter()
+            .map(|c| c.external_id.as_str())
+            .chain(b.evidence.iter().map(|e| e.commitment_external_id.as_str()))
+            .chain(deleted(RecordEntity::Commitment))
+            .collect();
+        let evidence_keys = b.evidence.iter().map(|e| e.external_id.as_str()).chain(deleted(RecordEntity::Evidence)).collect();
         let suppliers = find_by_keys::<supplier::Entity, _>(db, supplier::Column::SupplierRef, supplier_keys, None).await?;
         let contracts = find_by_keys::<contract::Entity, _>(db, contract::Column::ExternalId, contract_keys, Some((contract::Column::CouncilId, council_id))).await?;
         let commitments =
@@ -214,6 +296,8 @@ struct Plan {
     contracts: Vec<(ContractIn, Money, Option<Percent>)>,
     commitments: Vec<(CommitmentIn, i32, Quantity)>,
     evidence: Vec<(EvidenceIn, Quarter, Quantity, Option<Sha256>)>,
+    /// Live records to tombstone, by entity and row id.
+    deletions: Vec<(RecordEntity, i32)>,
 }
 
 /// Collects every invalid record of the batch, not just the first.
@@ -238,8 +322,8 @@ fn bad_text(value: &str) -> bool {
 }
 
 /// Positions of every record whose key occurs more than once in its list.
-fn duplicates<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> HashSet<usize> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+fn duplicates<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K> + Clone) -> HashSet<usize> {
+    let mut seen: HashMap<K, usize> = HashMap::new();
     for k in keys.clone() {
         *seen.entry(k).or_default() += 1;
     }
@@ -248,7 +332,10 @@ fn duplicates<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> HashSet<usize>
 
 fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Result<Plan, Vec<SyncError>> {
     let mut p = Problems(Vec::new());
-    let mut plan = Plan { suppliers: Vec::new(), contracts: Vec::new(), commitments: Vec::new(), evidence: Vec::new() };
+    let mut plan = Plan { suppliers: Vec::new(), contracts: Vec::new(), commitments: Vec::new(), evidence: Vec::new(), deletions: Vec::new() };
+    let deleting = |entity: RecordEntity| -> HashSet<&str> { b.deletions.iter().filter(|d| d.entity == entity).map(|d| d.external_id.as_str()).collect() };
+    let (deleted_contracts, deleted_commitments) = (deleting(RecordEntity::Contract), deleting(RecordEntity::Commitment));
+    let deleted_contract_ids: HashSet<i32> = deleted_contracts.iter().filter_map(|k| existing.contracts.get(*k)).map(|m| m.id).collect();
 
     let dup = duplicates(b.suppliers.iter().map(|s| s.supplier_ref.as_str()));
     for (i, s) in b.suppliers.iter().enumerate() {
@@ -311,7 +398,8 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
         if bad_text(id) {
             p.add(e, i, id, "INVALID_VALUE", "externalId must be 1 to 200 characters");
         }
-        if !batch_contracts.contains(c.contract_external_id.as_str()) && !existing.live_contract(&c.contract_external_id) {
+        let contract_known = batch_contracts.contains(c.contract_external_id.as_str()) || existing.live_contract(&c.contract_external_id);
+        if !contract_known || deleted_contracts.contains(c.contract_external_id.as_str()) {
             p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown contract {}", c.contract_external_id));
         }
         let measure = fw.measures.get(&c.measure_code);
@@ -343,6 +431,11 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
             p.add(e, i, id, "INVALID_VALUE", "externalId must be 1 to 200 characters");
         }
         let key = ev.commitment_external_id.as_str();
+        let parent_deleted = deleted_commitments.contains(key)
+            || existing.commitments.get(key).is_some_and(|c| !batch_commitment_measure.contains_key(key) && deleted_contract_ids.contains(&c.contract_id));
+        if parent_deleted {
+            p.add(e, i, id, "UNKNOWN_REFERENCE", format!("commitment {key} is deleted by this batch"));
+        }
         let measure_id = match batch_commitment_measure.get(key) {
             Some(m) => *m,
             None => match existing.commitment_measure.get(key) {
@@ -389,13 +482,46 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
         }
     }
 
+    let dup = duplicates(b.deletions.iter().map(|d| (d.entity.as_str(), d.external_id.as_str())));
+    for (i, d) in b.deletions.iter().enumerate() {
+        let (e, id) = (d.entity.as_str(), d.external_id.as_str());
+        if dup.contains(&i) {
+            p.add(e, i, id, "DUPLICATE", format!("{e} {id} is deleted more than once in the batch"));
+            continue;
+        }
+        let upserted = match d.entity {
+            RecordEntity::Contract => batch_contracts.contains(id),
+            RecordEntity::Commitment => batch_commitment_measure.contains_key(id),
+            RecordEntity::Evidence => b.evidence.iter().any(|ev| ev.external_id == id),
+        };
+        if upserted {
+            p.add(e, i, id, "INVALID_VALUE", format!("{e} {id} is both upserted and deleted in one batch"));
+            continue;
+        }
+        let found = match d.entity {
+            RecordEntity::Contract => existing.contracts.get(id).map(|m| (m.id, m.deleted)),
+            RecordEntity::Commitment => existing.commitments.get(id).map(|m| (m.id, m.deleted)),
+            RecordEntity::Evidence => existing.evidence.get(id).map(|m| (m.id, m.deleted)),
+        };
+        match found {
+            None => p.add(e, i, id, "UNKNOWN_REFERENCE", format!("there is no {e} {id} to delete")),
+            // Deleting what is already deleted is a retry: nothing to do.
+            Some((_, true)) => {}
+            Some((row, false)) => plan.deletions.push((d.entity, row)),
+        }
+    }
+
     if p.0.is_empty() { Ok(plan) } else { Err(p.0) }
 }
 
-/// A stored record that sync can upsert: how to compare content (ignoring
-/// id, version and timestamps) and how to write it.
-trait Upsertable: Sized + Send + Sync {
+/// A stored record that sync can upsert: its key, how to compare content
+/// (ignoring id, version and timestamps) and how to write it.
+trait Upsertable: Sized + Clone + Send + Sync {
     type Active: ActiveModelTrait + Send;
+    fn key(&self) -> &str;
+    fn id(&self) -> i32;
+    fn set_id(&mut self, id: i32);
+    fn version(&self) -> i32;
     fn same_content(&self, other: &Self) -> bool;
     fn is_deleted(&self) -> bool;
     /// A new record: version 1, id left to the database.
@@ -405,9 +531,21 @@ trait Upsertable: Sized + Send + Sync {
 }
 
 macro_rules! upsertable {
-    ($module:ident, deleted: |$d:ident| $deleted:expr, same: |$a:ident, $b:ident| $same:expr) => {
+    ($module:ident, key: $key:ident, deleted: |$d:ident| $deleted:expr, same: |$a:ident, $b:ident| $same:expr) => {
         impl Upsertable for $module::Model {
             type Active = $module::ActiveModel;
+            fn key(&self) -> &str {
+                &self.$key
+            }
+            fn id(&self) -> i32 {
+                self.id
+            }
+            fn set_id(&mut self, id: i32) {
+                self.id = id;
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
             fn same_content(&self, other: &Self) -> bool {
                 let ($a, $b) = (self, other);
                 $same
@@ -434,22 +572,22 @@ macro_rules! upsertable {
     };
 }
 
-upsertable!(supplier, deleted: |_m| false, same: |a, b| a.name == b.name
+upsertable!(supplier, key: supplier_ref, deleted: |_m| false, same: |a, b| a.name == b.name
     && a.companies_house_number == b.companies_house_number
     && a.postcode == b.postcode
     && a.is_sme == b.is_sme
     && a.is_vcse == b.is_vcse);
-upsertable!(contract, deleted: |m| m.deleted, same: |a, b| a.title == b.title
+upsertable!(contract, key: external_id, deleted: |m| m.deleted, same: |a, b| a.title == b.title
     && a.supplier_id == b.supplier_id
     && a.value_pence == b.value_pence
     && a.start_date == b.start_date
     && a.end_date == b.end_date
     && a.social_value_weighting_centi == b.social_value_weighting_centi);
-upsertable!(commitment, deleted: |m| m.deleted, same: |a, b| a.contract_id == b.contract_id
+upsertable!(commitment, key: external_id, deleted: |m| m.deleted, same: |a, b| a.contract_id == b.contract_id
     && a.measure_id == b.measure_id
     && a.financial_year == b.financial_year
     && a.target_centi == b.target_centi);
-upsertable!(evidence, deleted: |m| m.deleted, same: |a, b| a.commitment_id == b.commitment_id
+upsertable!(evidence, key: external_id, deleted: |m| m.deleted, same: |a, b| a.commitment_id == b.commitment_id
     && a.period_start == b.period_start
     && a.period_end == b.period_end
     && a.quantity_centi == b.quantity_centi
@@ -457,12 +595,20 @@ upsertable!(evidence, deleted: |m| m.deleted, same: |a, b| a.commitment_id == b.
     && a.evidence_url == b.evidence_url
     && a.evidence_sha256 == b.evidence_sha256);
 
-/// Rows per INSERT: under both backends' bound-parameter limits for our widest table.
-const ROWS_PER_INSERT: usize = 500;
+/// A record this batch created or changed: as it was (None when new) and as it is now.
+struct Written<M> {
+    before: Option<M>,
+    after: M,
+}
 
 /// Writes desired records against what exists: insert the new, update the
-/// changed or revived (version + 1), leave the unchanged alone.
-async fn upsert<M>(tx: &WriteTx<'_>, desired: Vec<(M, Option<&M>)>) -> AppResult<Counts>
+/// changed or revived (version + 1), leave the unchanged alone. Returns what
+/// was written, with the ids the database gave new rows.
+async fn upsert<M>(
+    tx: &WriteTx<'_>,
+    desired: Vec<(M, Option<&M>)>,
+    ids_of: impl AsyncFnOnce(Vec<String>) -> AppResult<HashMap<String, i32>>,
+) -> AppResult<(Counts, Vec<Written<M>>)>
 where
     M: Upsertable,
     M::Active: ActiveModelBehavior,
@@ -470,28 +616,36 @@ where
 {
     let mut counts = Counts::default();
     let mut inserts = Vec::new();
+    let mut written = Vec::new();
     for (row, existing) in desired {
         match existing {
             Some(e) if !e.is_deleted() && e.same_content(&row) => counts.unchanged += 1,
             Some(e) => {
+                let mut after = row.clone();
+                after.set_id(e.id());
                 row.for_update(e, tx.now).update(&tx.txn).await?;
                 counts.updated += 1;
+                written.push(Written { before: Some(e.clone()), after });
             }
             None => {
-                inserts.push(row.for_insert(tx.now));
+                inserts.push(row.clone().for_insert(tx.now));
                 counts.created += 1;
+                written.push(Written { before: None, after: row });
             }
         }
     }
-    let mut rows = inserts.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        <M::Active as ActiveModelTrait>::Entity::insert_many(chunk).exec_without_returning(&tx.txn).await?;
+    write::insert_chunked(&tx.txn, inserts).await?;
+    let new_keys: Vec<String> = written.iter().filter(|w| w.before.is_none()).map(|w| w.after.key().to_owned()).collect();
+    if !new_keys.is_empty() {
+        let ids = ids_of(new_keys).await?;
+        for w in written.iter_mut().filter(|w| w.before.is_none()) {
+            w.after.set_id(ids[w.after.key()]);
+        }
     }
-    Ok(counts)
+    Ok((counts, written))
 }
 
-/// Ids by key after a stage's inserts, so the next stage can refer to them.
+/// Ids by key, for new rows and for the next stage's references.
 async fn ids_by_key<E: EntityTrait>(
     db: &impl ConnectionTrait,
     key: E::Column,
@@ -502,7 +656,38 @@ async fn ids_by_key<E: EntityTrait>(
     Ok(find_by_keys::<E, _>(db, key, keys, council).await?.iter().map(key_and_id).collect())
 }
 
-async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing) -> AppResult<SyncOutcome> {
+/// Audit event (and, for council records, feed row) for each written record.
+fn record_written<M: Upsertable>(
+    tx: &mut WriteTx<'_>,
+    council_id: Option<i32>,
+    entity: &'static str,
+    feed: Option<RecordEntity>,
+    written: &[Written<M>],
+    snapshot: impl Fn(&M) -> serde_json::Value,
+) {
+    for w in written {
+        let version = w.before.as_ref().map_or(1, |b| b.version() + 1);
+        tx.record(Change {
+            council_id,
+            entity,
+            record_id: match feed {
+                Some(kind) => kind.node_id(w.after.id()),
+                None => w.after.key().to_owned(),
+            },
+            action: if w.before.as_ref().is_some_and(|b| !b.is_deleted()) { Action::Update } else { Action::Create },
+            before: w.before.as_ref().filter(|b| !b.is_deleted()).map(&snapshot),
+            after: Some(snapshot(&w.after)),
+            feed: feed.zip(council_id).map(|(_, council_id)| FeedEntry {
+                council_id,
+                external_id: w.after.key().to_owned(),
+                record_id: w.after.id(),
+                version,
+            }),
+        });
+    }
+}
+
+async fn apply(tx: &mut WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing) -> AppResult<SyncOutcome> {
     let now = tx.now;
     let mut out = SyncOutcome { applied: true, ..Default::default() };
 
@@ -524,7 +709,12 @@ async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing
             (row, existing.suppliers.get(&s.supplier_ref))
         })
         .collect();
-    out.suppliers = upsert(tx, rows).await?;
+    let db = &tx.txn;
+    let supplier_ids = async |keys: Vec<String>| {
+        ids_by_key::<supplier::Entity>(db, supplier::Column::SupplierRef, keys.iter().map(String::as_str).collect(), None, |m| (m.supplier_ref.clone(), m.id)).await
+    };
+    let (counts, suppliers) = upsert(tx, rows, supplier_ids).await?;
+    out.suppliers = counts;
     let supplier_ids = ids_by_key::<supplier::Entity>(
         &tx.txn,
         supplier::Column::SupplierRef,
@@ -533,6 +723,27 @@ async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing
         |m| (m.supplier_ref.clone(), m.id),
     )
     .await?;
+
+    let by_external_id = |entity: RecordEntity| {
+        let db = &tx.txn;
+        async move |keys: Vec<String>| -> AppResult<HashMap<String, i32>> {
+            let keys = keys.iter().map(String::as_str).collect();
+            match entity {
+                RecordEntity::Contract => {
+                    ids_by_key::<contract::Entity>(db, contract::Column::ExternalId, keys, Some((contract::Column::CouncilId, council_id)), |m| (m.external_id.clone(), m.id)).await
+                }
+                RecordEntity::Commitment => {
+                    ids_by_key::<commitment::Entity>(db, commitment::Column::ExternalId, keys, Some((commitment::Column::CouncilId, council_id)), |m| {
+                        (m.external_id.clone(), m.id)
+                    })
+                    .await
+                }
+                RecordEntity::Evidence => {
+                    ids_by_key::<evidence::Entity>(db, evidence::Column::ExternalId, keys, Some((evidence::Column::CouncilId, council_id)), |m| (m.external_id.clone(), m.id)).await
+                }
+            }
+        }
+    };
 
     let rows = plan
         .contracts
@@ -555,15 +766,9 @@ async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing
             (row, existing.contracts.get(&c.external_id))
         })
         .collect();
-    out.contracts = upsert(tx, rows).await?;
-    let contract_ids = ids_by_key::<contract::Entity>(
-        &tx.txn,
-        contract::Column::ExternalId,
-        plan.commitments.iter().map(|(c, ..)| c.contract_external_id.as_str()).collect(),
-        Some((contract::Column::CouncilId, council_id)),
-        |m| (m.external_id.clone(), m.id),
-    )
-    .await?;
+    let (counts, contracts) = upsert(tx, rows, by_external_id(RecordEntity::Contract)).await?;
+    out.contracts = counts;
+    let contract_ids = by_external_id(RecordEntity::Contract)(plan.commitments.iter().map(|(c, ..)| c.contract_external_id.clone()).collect()).await?;
 
     let rows = plan
         .commitments
@@ -584,15 +789,9 @@ async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing
             (row, existing.commitments.get(&c.external_id))
         })
         .collect();
-    out.commitments = upsert(tx, rows).await?;
-    let commitment_ids = ids_by_key::<commitment::Entity>(
-        &tx.txn,
-        commitment::Column::ExternalId,
-        plan.evidence.iter().map(|(e, ..)| e.commitment_external_id.as_str()).collect(),
-        Some((commitment::Column::CouncilId, council_id)),
-        |m| (m.external_id.clone(), m.id),
-    )
-    .await?;
+    let (counts, commitments) = upsert(tx, rows, by_external_id(RecordEntity::Commitment)).await?;
+    out.commitments = counts;
+    let commitment_ids = by_external_id(RecordEntity::Commitment)(plan.evidence.iter().map(|(e, ..)| e.commitment_external_id.clone()).collect()).await?;
 
     let rows = plan
         .evidence
@@ -624,6 +823,25 @@ async fn apply(tx: &WriteTx<'_>, council_id: i32, plan: Plan, existing: Existing
             (row, prior)
         })
         .collect();
-    out.evidence = upsert(tx, rows).await?;
+    let (counts, evidence) = upsert(tx, rows, by_external_id(RecordEntity::Evidence)).await?;
+    out.evidence = counts;
+
+    // Snapshots name references by key: look up every key they mention at once.
+    let mut wanted = Wanted::default();
+    contracts.iter().flat_map(|w| w.before.iter().chain([&w.after])).for_each(|m| wanted.contract(m));
+    commitments.iter().flat_map(|w| w.before.iter().chain([&w.after])).for_each(|m| wanted.commitment(m));
+    evidence.iter().flat_map(|w| w.before.iter().chain([&w.after])).for_each(|m| wanted.evidence(m));
+    let names = Names::load(&tx.txn, &wanted).await?;
+    record_written(tx, None, "SUPPLIER", None, &suppliers, snapshot::supplier);
+    record_written(tx, Some(council_id), "CONTRACT", Some(RecordEntity::Contract), &contracts, |m| snapshot::contract(m, &names));
+    record_written(tx, Some(council_id), "COMMITMENT", Some(RecordEntity::Commitment), &commitments, |m| snapshot::commitment(m, &names));
+    record_written(tx, Some(council_id), "EVIDENCE", Some(RecordEntity::Evidence), &evidence, |m| snapshot::evidence(m, &names));
+
+    for entity in RecordEntity::ALL {
+        let ids: Vec<i32> = plan.deletions.iter().filter(|(e, _)| *e == entity).map(|(_, id)| *id).collect();
+        if !ids.is_empty() {
+            out.deleted += tombstone::tombstone(tx, entity, &ids).await?;
+        }
+    }
     Ok(out)
 }

@@ -1,18 +1,85 @@
-//! The one door for writes. Sync batches, framework changes and the demo and
-//! dataset loaders all open a [`WriteTx`], do their work through it, and
-//! commit: one transaction per request, so nothing is ever half-written.
+//! The one door for writes. Sync batches, single-record edits, reviews,
+//! framework changes and the dataset loaders all open a [`WriteTx`], record
+//! each change through it, and commit: the records, their changes-feed rows
+//! and their audit events land in one transaction, or not at all.
+//!
+//! Ordering. Feed and audit rows are numbered at the end of the transaction,
+//! under a lock held until commit (PostgreSQL: a transaction advisory lock;
+//! SQLite: the IMMEDIATE write lock, held from BEGIN). Numbers are therefore
+//! handed out in commit order: a feed reader that has seen number N can never
+//! later find a number below N appear, and the audit chain stays one line
+//! under concurrent writers.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use std::collections::HashMap;
 
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use entity::{audit_event, change_log};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use serde_json::Value;
+
+use super::audit;
 use crate::auth::Principal;
 use crate::error::AppResult;
+
+/// The one advisory lock that orders feed and audit numbering on PostgreSQL.
+const LOG_LOCK: i64 = 7_243_012;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Review,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "CREATE",
+            Action::Update => "UPDATE",
+            Action::Delete => "DELETE",
+            Action::Review => "REVIEW",
+        }
+    }
+}
+
+/// A council record's row in the changes feed.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub council_id: i32,
+    pub external_id: String,
+    pub record_id: i32,
+    pub version: i32,
+}
+
+/// One record changed by a write.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// None for regional reference data.
+    pub council_id: Option<i32>,
+    /// COUNCIL, THEME, MEASURE, PROXY, SUPPLIER, CONTRACT, COMMITMENT or EVIDENCE.
+    pub entity: &'static str,
+    /// Node id for council records; code, ref or `measure/year` for reference data.
+    pub record_id: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// Set for contracts, commitments and evidence.
+    pub feed: Option<FeedEntry>,
+}
 
 pub struct WriteTx<'a> {
     pub txn: DatabaseTransaction,
     pub actor: &'a Principal,
-    /// One timestamp for everything the request writes.
+    /// One timestamp for everything the request writes, to the microsecond
+    /// so that it reads back the same from either backend.
     pub now: DateTime<Utc>,
+    pending: Vec<Change>,
+    /// Last feed number written per council by this transaction.
+    feed_heads: HashMap<i32, i64>,
 }
 
 impl<'a> WriteTx<'a> {
@@ -21,16 +88,124 @@ impl<'a> WriteTx<'a> {
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
         let txn = db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
+            .begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
             .await?;
-        Ok(Self { txn, actor, now: Utc::now() })
+        Ok(Self { txn, actor, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new() })
     }
 
-    pub async fn commit(self) -> AppResult<()> {
+    pub fn at(&self) -> String {
+        self.now.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    pub fn record(&mut self, change: Change) {
+        self.pending.push(change);
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.pending.is_empty() || !self.feed_heads.is_empty()
+    }
+
+    /// PostgreSQL: serialise with other writers' numbering until commit.
+    /// Also used to serialise same-key idempotent requests.
+    pub async fn lock(&self, key: i64) -> AppResult<()> {
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            self.txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})")).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending feed rows and audit events.
+    pub async fn flush(&mut self) -> AppResult<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.lock(LOG_LOCK).await?;
+        let changes = std::mem::take(&mut self.pending);
+        let at = self.at();
+
+        let last_feed = change_log::Entity::find().select_only().column(change_log::Column::Seq).order_by_desc(change_log::Column::Seq).limit(1);
+        let mut seq: i64 = last_feed.into_tuple::<i64>().one(&self.txn).await?.unwrap_or(0);
+        let mut feed_rows = Vec::new();
+        for c in &changes {
+            if let Some(f) = &c.feed {
+                seq += 1;
+                self.feed_heads.insert(f.council_id, seq);
+                feed_rows.push(change_log::ActiveModel {
+                    seq: sea_orm::Set(seq),
+                    council_id: sea_orm::Set(f.council_id),
+                    entity: sea_orm::Set(c.entity.to_owned()),
+                    external_id: sea_orm::Set(f.external_id.clone()),
+                    record_id: sea_orm::Set(f.record_id),
+                    version: sea_orm::Set(f.version),
+                    operation: sea_orm::Set(if c.action == Action::Delete { "DELETE" } else { "UPSERT" }.to_owned()),
+                    data: sea_orm::Set(c.after.as_ref().map(Value::to_string)),
+                    at: sea_orm::Set(at.clone()),
+                });
+            }
+        }
+        insert_chunked(&self.txn, feed_rows).await?;
+
+        let head = audit::head(&self.txn).await?;
+        let (mut seq, mut prev) = (head.seq, head.hash);
+        let mut events = Vec::with_capacity(changes.len());
+        for c in changes {
+            seq += 1;
+            let mut event = audit_event::Model {
+                seq,
+                at: at.clone(),
+                actor: self.actor.subject.clone(),
+                role: self.actor.role.as_str().to_owned(),
+                council_id: c.council_id,
+                action: c.action.as_str().to_owned(),
+                entity: c.entity.to_owned(),
+                record_id: c.record_id,
+                before: c.before.map(|v| v.to_string()),
+                after: c.after.map(|v| v.to_string()),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            event.hash = audit::hash(&event);
+            prev = event.hash.clone();
+            events.push(audit_event::ActiveModel::from(event));
+        }
+        let events: Vec<_> = events.into_iter().map(sea_orm::ActiveModelTrait::reset_all).collect();
+        insert_chunked(&self.txn, events).await?;
+        Ok(())
+    }
+
+    /// The feed position of a council after this transaction's writes.
+    pub async fn feed_head(&self, council_id: i32) -> AppResult<i64> {
+        if let Some(seq) = self.feed_heads.get(&council_id) {
+            return Ok(*seq);
+        }
+        use sea_orm::{ColumnTrait, QueryFilter};
+        Ok(change_log::Entity::find()
+            .select_only()
+            .column(change_log::Column::Seq)
+            .filter(change_log::Column::CouncilId.eq(council_id))
+            .order_by_desc(change_log::Column::Seq)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(&self.txn)
+            .await?
+            .unwrap_or(0))
+    }
+
+    pub async fn commit(mut self) -> AppResult<()> {
+        self.flush().await?;
         self.txn.commit().await?;
         Ok(())
     }
+}
+
+/// Rows per INSERT: under both backends' bound-parameter limits for our widest table.
+pub const ROWS_PER_INSERT: usize = 500;
+
+pub async fn insert_chunked<A: ActiveModelTrait>(db: &impl ConnectionTrait, rows: Vec<A>) -> AppResult<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        A::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
 }

@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// One change to a council record, for the changes feed.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "change_log")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub seq: i64,
+    pub council_id: i32,
+    /// CONTRACT, COMMITMENT or EVIDENCE.
+    pub entity: String,
+    pub external_id: String,
+    pub record_id: i32,
+    pub version: i32,
+    /// UPSERT or DELETE.
+    pub operation: String,
+    /// The record after the change as JSON text; null for DELETE.
+    pub data: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,71 @@
+//! `changes`: the feed a council's systems mirror from.
+
+use async_graphql::{Context, Json, Object, SimpleObject};
+use entity::change_log;
+
+use super::error::GqlResult;
+use super::scalars::DateTime;
+use super::sync::RecordEntity;
+use super::{db, ids, principal};
+use crate::domain;
+use crate::error::AppError;
+use crate::service::changes as svc;
+
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ChangeOperation {
+    Upsert,
+    Delete,
+}
+
+#[derive(SimpleObject)]
+pub struct ChangeFeed {
+    changes: Vec<Change>,
+    /// Resume from here; equal to `after` when there was nothing new.
+    end_cursor: Option<String>,
+    has_more: bool,
+}
+
+pub struct Change(change_log::Model);
+
+#[Object]
+impl Change {
+    async fn cursor(&self) -> String {
+        ids::cursor(self.0.seq)
+    }
+    async fn entity(&self) -> RecordEntity {
+        domain::RecordEntity::ALL.into_iter().find(|e| e.as_str() == self.0.entity).unwrap_or(domain::RecordEntity::Contract).into()
+    }
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn operation(&self) -> ChangeOperation {
+        if self.0.operation == "DELETE" { ChangeOperation::Delete } else { ChangeOperation::Upsert }
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn at(&self) -> GqlResult<DateTime> {
+        let at = chrono::DateTime::parse_from_rfc3339(&self.0.at).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(DateTime(at.with_timezone(&chrono::Utc)))
+    }
+    /// The record as after the change, camelCase as in the sync inputs; null for DELETE.
+    async fn data(&self) -> GqlResult<Option<Json<serde_json::Value>>> {
+        match &self.0.data {
+            None => Ok(None),
+            Some(text) => Ok(Some(Json(serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?))),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ChangesQuery;
+
+#[Object]
+impl ChangesQuery {
+    /// Every change to a council's contracts, commitments and evidence in commit order.
+    async fn changes(&self, ctx: &Context<'_>, council_code: String, after: Option<String>, first: Option<i32>) -> GqlResult<ChangeFeed> {
+        let after = after.as_deref().map(ids::parse_cursor).transpose()?.unwrap_or(0);
+        let page = svc::changes(db(ctx), principal(ctx), &council_code, after, first.map(i64::from)).await?;
+        Ok(ChangeFeed { end_cursor: Some(ids::cursor(page.end)), has_more: page.has_more, changes: page.changes.into_iter().map(Change).collect() })
+    }
+}

@@ -1,0 +1,51 @@
+//! The changes feed: every change to a council's records in commit order,
+//! tombstones included, for mirrors that must miss nothing and repeat nothing.
+
+use entity::{change_log, council};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::page::MAX_PAGE;
+use crate::auth::{Principal, Role};
+use crate::error::{AppResult, bad_input, forbidden};
+
+pub const DEFAULT_CHANGES: i64 = 100;
+
+pub struct ChangePage {
+    pub changes: Vec<change_log::Model>,
+    /// The position after the last change; `after` itself when there are none.
+    pub end: i64,
+    pub has_more: bool,
+}
+
+/// Changes of one council after position `after`: that council's roles,
+/// auditor and regional_admin may read them.
+pub async fn changes(db: &impl ConnectionTrait, who: &Principal, council_code: &str, after: i64, first: Option<i64>) -> AppResult<ChangePage> {
+    let allowed = match who.role {
+        Role::Auditor | Role::RegionalAdmin => true,
+        Role::Dashboard => false,
+        _ => who.councils.iter().any(|c| c == council_code),
+    };
+    if !allowed {
+        return Err(forbidden(format!("you may not read the changes of council {council_code}")));
+    }
+    let first = first.unwrap_or(DEFAULT_CHANGES);
+    if !(0..=MAX_PAGE).contains(&first) {
+        return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));
+    }
+    let council = council::Entity::find()
+        .filter(council::Column::Code.eq(council_code))
+        .one(db)
+        .await?
+        .ok_or_else(|| bad_input(format!("unknown council {council_code}")))?;
+    let mut rows = change_log::Entity::find()
+        .filter(change_log::Column::CouncilId.eq(council.id))
+        .filter(change_log::Column::Seq.gt(after))
+        .order_by_asc(change_log::Column::Seq)
+        .limit(first as u64 + 1)
+        .all(db)
+        .await?;
+    let has_more = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    let end = rows.last().map_or(after, |r| r.seq);
+    Ok(ChangePage { changes: rows, end, has_more })
+}

@@ -1,0 +1,200 @@
+//! Single-record work for council officers: correct a commitment's target,
+//! fix an evidence link, withdraw a record, review evidence. Each takes the
+//! version the officer saw and answers CONFLICT when the record has moved on,
+//! and each goes through the same write path as sync.
+
+use entity::{commitment, council, evidence};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+use super::snapshot::{self, Names, Wanted};
+use super::tombstone;
+use super::write::{Action, Change, FeedEntry, WriteTx};
+use crate::auth::Principal;
+use crate::domain::{EvidenceStatus, Quantity, Quarter, RecordEntity};
+use crate::error::{AppResult, bad_input, conflict, forbidden, not_found};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Verify,
+    Reject,
+}
+
+/// The council's code, for the policy; the caller must edit that council.
+async fn ensure_editor(tx: &WriteTx<'_>, council_id: i32) -> AppResult<()> {
+    let council = council::Entity::find_by_id(council_id).one(&tx.txn).await?.ok_or_else(|| not_found("no such council"))?;
+    tx.actor.ensure_can_edit(&council.code)
+}
+
+fn ensure_version(current: i32, expected: Option<i32>) -> AppResult<()> {
+    match expected {
+        Some(v) if v != current => Err(conflict(format!("the record is at version {current}, not {v}: reload it and try again"))),
+        _ => Ok(()),
+    }
+}
+
+async fn live_commitment(db: &impl ConnectionTrait, id: i32) -> AppResult<commitment::Model> {
+    commitment::Entity::find_by_id(id)
+        .filter(commitment::Column::Deleted.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found("no such commitment"))
+}
+
+async fn live_evidence(db: &impl ConnectionTrait, id: i32) -> AppResult<evidence::Model> {
+    evidence::Entity::find_by_id(id).filter(evidence::Column::Deleted.eq(false)).one(db).await?.ok_or_else(|| not_found("no such evidence"))
+}
+
+fn update_change(entity: RecordEntity, action: Action, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value, after: serde_json::Value) -> Change {
+    Change {
+        council_id: Some(council_id),
+        entity: entity.as_str(),
+        record_id: entity.node_id(id),
+        action,
+        before: Some(before),
+        after: Some(after),
+        feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version }),
+    }
+}
+
+pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, id: i32, target: &str, expected_version: i32) -> AppResult<commitment::Model> {
+    let target = Quantity::parse(target).map_err(|e| bad_input(format!("targetQuantity: {e}")))?;
+    if target > Quantity::MAX {
+        return Err(bad_input(format!("targetQuantity must be at most {}", Quantity::MAX)));
+    }
+    let mut tx = WriteTx::begin(db, actor).await?;
+    let before = live_commitment(&tx.txn, id).await?;
+    ensure_editor(&tx, before.council_id).await?;
+    ensure_version(before.version, Some(expected_version))?;
+    if before.target_centi == target.scaled() {
+        return Ok(before);
+    }
+    let mut am = before.clone().into_active_model();
+    am.target_centi = Set(target.scaled());
+    am.version = Set(before.version + 1);
+    am.updated_at = Set(tx.now);
+    let after = am.update(&tx.txn).await?;
+    let mut wanted = Wanted::default();
+    wanted.commitment(&after);
+    let names = Names::load(&tx.txn, &wanted).await?;
+    let change = update_change(
+        RecordEntity::Commitment,
+        Action::Update,
+        after.council_id,
+        after.id,
+        &after.external_id,
+        after.version,
+        snapshot::commitment(&before, &names),
+        snapshot::commitment(&after, &names),
+    );
+    tx.record(change);
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn relink_evidence(db: &DatabaseConnection, actor: &Principal, id: i32, commitment_id: i32, expected_version: i32) -> AppResult<evidence::Model> {
+    let mut tx = WriteTx::begin(db, actor).await?;
+    let before = live_evidence(&tx.txn, id).await?;
+    ensure_editor(&tx, before.council_id).await?;
+    ensure_version(before.version, Some(expected_version))?;
+    let target = live_commitment(&tx.txn, commitment_id).await.map_err(|_| bad_input("commitmentId names no commitment"))?;
+    if target.council_id != before.council_id {
+        return Err(forbidden("evidence may only be linked to a commitment of its own council"));
+    }
+    let year = Quarter::containing(before.period_start).year.0;
+    let has_proxy = entity::proxy::Entity::find()
+        .filter(entity::proxy::Column::MeasureId.eq(target.measure_id))
+        .filter(entity::proxy::Column::FinancialYear.eq(year))
+        .one(&tx.txn)
+        .await?
+        .is_some();
+    if !has_proxy {
+        return Err(bad_input(format!("that commitment's measure has no proxy for financial year {year}")));
+    }
+    if before.commitment_id == commitment_id {
+        return Ok(before);
+    }
+    let mut am = before.clone().into_active_model();
+    am.commitment_id = Set(commitment_id);
+    am.version = Set(before.version + 1);
+    am.updated_at = Set(tx.now);
+    let after = am.update(&tx.txn).await?;
+    record_evidence_change(&mut tx, Action::Update, &before, &after).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &evidence::Model, after: &evidence::Model) -> AppResult<()> {
+    let mut wanted = Wanted::default();
+    wanted.evidence(before);
+    wanted.evidence(after);
+    let names = Names::load(&tx.txn, &wanted).await?;
+    let change = update_change(
+        RecordEntity::Evidence,
+        action,
+        after.council_id,
+        after.id,
+        &after.external_id,
+        after.version,
+        snapshot::evidence(before, &names),
+        snapshot::evidence(after, &names),
+    );
+    tx.record(change);
+    Ok(())
+}
+
+/// Four eyes: nobody reviews evidence that they submitted.
+pub async fn review_evidence(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: i32,
+    decision: Decision,
+    comment: Option<String>,
+    expected_version: Option<i32>,
+) -> AppResult<evidence::Model> {
+    if comment.as_ref().is_some_and(|c| c.len() > 2000) {
+        return Err(bad_input("comment must be at most 2000 characters"));
+    }
+    let mut tx = WriteTx::begin(db, actor).await?;
+    let before = live_evidence(&tx.txn, id).await?;
+    ensure_editor(&tx, before.council_id).await?;
+    ensure_version(before.version, expected_version)?;
+    if before.submitted_by == actor.subject {
+        return Err(forbidden("four eyes: you submitted this evidence, so someone else must review it"));
+    }
+    let status = match decision {
+        Decision::Verify => EvidenceStatus::Verified,
+        Decision::Reject => EvidenceStatus::Rejected,
+    };
+    let mut am = before.clone().into_active_model();
+    am.status = Set(status.as_str().to_owned());
+    am.reviewed_by = Set(Some(actor.subject.clone()));
+    am.reviewed_at = Set(Some(tx.now));
+    am.review_comment = Set(comment);
+    am.version = Set(before.version + 1);
+    am.updated_at = Set(tx.now);
+    let after = am.update(&tx.txn).await?;
+    record_evidence_change(&mut tx, Action::Review, &before, &after).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Withdraws (tombstones) a record and what it cascades to. Returns how many
+/// records went.
+pub async fn withdraw(db: &DatabaseConnection, actor: &Principal, entity: RecordEntity, id: i32, expected_version: i32) -> AppResult<usize> {
+    let mut tx = WriteTx::begin(db, actor).await?;
+    let (council_id, version) = match entity {
+        RecordEntity::Contract => entity::contract::Entity::find_by_id(id)
+            .filter(entity::contract::Column::Deleted.eq(false))
+            .one(&tx.txn)
+            .await?
+            .map(|m| (m.council_id, m.version)),
+        RecordEntity::Commitment => live_commitment(&tx.txn, id).await.ok().map(|m| (m.council_id, m.version)),
+        RecordEntity::Evidence => live_evidence(&tx.txn, id).await.ok().map(|m| (m.council_id, m.version)),
+    }
+    .ok_or_else(|| not_found(format!("no such {}", entity.type_name().to_lowercase())))?;
+    ensure_editor(&tx, council_id).await?;
+    ensure_version(version, Some(expected_version))?;
+    let n = tombstone::tombstone(&mut tx, entity, &[id]).await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,100 @@
+//! Deleting council records: a tombstone (the row stays, marked deleted,
+//! with the next version) so that the changes feed and the audit trail can
+//! say what went. A contract takes its commitments and their evidence with
+//! it; a commitment takes its evidence.
+
+use entity::{commitment, contract, evidence};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::snapshot::{self, Names, Wanted};
+use super::write::{Action, Change, FeedEntry, WriteTx};
+use crate::domain::RecordEntity;
+use crate::error::AppResult;
+
+const IDS_PER_STATEMENT: usize = 5_000;
+
+async fn live<E: EntityTrait>(db: &impl ConnectionTrait, col: E::Column, deleted: E::Column, id: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        out.extend(E::find().filter(col.is_in(chunk.iter().copied())).filter(deleted.eq(false)).order_by_asc(id).all(db).await?);
+    }
+    Ok(out)
+}
+
+async fn mark<E: EntityTrait>(tx: &WriteTx<'_>, id: E::Column, deleted: E::Column, version: E::Column, updated_at: E::Column, ids: &[i32]) -> AppResult<()> {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        E::update_many()
+            .col_expr(deleted, Expr::value(true))
+            .col_expr(version, Expr::col(version).add(1))
+            .col_expr(updated_at, Expr::value(tx.now))
+            .filter(id.is_in(chunk.iter().copied()))
+            .exec(&tx.txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Tombstones the live records of one entity with these ids, and what they
+/// cascade to. Returns how many records were tombstoned, cascades included.
+pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) -> AppResult<usize> {
+    let db = &tx.txn;
+    let (contracts, commitment_ids): (Vec<contract::Model>, Vec<i32>) = match entity {
+        RecordEntity::Contract => {
+            let contracts = live::<contract::Entity>(db, contract::Column::Id, contract::Column::Deleted, contract::Column::Id, ids).await?;
+            let ids: Vec<i32> = contracts.iter().map(|c| c.id).collect();
+            let commitments = live::<commitment::Entity>(db, commitment::Column::ContractId, commitment::Column::Deleted, commitment::Column::Id, &ids).await?;
+            (contracts, commitments.iter().map(|c| c.id).collect())
+        }
+        RecordEntity::Commitment => (Vec::new(), ids.to_vec()),
+        RecordEntity::Evidence => (Vec::new(), Vec::new()),
+    };
+    let commitments = live::<commitment::Entity>(db, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Id, &commitment_ids).await?;
+    let evidence = match entity {
+        RecordEntity::Evidence => live::<evidence::Entity>(db, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Id, ids).await?,
+        _ => {
+            let ids: Vec<i32> = commitments.iter().map(|c| c.id).collect();
+            live::<evidence::Entity>(db, evidence::Column::CommitmentId, evidence::Column::Deleted, evidence::Column::Id, &ids).await?
+        }
+    };
+
+    let mut wanted = Wanted::default();
+    contracts.iter().for_each(|m| wanted.contract(m));
+    commitments.iter().for_each(|m| wanted.commitment(m));
+    evidence.iter().for_each(|m| wanted.evidence(m));
+    let names = Names::load(db, &wanted).await?;
+
+    let c_ids: Vec<i32> = contracts.iter().map(|m| m.id).collect();
+    let k_ids: Vec<i32> = commitments.iter().map(|m| m.id).collect();
+    let e_ids: Vec<i32> = evidence.iter().map(|m| m.id).collect();
+    mark::<contract::Entity>(tx, contract::Column::Id, contract::Column::Deleted, contract::Column::Version, contract::Column::UpdatedAt, &c_ids).await?;
+    mark::<commitment::Entity>(tx, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Version, commitment::Column::UpdatedAt, &k_ids).await?;
+    mark::<evidence::Entity>(tx, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Version, evidence::Column::UpdatedAt, &e_ids).await?;
+
+    let mut record = |entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value| {
+        tx.record(deletion(entity, council_id, id, external_id, version, before));
+    };
+    for m in &contracts {
+        record(RecordEntity::Contract, m.council_id, m.id, &m.external_id, m.version, snapshot::contract(m, &names));
+    }
+    for m in &commitments {
+        record(RecordEntity::Commitment, m.council_id, m.id, &m.external_id, m.version, snapshot::commitment(m, &names));
+    }
+    for m in &evidence {
+        record(RecordEntity::Evidence, m.council_id, m.id, &m.external_id, m.version, snapshot::evidence(m, &names));
+    }
+    Ok(contracts.len() + commitments.len() + evidence.len())
+}
+
+fn deletion(entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value) -> Change {
+    Change {
+        council_id: Some(council_id),
+        entity: entity.as_str(),
+        record_id: entity.node_id(id),
+        action: Action::Delete,
+        before: Some(before),
+        after: None,
+        // A DELETE carries the version after deletion: one more than before.
+        feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version: version + 1 }),
+    }
+}
