@@ -1,5 +1,6 @@
 //! The command line: serve (the default), migrate, token, export-schema, generate.
 
+mod import;
 mod serve;
 
 use std::path::PathBuf;
@@ -31,6 +32,18 @@ pub enum Command {
         /// Database URL; default: the embedded SQLite file.
         #[arg(long, env = "SVH_DATABASE_URL")]
         database_url: Option<String>,
+    },
+    /// Load a dataset directory (CSV files) through the sync write path, in
+    /// batches. Idempotent: importing the same directory again changes nothing.
+    Import {
+        /// The dataset directory.
+        dir: PathBuf,
+        /// Database URL; default: the embedded SQLite file.
+        #[arg(long, env = "SVH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Records per sync batch (at most 10,000).
+        #[arg(long, default_value_t = 5_000)]
+        batch_size: usize,
     },
     /// Mint a bearer token signed with SVH_JWT_SECRET.
     Token {
@@ -87,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }),
+        Some(Command::Import { dir, database_url, batch_size }) => runtime()?.block_on(import::import(&dir, database_url.as_deref(), batch_size)),
         Some(Command::Token { role, councils, subject, ttl, jwt_secret }) => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
             if role.is_council_role() && councils.is_empty() {

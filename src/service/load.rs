@@ -43,17 +43,30 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
     }
 
     let batches = council_batches(ds, batch_size.clamp(1, MAX_BATCH_RECORDS))?;
-    let total: usize = batches.iter().map(SyncBatch::len).sum();
+    let total: usize = batches.iter().map(|b| b.batch.len()).sum();
     let mut summary = LoadSummary::default();
     let mut done = 0;
-    for batch in batches {
+    for LoadBatch { batch, lines } in batches {
         let actor = Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
         let n = batch.len();
         let council = batch.council_code.clone();
         let outcome = sync::sync(db, &actor, batch).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
         if !outcome.applied {
-            let first = outcome.errors.iter().take(5).map(|e| format!("{} #{} {}: {}", e.entity, e.index, e.code, e.message)).collect::<Vec<_>>();
-            anyhow::bail!("council {council}: batch refused with {} invalid records, e.g.\n  {}", outcome.errors.len(), first.join("\n  "));
+            let where_ = |entity: &str, index: usize| {
+                let (file, lines) = match entity {
+                    "SUPPLIER" => ("suppliers.csv", &lines.suppliers),
+                    "CONTRACT" => ("contracts.csv", &lines.contracts),
+                    "COMMITMENT" => ("commitments.csv", &lines.commitments),
+                    _ => ("evidence.csv", &lines.evidence),
+                };
+                format!("{file} line {}", lines.get(index).copied().unwrap_or(0))
+            };
+            let first: Vec<String> = outcome.errors.iter().take(10).map(|e| format!("{}: {} {}", where_(e.entity, e.index), e.code, e.message)).collect();
+            anyhow::bail!(
+                "council {council}: a batch was refused ({} invalid records; nothing of it was written, earlier batches were), e.g.\n  {}",
+                outcome.errors.len(),
+                first.join("\n  ")
+            );
         }
         summary.suppliers += outcome.suppliers;
         summary.contracts += outcome.contracts;
@@ -66,28 +79,43 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
     Ok(summary)
 }
 
+/// The CSV line of each record of a batch, to point at bad rows.
+#[derive(Default)]
+struct Lines {
+    suppliers: Vec<usize>,
+    contracts: Vec<usize>,
+    commitments: Vec<usize>,
+    evidence: Vec<usize>,
+}
+
+struct LoadBatch {
+    batch: SyncBatch,
+    lines: Lines,
+}
+
 /// Each council's records in dependency order (suppliers, contracts,
 /// commitments, evidence), cut into batches. Each supplier travels with the
 /// first council that uses it, so that it is counted once.
-fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<SyncBatch>> {
+fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<LoadBatch>> {
     enum Item {
         Supplier(SupplierIn),
         Contract(ContractIn),
         Commitment(CommitmentIn),
         Evidence(EvidenceIn),
     }
-    let mut per_council: HashMap<&str, Vec<Item>> = HashMap::new();
+    // Line numbers as in the files: the header is line 1.
+    let mut per_council: HashMap<&str, Vec<(usize, Item)>> = HashMap::new();
     let mut supplier_owner: HashMap<&str, &str> = HashMap::new();
     for c in &ds.contracts {
         supplier_owner.entry(c.supplier_ref.as_str()).or_insert(c.council_code.as_str());
     }
     let first_council = ds.councils.first().map(|c| c.code.as_str()).unwrap_or_default();
-    for s in &ds.suppliers {
+    for (i, s) in ds.suppliers.iter().enumerate() {
         let owner = supplier_owner.get(s.r#ref.as_str()).copied().unwrap_or(first_council);
-        per_council.entry(owner).or_default().push(Item::Supplier(supplier_in(s)?));
+        per_council.entry(owner).or_default().push((i + 2, Item::Supplier(supplier_in(s)?)));
     }
-    for c in &ds.contracts {
-        per_council.entry(&c.council_code).or_default().push(Item::Contract(ContractIn {
+    for (i, c) in ds.contracts.iter().enumerate() {
+        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Contract(ContractIn {
             external_id: c.external_id.clone(),
             title: c.title.clone(),
             supplier_ref: c.supplier_ref.clone(),
@@ -95,19 +123,19 @@ fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<SyncBa
             start_date: date("contracts.csv", &c.start_date)?,
             end_date: date("contracts.csv", &c.end_date)?,
             social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
-        }));
+        })));
     }
-    for c in &ds.commitments {
-        per_council.entry(&c.council_code).or_default().push(Item::Commitment(CommitmentIn {
+    for (i, c) in ds.commitments.iter().enumerate() {
+        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Commitment(CommitmentIn {
             external_id: c.external_id.clone(),
             contract_external_id: c.contract_external_id.clone(),
             measure_code: c.measure_code.clone(),
             financial_year: c.financial_year.parse().with_context(|| format!("commitments.csv: financial_year {:?}", c.financial_year))?,
             target_quantity: c.target_quantity.clone(),
-        }));
+        })));
     }
-    for e in &ds.evidence {
-        per_council.entry(&e.council_code).or_default().push(Item::Evidence(EvidenceIn {
+    for (i, e) in ds.evidence.iter().enumerate() {
+        per_council.entry(&e.council_code).or_default().push((i + 2, Item::Evidence(EvidenceIn {
             external_id: e.external_id.clone(),
             commitment_external_id: e.commitment_external_id.clone(),
             period_start: date("evidence.csv", &e.period_start)?,
@@ -116,7 +144,7 @@ fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<SyncBa
             status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("evidence.csv: unknown status {:?}", e.status))?,
             evidence_url: non_empty(&e.evidence_url),
             evidence_sha256: non_empty(&e.evidence_sha256),
-        }));
+        })));
     }
     let mut batches = Vec::new();
     for council in &ds.councils {
@@ -124,15 +152,16 @@ fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<SyncBa
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
             let mut batch = SyncBatch { council_code: council.code.clone(), ..Default::default() };
-            for item in items.by_ref().take(batch_size) {
+            let mut lines = Lines::default();
+            for (line, item) in items.by_ref().take(batch_size) {
                 match item {
-                    Item::Supplier(s) => batch.suppliers.push(s),
-                    Item::Contract(c) => batch.contracts.push(c),
-                    Item::Commitment(c) => batch.commitments.push(c),
-                    Item::Evidence(e) => batch.evidence.push(e),
-                }
+                    Item::Supplier(s) => (batch.suppliers.push(s), lines.suppliers.push(line)),
+                    Item::Contract(c) => (batch.contracts.push(c), lines.contracts.push(line)),
+                    Item::Commitment(c) => (batch.commitments.push(c), lines.commitments.push(line)),
+                    Item::Evidence(e) => (batch.evidence.push(e), lines.evidence.push(line)),
+                };
             }
-            batches.push(batch);
+            batches.push(LoadBatch { batch, lines });
         }
     }
     if let Some(code) = per_council.keys().next() {
