@@ -15,6 +15,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A concurrent transaction wrote the same key first: the whole request
+    /// can be retried from the start (CONFLICT if it still fails).
+    #[error("a concurrent write changed the same record; retry")]
+    Contention,
     /// The detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -29,7 +33,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::Contention => "CONFLICT",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -65,7 +69,7 @@ impl From<DbErr> for AppError {
         // there first, or the input names something that went away: the
         // client can retry, so say CONFLICT rather than INTERNAL.
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => conflict("a concurrent write changed the same record; retry"),
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Contention,
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => conflict("a referenced record changed concurrently; retry"),
             _ => {
                 tracing::error!(error = %e, "database error");

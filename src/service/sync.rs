@@ -167,6 +167,18 @@ pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) 
     if batch.len() > MAX_BATCH_RECORDS {
         return Err(bad_input(format!("a batch holds at most {MAX_BATCH_RECORDS} records; this one has {}", batch.len())));
     }
+    // Two councils' batches may create the same new supplier at once; the
+    // loser's transaction rolls back whole, so it is safe to run it again.
+    let mut attempt = 0;
+    loop {
+        match sync_once(db, actor, &batch).await {
+            Err(AppError::Contention) if attempt < 3 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn sync_once(db: &DatabaseConnection, actor: &Principal, batch: &SyncBatch) -> AppResult<SyncOutcome> {
     let mut tx = WriteTx::begin(db, actor).await?;
     let council = council::Entity::find()
         .filter(council::Column::Code.eq(&batch.council_code))
@@ -196,8 +208,8 @@ pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) 
     }
 
     let framework = FrameworkSnapshot::load(&tx.txn).await?;
-    let existing = Existing::load(&tx.txn, council.id, &batch).await?;
-    let plan = match validate(&batch, &framework, &existing) {
+    let existing = Existing::load(&tx.txn, council.id, batch).await?;
+    let plan = match validate(batch, &framework, &existing) {
         Ok(plan) => plan,
         // Dropping the transaction rolls it back: nothing was written, and
         // no key is stored, so the client may fix the batch and send it again.
@@ -206,7 +218,7 @@ pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) 
     let mut outcome = apply(&mut tx, council.id, plan, existing).await?;
     tx.flush().await?;
     outcome.cursor = Some(tx.feed_head(council.id).await?);
-    if let Some(key) = batch.idempotency_key {
+    if let Some(key) = batch.idempotency_key.clone() {
         let row = idempotency_key::ActiveModel {
             council_id: Set(council.id),
             key: Set(key),

@@ -49,6 +49,8 @@ fn unique_name() -> String {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The database URL, for tools that connect themselves (the importer).
+    pub database_url: String,
     pub db: DatabaseConnection,
     pub statements: std::sync::Arc<StatementCounter>,
     client: reqwest::Client,
@@ -83,7 +85,7 @@ impl TestApp {
             }
         };
         let config = Config {
-            database_url: Some(url),
+            database_url: Some(url.clone()),
             listen: "127.0.0.1:0".parse().unwrap(),
             jwt_secret: Some(Secret::new(SECRET)),
             db_pool_size: 8,
@@ -93,7 +95,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app.router).await.unwrap() });
-        TestApp { addr, db: app.db, statements: app.statements, client: reqwest::Client::new(), _file: file }
+        TestApp { addr, database_url: url, db: app.db, statements: app.statements, client: reqwest::Client::new(), _file: file }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -218,4 +220,27 @@ pub fn small_batch(council: &str) -> Value {
             { "externalId": "E2", "commitmentExternalId": "K1/1", "periodStart": "2024-07-01", "periodEnd": "2024-07-31", "quantity": "0.20" }
         ]
     })
+}
+
+pub const CHANGES: &str = "query($c: String!, $after: String, $first: Int) { changes(councilCode: $c, after: $after, first: $first) {
+    endCursor hasMore changes { cursor entity externalId operation version at data } } }";
+
+/// Follows a council's changes feed from `after` to its end; returns the changes and the new cursor.
+pub async fn drain_feed(app: &TestApp, token: &str, council: &str, mut after: Value) -> (Vec<Value>, Value) {
+    let mut all = Vec::new();
+    loop {
+        let d = app.ok(token, CHANGES, json!({"c": council, "after": after, "first": 200})).await;
+        let feed = &d["changes"];
+        all.extend(feed["changes"].as_array().unwrap().iter().cloned());
+        after = feed["endCursor"].clone();
+        if feed["hasMore"] != true {
+            return (all, after);
+        }
+    }
+}
+
+/// How many audit events an auditor can see.
+pub async fn audit_count(app: &TestApp) -> i64 {
+    let d = app.ok(&token("auditor", &[]), "{ auditEvents { totalCount } }", json!({})).await;
+    d["auditEvents"]["totalCount"].as_i64().unwrap()
 }

@@ -2,8 +2,10 @@
 //! too when SVH_TEST_POSTGRES_URL is set, each on a fresh database.
 
 mod access_matrix;
+mod audit;
 mod auth;
 mod framework;
+mod feed;
 mod helpers;
 mod money;
 mod records;
