@@ -33,8 +33,8 @@ pub struct Application {
 /// that they run exactly the app that `serve` runs.
 pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     let secret = config.jwt_secret.as_ref().context("SVH_JWT_SECRET is not set: the service cannot verify tokens without it")?;
+    db::migrate(config.database_url()).await.context("applying migrations")?;
     let (db, statements) = db::connect(config.database_url(), config.db_pool_size).await.context("connecting to the database")?;
-    db::migrate(&db).await.context("applying migrations")?;
     let state = http::AppState {
         db: db.clone(),
         schema: graphql::build_schema(Some(db.clone())),

@@ -95,8 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(config)) => runtime()?.block_on(serve::serve(config)),
         Some(Command::Migrate { database_url }) => runtime()?.block_on(async {
             let url = database_url.as_deref().unwrap_or(crate::config::DEFAULT_DATABASE_URL);
-            let (db, _) = crate::service::db::connect(url, 2).await.context("connecting to the database")?;
-            crate::service::db::migrate(&db).await.context("applying migrations")?;
+            crate::service::db::migrate(url).await.context("applying migrations")?;
             eprintln!("migrations applied");
             Ok(())
         }),

@@ -43,16 +43,24 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, A
     Ok((db, counter))
 }
 
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        // Several replicas starting at once must not race each other's DDL.
+/// Applies pending migrations. On PostgreSQL several replicas may start at
+/// once: they take turns through a session advisory lock, on a connection of
+/// its own so that the lock and the unlock happen on the same session.
+pub async fn migrate(url: &str) -> Result<(), DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(1).min_connections(1).sqlx_logging(false);
+    opts.map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(30)).foreign_keys(true));
+    let db = Database::connect(opts).await?;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if postgres {
         db.execute_unprepared("SELECT pg_advisory_lock(7243011)").await?;
-        let result = Migrator::up(db, None).await;
-        db.execute_unprepared("SELECT pg_advisory_unlock(7243011)").await?;
-        result
-    } else {
-        Migrator::up(db, None).await
     }
+    let result = Migrator::up(&db, None).await;
+    if postgres {
+        db.execute_unprepared("SELECT pg_advisory_unlock(7243011)").await?;
+    }
+    db.close().await?;
+    result
 }
 
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {

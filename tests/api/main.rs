@@ -4,9 +4,11 @@
 mod access_matrix;
 mod audit;
 mod auth;
+mod edits;
 mod framework;
 mod feed;
 mod helpers;
+mod import;
 mod money;
 mod records;
 mod schema;
