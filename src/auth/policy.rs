@@ -104,6 +104,15 @@ impl Principal {
         }
     }
 
+    /// The role check before an edit's record is even looked up, so that a
+    /// caller who may edit nothing learns nothing about which ids exist.
+    pub fn ensure_edits_records(&self) -> AppResult<()> {
+        match self.role {
+            Role::CouncilEditor => Ok(()),
+            _ => Err(forbidden("only a council_editor may edit or review records")),
+        }
+    }
+
     /// Councils, themes, measures and proxies.
     pub fn ensure_can_write_framework(&self) -> AppResult<()> {
         match self.role {

@@ -61,6 +61,7 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
     if target > Quantity::MAX {
         return Err(bad_input(format!("targetQuantity must be at most {}", Quantity::MAX)));
     }
+    actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let before = live_commitment(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
@@ -92,6 +93,7 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
 }
 
 pub async fn relink_evidence(db: &DatabaseConnection, actor: &Principal, id: i32, commitment_id: i32, expected_version: i32) -> AppResult<evidence::Model> {
+    actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let before = live_evidence(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
@@ -154,6 +156,7 @@ pub async fn review_evidence(
     if comment.as_ref().is_some_and(|c| c.len() > 2000) {
         return Err(bad_input("comment must be at most 2000 characters"));
     }
+    actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let before = live_evidence(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
@@ -181,6 +184,7 @@ pub async fn review_evidence(
 /// Withdraws (tombstones) a record and what it cascades to. Returns how many
 /// records went.
 pub async fn withdraw(db: &DatabaseConnection, actor: &Principal, entity: RecordEntity, id: i32, expected_version: i32) -> AppResult<usize> {
+    actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let (council_id, version) = match entity {
         RecordEntity::Contract => entity::contract::Entity::find_by_id(id)

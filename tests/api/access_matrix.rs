@@ -51,6 +51,21 @@ async fn every_role_against_every_operation() {
             }
         };
         let (liv_contract, hal_contract) = (id_of("LIV").await, id_of("HAL").await);
+        let evidence_of = |council: &'static str| {
+            let app = &app;
+            let auditor = auditor.clone();
+            async move {
+                let d = app
+                    .ok(&auditor, "query($c: [String!]) { evidence(first: 3, filter: {councilCodes: $c}) { edges { node { id commitment { id } } } } }", json!({"c": [council]}))
+                    .await;
+                d["evidence"]["edges"].as_array().unwrap().iter().map(|e| (e["node"]["id"].clone(), e["node"]["commitment"]["id"].clone())).collect::<Vec<_>>()
+            }
+        };
+        let (liv_evidence, hal_evidence) = (evidence_of("LIV").await, evidence_of("HAL").await);
+        let review = "mutation($id: ID!) { reviewEvidence(id: $id, decision: VERIFY, expectedVersion: 1) { status } }";
+        let withdraw = "mutation($id: ID!) { withdrawRecord(id: $id, expectedVersion: 1) }";
+        let editor_only = [Forbidden, Ok, Forbidden, Forbidden, Forbidden, Forbidden];
+        let regional_readers = [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden];
         let node = "query($id: ID!) { node(id: $id) { id } }";
         let sync = "mutation($i: SyncInput!) { syncCouncilData(input: $i) { applied } }";
         let all_ok = [Ok; 6];
@@ -130,6 +145,42 @@ async fn every_role_against_every_operation() {
             },
             Op { name: "syncCouncilData own council", query: sync, vars: json!({}), list: None, expect: [Forbidden, Ok, Ok, Forbidden, Forbidden, Forbidden] },
             Op { name: "syncCouncilData another council", query: sync, vars: json!({}), list: None, expect: [Forbidden; 6] },
+            Op { name: "changes of own council", query: "{ changes(councilCode: \"LIV\") { endCursor } }", vars: json!({}), list: None, expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
+            Op { name: "changes of another council", query: "{ changes(councilCode: \"HAL\") { endCursor } }", vars: json!({}), list: None, expect: regional_readers },
+            Op { name: "auditEvents", query: "{ auditEvents { totalCount } }", vars: json!({}), list: Some("auditEvents"), expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
+            Op {
+                name: "auditEvents of another council",
+                query: "{ auditEvents(filter: {councilCodes: [\"HAL\"]}) { totalCount } }",
+                vars: json!({}),
+                list: Some("auditEvents"),
+                expect: regional_readers,
+            },
+            Op { name: "auditChain", query: "{ auditChain { valid } }", vars: json!({}), list: None, expect: regional_readers },
+            Op { name: "reviewEvidence own council", query: review, vars: json!({"id": liv_evidence[0].0}), list: None, expect: editor_only },
+            Op { name: "reviewEvidence another council", query: review, vars: json!({"id": hal_evidence[0].0}), list: None, expect: [Forbidden; 6] },
+            Op {
+                name: "setCommitmentTarget own council",
+                query: "mutation($id: ID!) { setCommitmentTarget(id: $id, targetQuantity: \"7\", expectedVersion: 1) { version } }",
+                vars: json!({"id": liv_evidence[1].1}),
+                list: None,
+                expect: editor_only,
+            },
+            Op {
+                name: "setCommitmentTarget another council",
+                query: "mutation($id: ID!) { setCommitmentTarget(id: $id, targetQuantity: \"7\", expectedVersion: 1) { version } }",
+                vars: json!({"id": hal_evidence[1].1}),
+                list: None,
+                expect: [Forbidden; 6],
+            },
+            Op {
+                name: "relinkEvidence own council",
+                query: "mutation($id: ID!, $c: ID!) { relinkEvidence(id: $id, commitmentId: $c, expectedVersion: 1) { version } }",
+                vars: json!({"id": liv_evidence[1].0, "c": liv_evidence[1].1}),
+                list: None,
+                expect: editor_only,
+            },
+            Op { name: "withdrawRecord own council", query: withdraw, vars: json!({"id": liv_evidence[2].0}), list: None, expect: editor_only },
+            Op { name: "withdrawRecord another council", query: withdraw, vars: json!({"id": hal_evidence[2].0}), list: None, expect: [Forbidden; 6] },
         ];
 
         for op in &ops {
@@ -164,7 +215,9 @@ async fn every_role_against_every_operation() {
             }
         }
 
-        // No forbidden write left a mark.
+        // No forbidden write left a mark: HAL's records are untouched, and so is the chain.
+        let d = app.ok(&auditor, "{ auditEvents(filter: {councilCodes: [\"HAL\"], actor: \"council_editor-tester\"}) { totalCount } auditChain { valid } }", json!({})).await;
+        assert_eq!(d, json!({"auditEvents": {"totalCount": 0}, "auditChain": {"valid": true}}));
         let d = app
             .ok(&auditor, "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount } }", json!({}))
             .await;
