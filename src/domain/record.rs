@@ -3,6 +3,7 @@
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EvidenceStatus {
     Submitted,
     Verified,
@@ -52,6 +53,7 @@ impl Sha256 {
 /// The council-owned record types: what deletions, the changes feed and
 /// node ids name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RecordEntity {
     Contract,
     Commitment,

@@ -88,15 +88,15 @@ struct Lines {
     evidence: Vec<usize>,
 }
 
-struct LoadBatch {
-    batch: SyncBatch,
+pub struct LoadBatch {
+    pub batch: SyncBatch,
     lines: Lines,
 }
 
 /// Each council's records in dependency order (suppliers, contracts,
 /// commitments, evidence), cut into batches. Each supplier travels with the
 /// first council that uses it, so that it is counted once.
-fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<LoadBatch>> {
+pub fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<LoadBatch>> {
     enum Item {
         Supplier(SupplierIn),
         Contract(ContractIn),

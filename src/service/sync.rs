@@ -22,7 +22,10 @@ use crate::error::{AppError, AppResult, bad_input, conflict};
 /// the write lock for long.
 pub const MAX_BATCH_RECORDS: usize = 10_000;
 
+/// Serialises as the GraphQL `SyncInput` (camelCase), which is also the
+/// canonical form hashed for idempotency.
 #[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SyncBatch {
     pub council_code: String,
     /// Not part of the payload: the same key with the same payload replays the first result.
@@ -52,7 +55,9 @@ impl SyncBatch {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SupplierIn {
+    #[serde(rename = "ref")]
     pub supplier_ref: String,
     pub name: String,
     pub companies_house_number: Option<String>,
@@ -64,6 +69,7 @@ pub struct SupplierIn {
 /// Decimals arrive as text and are parsed here, so that a bad number is
 /// reported against its record like every other invalid value.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ContractIn {
     pub external_id: String,
     pub title: String,
@@ -75,6 +81,7 @@ pub struct ContractIn {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommitmentIn {
     pub external_id: String,
     pub contract_external_id: String,
@@ -84,6 +91,7 @@ pub struct CommitmentIn {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EvidenceIn {
     pub external_id: String,
     pub commitment_external_id: String,
@@ -96,6 +104,7 @@ pub struct EvidenceIn {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeletionIn {
     pub entity: RecordEntity,
     pub external_id: String,
