@@ -21,7 +21,7 @@ fresh_db() { # backend scale -> URL of an empty database
     rm -f "$work/$2.db" "$work/$2.db-wal" "$work/$2.db-shm"
     echo "sqlite://$work/$2.db?mode=rwc"
   else
-    local name="svh_bench_$2"
+    local name="svh_bench_${2//-/_}"
     psql "$SVH_BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
     echo "${SVH_BENCH_POSTGRES_URL%/*}/$name"
   fi

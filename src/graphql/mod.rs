@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod prefetch;
 pub mod records;
 pub mod reference;
+pub mod rollup;
 pub mod scalars;
 pub mod sync;
 
@@ -24,7 +25,7 @@ use loaders::Loaders;
 use reference::Reference;
 
 #[derive(MergedObject, Default)]
-pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery, changes::ChangesQuery, audit::AuditQuery);
+pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery, changes::ChangesQuery, audit::AuditQuery, rollup::RollupQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(framework::FrameworkMutation, sync::SyncMutation, edit::EditMutation);

@@ -9,6 +9,7 @@ pub mod framework;
 pub mod load;
 pub mod page;
 pub mod records;
+pub mod rollup;
 pub mod snapshot;
 pub mod sync;
 pub mod tombstone;

@@ -1,0 +1,191 @@
+//! `rollup` and `deliveryTrend`: regional figures, readable by every role.
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+
+use super::error::GqlResult;
+use super::framework::{Council, Measure, Theme};
+use super::loaders::{ContractId, SupplierId};
+use super::records::{Contract, Supplier};
+use super::scalars::Decimal;
+use super::{db, load_some, principal, reference};
+use crate::service::rollup::{self as svc, GroupKey, Metrics};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::service::rollup::Dimension")]
+pub enum RollupDimension {
+    Council,
+    Theme,
+    Measure,
+    Supplier,
+    Contract,
+    FinancialYear,
+}
+
+#[derive(InputObject, Default)]
+pub struct RollupFilter {
+    council_codes: Option<Vec<String>>,
+    theme_codes: Option<Vec<String>>,
+    measure_codes: Option<Vec<String>>,
+    supplier_refs: Option<Vec<String>>,
+    /// Commitments by their own year, evidence by the year of its period.
+    financial_years: Option<Vec<i32>>,
+    sme_only: Option<bool>,
+    vcse_only: Option<bool>,
+}
+
+impl From<RollupFilter> for svc::RollupFilter {
+    fn from(f: RollupFilter) -> Self {
+        svc::RollupFilter {
+            council_codes: f.council_codes,
+            theme_codes: f.theme_codes,
+            measure_codes: f.measure_codes,
+            supplier_refs: f.supplier_refs,
+            financial_years: f.financial_years,
+            sme_only: f.sme_only.unwrap_or(false),
+            vcse_only: f.vcse_only.unwrap_or(false),
+        }
+    }
+}
+
+pub struct RollupMetrics {
+    m: Metrics,
+    quantities: bool,
+}
+
+fn ratio(num: i128, den: i128) -> Option<f64> {
+    (den != 0).then(|| num as f64 / den as f64)
+}
+
+#[Object]
+impl RollupMetrics {
+    async fn commitment_count(&self) -> i64 {
+        self.m.commitment_count
+    }
+    /// Evidence of every status.
+    async fn evidence_count(&self) -> i64 {
+        self.m.evidence_count
+    }
+    async fn committed_value(&self) -> Decimal {
+        Decimal::of(self.m.committed_value)
+    }
+    async fn delivered_value(&self) -> Decimal {
+        Decimal::of(self.m.delivered_value)
+    }
+    async fn verified_value(&self) -> Decimal {
+        Decimal::of(self.m.verified_value)
+    }
+    /// Only when the group is one measure.
+    async fn committed_quantity(&self) -> Option<Decimal> {
+        self.quantities.then(|| Decimal::of(self.m.committed_quantity))
+    }
+    /// Only when the group is one measure.
+    async fn delivered_quantity(&self) -> Option<Decimal> {
+        self.quantities.then(|| Decimal::of(self.m.delivered_quantity))
+    }
+    /// deliveredValue / committedValue; null when nothing is committed.
+    async fn delivery_rate(&self) -> Option<f64> {
+        ratio(self.m.delivered_value.scaled(), self.m.committed_value.scaled())
+    }
+    /// Σ value of the distinct contracts with a commitment in the group.
+    async fn contract_value(&self) -> Decimal {
+        Decimal::of(self.m.contract_value)
+    }
+    /// committedValue / contractValue; null when there is no contract value.
+    async fn social_value_ratio(&self) -> Option<f64> {
+        // contract value is in pence, committed value in ten-thousandths: scale to match.
+        ratio(self.m.committed_value.scaled(), self.m.contract_value.scaled() as i128 * 100)
+    }
+}
+
+pub struct RollupKey(GroupKey);
+
+#[Object]
+impl RollupKey {
+    async fn council(&self, ctx: &Context<'_>) -> GqlResult<Option<Council>> {
+        Ok(match self.0.council_id {
+            Some(id) => Some(Council(reference(ctx).council(id).await?)),
+            None => None,
+        })
+    }
+    async fn theme(&self, ctx: &Context<'_>) -> GqlResult<Option<Theme>> {
+        Ok(match self.0.theme_id {
+            Some(id) => Some(Theme(reference(ctx).theme(id).await?)),
+            None => None,
+        })
+    }
+    async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Option<Measure>> {
+        Ok(match self.0.measure_id {
+            Some(id) => Some(Measure(reference(ctx).measure(id).await?)),
+            None => None,
+        })
+    }
+    async fn supplier(&self, ctx: &Context<'_>) -> GqlResult<Option<Supplier>> {
+        Ok(match self.0.supplier_id {
+            Some(id) => Some(Supplier(load_some(ctx, SupplierId(id)).await?)),
+            None => None,
+        })
+    }
+    /// Scoped like every record: grouping by CONTRACT is only allowed for readable councils.
+    async fn contract(&self, ctx: &Context<'_>) -> GqlResult<Option<Contract>> {
+        Ok(match self.0.contract_id {
+            Some(id) => Some(Contract::new(load_some(ctx, ContractId(id)).await?)),
+            None => None,
+        })
+    }
+    async fn financial_year(&self) -> Option<i32> {
+        self.0.financial_year
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RollupGroup {
+    key: RollupKey,
+    metrics: RollupMetrics,
+}
+
+#[derive(SimpleObject)]
+pub struct Rollup {
+    /// One group over everything the filter selects.
+    totals: RollupMetrics,
+    groups: Vec<RollupGroup>,
+}
+
+#[derive(SimpleObject)]
+pub struct TrendPoint {
+    financial_year: i32,
+    quarter: i32,
+    delivered_value: Decimal,
+    verified_value: Decimal,
+    evidence_count: i64,
+}
+
+#[derive(Default)]
+pub struct RollupQuery;
+
+#[Object]
+impl RollupQuery {
+    /// Committed, delivered and verified £ grouped by any of the dimensions; no groupBy gives regional totals.
+    async fn rollup(&self, ctx: &Context<'_>, filter: Option<RollupFilter>, #[graphql(default)] group_by: Vec<RollupDimension>) -> GqlResult<Rollup> {
+        let dims: Vec<svc::Dimension> = group_by.into_iter().map(Into::into).collect();
+        let r = svc::rollup(db(ctx), principal(ctx), &filter.unwrap_or_default().into(), &dims).await?;
+        Ok(Rollup {
+            totals: RollupMetrics { m: r.totals, quantities: r.total_quantities },
+            groups: r.groups.into_iter().map(|(k, m)| RollupGroup { key: RollupKey(k), metrics: RollupMetrics { m, quantities: r.group_quantities } }).collect(),
+        })
+    }
+
+    /// Delivery per financial year and quarter that has evidence, in time order.
+    async fn delivery_trend(&self, ctx: &Context<'_>, filter: Option<RollupFilter>) -> GqlResult<Vec<TrendPoint>> {
+        Ok(svc::delivery_trend(db(ctx), &filter.unwrap_or_default().into())
+            .await?
+            .into_iter()
+            .map(|p| TrendPoint {
+                financial_year: p.financial_year,
+                quarter: p.quarter,
+                delivered_value: Decimal::of(p.delivered_value),
+                verified_value: Decimal::of(p.verified_value),
+                evidence_count: p.evidence_count,
+            })
+            .collect())
+    }
+}
