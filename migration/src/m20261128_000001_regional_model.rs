@@ -166,7 +166,6 @@ impl MigrationTrait for Migration {
         m.create_table(evidence).await?;
         m.create_index(index("evidence", "council_external", &["council_id", "external_id"], true)).await?;
         m.create_index(index("evidence", "commitment", &["commitment_id"], false)).await?;
-        m.create_index(index("evidence", "council_year", &["council_id", "financial_year"], false)).await?;
         Ok(())
     }
 

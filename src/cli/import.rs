@@ -26,6 +26,8 @@ pub async fn import(dir: &Path, database_url: Option<&str>, batch_size: usize) -
     let summary = load::load_dataset(&db, &ds, batch_size, |done, _| bar.set_position(done as u64)).await;
     bar.finish_and_clear();
     let summary = summary?;
+    // A bulk load changes the tables' shape; let the planner know.
+    db::analyze(&db).await.context("refreshing planner statistics")?;
 
     let secs = started.elapsed().as_secs_f64();
     println!("imported {} in {secs:.1}s ({} records, {:.0} records/s, {} batches)", dir.display(), records, records as f64 / secs, summary.batches);

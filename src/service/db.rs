@@ -34,6 +34,10 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, A
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
     });
+    // PostgreSQL: plan every statement for its own parameters. A generic plan
+    // cached while a table was small (a fresh import) keeps scanning the whole
+    // table long after an index would be the right choice.
+    opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     let mut db = Database::connect(opts).await?;
     let counter = Arc::new(StatementCounter::default());
     let c = counter.clone();
@@ -61,6 +65,11 @@ pub async fn migrate(url: &str) -> Result<(), DbErr> {
     }
     db.close().await?;
     result
+}
+
+/// Refreshes the planner's statistics after a bulk load.
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("ANALYZE").await.map(|_| ())
 }
 
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {

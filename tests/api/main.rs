@@ -11,5 +11,6 @@ mod helpers;
 mod import;
 mod money;
 mod records;
+mod rollup;
 mod schema;
 mod sync;

@@ -1,0 +1,100 @@
+//! Dashboard read benchmark against a running server holding a region:
+//! p50 / p99 latency and throughput at concurrency 1 and 8 for the rollup
+//! and dashboard queries of the rollup issue.
+//!
+//!     SVH_JWT_SECRET=... cargo run --release --example bench_rollup -- http://127.0.0.1:4000 [REQUESTS] [COUNCIL]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use social_value_hub::auth::{Principal, Role, TokenSigner};
+use social_value_hub::config::Secret;
+
+struct Case {
+    name: &'static str,
+    query: String,
+    variables: Value,
+}
+
+fn cases(council: &str) -> Vec<Case> {
+    let metrics = "commitmentCount evidenceCount committedValue deliveredValue verifiedValue committedQuantity deliveredQuantity deliveryRate contractValue socialValueRatio";
+    vec![
+        Case {
+            name: "a. council x theme, FY 2024",
+            query: format!("{{ rollup(filter: {{financialYears: [2024]}}, groupBy: [COUNCIL, THEME]) {{ totals {{ {metrics} }} groups {{ key {{ council {{ code }} theme {{ code }} }} metrics {{ {metrics} }} }} }} }}"),
+            variables: json!({}),
+        },
+        Case { name: "b. regional totals, all years", query: format!("{{ rollup {{ totals {{ {metrics} }} }} }}"), variables: json!({}) },
+        Case {
+            name: "c. by supplier, one council",
+            query: format!("query($c: String!) {{ rollup(filter: {{councilCodes: [$c]}}, groupBy: [SUPPLIER]) {{ groups {{ key {{ supplier {{ ref name }} }} metrics {{ {metrics} }} }} }} }}"),
+            variables: json!({"c": council}),
+        },
+        Case {
+            name: "d. by measure, one theme + trend",
+            query: format!(
+                "{{ rollup(filter: {{themeCodes: [\"ENV\"]}}, groupBy: [MEASURE]) {{ groups {{ key {{ measure {{ code unit }} }} metrics {{ {metrics} }} }} }}
+                   deliveryTrend(filter: {{themeCodes: [\"ENV\"]}}) {{ financialYear quarter deliveredValue verifiedValue evidenceCount }} }}"
+            ),
+            variables: json!({}),
+        },
+        Case {
+            name: "e. dashboard page: 50 contracts",
+            query: "query($c: String!) { contracts(first: 50, filter: {councilCodes: [$c]}) { totalCount edges { node { externalId title valueGbp supplier { ref name }
+                      commitments { externalId measure { code theme { code } } committedValue deliveredValue verifiedValue } } } } }"
+                .into(),
+            variables: json!({"c": council}),
+        },
+    ]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let url = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:4000".into());
+    let requests: usize = args.get(2).map_or(200, |n| n.parse().unwrap());
+    let council = args.get(3).cloned().unwrap_or_else(|| "LANCS".into());
+    let secret = Secret::new(std::env::var("SVH_JWT_SECRET").expect("SVH_JWT_SECRET"));
+    let token = TokenSigner::hs256(&secret).sign(&Principal { subject: "bench".into(), role: Role::Auditor, councils: vec![] }, Duration::from_secs(3600));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().unwrap();
+    println!("| query | concurrency | p50 ms | p99 ms | requests/s |");
+    println!("| --- | --- | --- | --- | --- |");
+    for case in cases(&council) {
+        let body = Arc::new(json!({"query": case.query, "variables": case.variables}));
+        for concurrency in [1usize, 8] {
+            // Warm up, and check the answer once.
+            let check: Value = client.post(format!("{url}/graphql")).bearer_auth(&token).json(&*body).send().await.unwrap().json().await.unwrap();
+            assert!(check.get("errors").is_none(), "{}: {check}", case.name);
+            let started = Instant::now();
+            let per_worker = requests / concurrency;
+            let workers: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
+                    tokio::spawn(async move {
+                        let mut times = Vec::with_capacity(per_worker);
+                        for _ in 0..per_worker {
+                            let t = Instant::now();
+                            let resp = client.post(format!("{url}/graphql")).bearer_auth(&token).json(&*body).send().await.unwrap();
+                            assert!(resp.status().is_success());
+                            resp.bytes().await.unwrap();
+                            times.push(t.elapsed());
+                        }
+                        times
+                    })
+                })
+                .collect();
+            let mut times = Vec::new();
+            for w in workers {
+                times.extend(w.await.unwrap());
+            }
+            let secs = started.elapsed().as_secs_f64();
+            times.sort();
+            println!("| {} | {concurrency} | {:.1} | {:.1} | {:.0} |", case.name, percentile(&times, 0.5), percentile(&times, 0.99), times.len() as f64 / secs);
+        }
+    }
+}
