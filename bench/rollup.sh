@@ -36,8 +36,8 @@ run() { # backend url
   echo "== $scale on $1"
   "$bin" import "$dir" --database-url "$2" | head -1
   SVH_DATABASE_URL="$2" SVH_LISTEN=127.0.0.1:4998 RUST_LOG=warn "$bin" serve >/dev/null &
-  local server=$!
-  trap 'kill $server 2>/dev/null' EXIT
+  server=$!
+  trap 'kill ${server:-} 2>/dev/null || true' EXIT
   until curl -sf http://127.0.0.1:4998/readyz >/dev/null; do sleep 0.2; done
   target/release/examples/bench_rollup http://127.0.0.1:4998 "$requests" LANCS
   echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
@@ -45,7 +45,7 @@ run() { # backend url
   echo "plain SQL for (a), 5 runs:"
   if [ "$1" = sqlite ]; then
     local file=${2#sqlite://}; file=${file%%\?*}
-    for _ in 1 2 3 4 5; do sqlite3 "$file" ".timer on" "$plain_sql" | grep -o 'Run Time: real [0-9.]*'; done
+    for _ in 1 2 3 4 5; do /usr/bin/time -f "sqlite3 wall %e s" sqlite3 "$file" "$plain_sql" >/dev/null; done
   else
     for _ in 1 2 3 4 5; do psql "$2" -qc '\timing on' -c "$plain_sql" | grep -o 'Time: [0-9.]* ms'; done
   fi

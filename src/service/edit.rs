@@ -44,7 +44,17 @@ async fn live_evidence(db: &impl ConnectionTrait, id: i32) -> AppResult<evidence
     evidence::Entity::find_by_id(id).filter(evidence::Column::Deleted.eq(false)).one(db).await?.ok_or_else(|| not_found("no such evidence"))
 }
 
-fn update_change(entity: RecordEntity, action: Action, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value, after: serde_json::Value) -> Change {
+/// Which record changed, as the feed and the audit trail name it.
+struct Identity<'a> {
+    entity: RecordEntity,
+    council_id: i32,
+    id: i32,
+    external_id: &'a str,
+    version: i32,
+}
+
+fn update_change(who: Identity<'_>, action: Action, before: serde_json::Value, after: serde_json::Value) -> Change {
+    let Identity { entity, council_id, id, external_id, version } = who;
     Change {
         council_id: Some(council_id),
         entity: entity.as_str(),
@@ -77,16 +87,8 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
     let mut wanted = Wanted::default();
     wanted.commitment(&after);
     let names = Names::load(&tx.txn, &wanted).await?;
-    let change = update_change(
-        RecordEntity::Commitment,
-        Action::Update,
-        after.council_id,
-        after.id,
-        &after.external_id,
-        after.version,
-        snapshot::commitment(&before, &names),
-        snapshot::commitment(&after, &names),
-    );
+    let who = Identity { entity: RecordEntity::Commitment, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
+    let change = update_change(who, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names));
     tx.record(change);
     tx.commit().await?;
     Ok(after)
@@ -130,16 +132,8 @@ async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &e
     wanted.evidence(before);
     wanted.evidence(after);
     let names = Names::load(&tx.txn, &wanted).await?;
-    let change = update_change(
-        RecordEntity::Evidence,
-        action,
-        after.council_id,
-        after.id,
-        &after.external_id,
-        after.version,
-        snapshot::evidence(before, &names),
-        snapshot::evidence(after, &names),
-    );
+    let who = Identity { entity: RecordEntity::Evidence, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
+    let change = update_change(who, action, snapshot::evidence(before, &names), snapshot::evidence(after, &names));
     tx.record(change);
     Ok(())
 }

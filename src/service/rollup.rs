@@ -257,7 +257,12 @@ async fn grouped(db: &impl ConnectionTrait, w: &Where, dims: &[Dimension]) -> Ap
         m.delivered_quantity = Quantity::from_scaled(int(&row, "q")?);
     }
 
-    // Each contract counts once per group: distinct contracts first, then their values.
+    contract_values(db, w, dims, &mut out).await?;
+    Ok(out)
+}
+
+/// Each contract counts once per group: distinct contracts first, then their values.
+async fn contract_values(db: &impl ConnectionTrait, w: &Where, dims: &[Dimension], out: &mut BTreeMap<GroupKey, Metrics>) -> AppResult<()> {
     let inner: Vec<String> = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}", d.column(false))).collect();
     let outer: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
     let sql = format!(
@@ -277,7 +282,7 @@ async fn grouped(db: &impl ConnectionTrait, w: &Where, dims: &[Dimension]) -> Ap
             out.entry(GroupKey::default()).or_default().contract_value = Money::from_scaled(cv);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
@@ -297,8 +302,26 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
     }
     let w = Where::build(db, filter).await?;
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
-    let totals = grouped(db, &w, &[]).await?.remove(&GroupKey::default()).unwrap_or_default();
-    let groups = if dims.is_empty() { Vec::new() } else { grouped(db, &w, &dims).await?.into_iter().collect() };
+    if dims.is_empty() {
+        let totals = grouped(db, &w, &[]).await?.remove(&GroupKey::default()).unwrap_or_default();
+        return Ok(Rollup { totals, groups: Vec::new(), group_quantities: false, total_quantities: one_measure });
+    }
+    let groups: Vec<(GroupKey, Metrics)> = grouped(db, &w, &dims).await?.into_iter().collect();
+    // Every record falls in exactly one group, so the additive figures of the
+    // totals are the groups' sums; only distinct contracts need another query.
+    let mut totals = Metrics::default();
+    for (_, m) in &groups {
+        totals.commitment_count += m.commitment_count;
+        totals.evidence_count += m.evidence_count;
+        totals.committed_value = totals.committed_value + m.committed_value;
+        totals.delivered_value = totals.delivered_value + m.delivered_value;
+        totals.verified_value = totals.verified_value + m.verified_value;
+        totals.committed_quantity = Quantity::from_scaled(totals.committed_quantity.scaled() + m.committed_quantity.scaled());
+        totals.delivered_quantity = Quantity::from_scaled(totals.delivered_quantity.scaled() + m.delivered_quantity.scaled());
+    }
+    let mut whole = BTreeMap::new();
+    contract_values(db, &w, &[], &mut whole).await?;
+    totals.contract_value = whole.get(&GroupKey::default()).map_or_else(Money::default, |m| m.contract_value);
     Ok(Rollup { totals, groups, group_quantities: one_measure || dims.contains(&Dimension::Measure), total_quantities: one_measure })
 }
 

@@ -179,6 +179,22 @@ async fn every_role_against_every_operation() {
                 list: None,
                 expect: editor_only,
             },
+            Op { name: "rollup", query: "{ rollup(groupBy: [COUNCIL, THEME]) { totals { committedValue } groups { metrics { deliveredValue } } } }", vars: json!({}), list: None, expect: all_ok },
+            Op { name: "deliveryTrend", query: "{ deliveryTrend { financialYear quarter deliveredValue } }", vars: json!({}), list: None, expect: all_ok },
+            Op {
+                name: "rollup by contract of own council",
+                query: "{ rollup(filter: {councilCodes: [\"LIV\"]}, groupBy: [CONTRACT]) { groups { key { contract { externalId } } } } }",
+                vars: json!({}),
+                list: None,
+                expect: [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            },
+            Op {
+                name: "rollup by contract of another council",
+                query: "{ rollup(filter: {councilCodes: [\"HAL\"]}, groupBy: [CONTRACT]) { groups { key { contract { externalId } } } } }",
+                vars: json!({}),
+                list: None,
+                expect: regional_readers,
+            },
             Op { name: "withdrawRecord own council", query: withdraw, vars: json!({"id": liv_evidence[2].0}), list: None, expect: editor_only },
             Op { name: "withdrawRecord another council", query: withdraw, vars: json!({"id": hal_evidence[2].0}), list: None, expect: [Forbidden; 6] },
         ];

@@ -49,7 +49,7 @@ async fn rollup(app: &TestApp, filter: Value, group_by: Value) -> Value {
     app.ok(&token("dashboard", &[]), ROLLUP, json!({"f": filter, "g": group_by})).await["rollup"].clone()
 }
 
-fn groups_by<'a>(r: &'a Value, key: impl Fn(&Value) -> String) -> HashMap<String, &'a Value> {
+fn groups_by(r: &Value, key: impl Fn(&Value) -> String) -> HashMap<String, &Value> {
     r["groups"].as_array().unwrap().iter().map(|g| (key(&g["key"]), &g["metrics"])).collect()
 }
 
@@ -257,7 +257,7 @@ impl Rng {
         self.0
     }
     fn chance(&mut self, in_n: u64) -> bool {
-        self.next() % in_n == 0
+        self.next().is_multiple_of(in_n)
     }
     fn some_of<T: Clone>(&mut self, items: &[T]) -> Vec<T> {
         let picked: Vec<T> = items.iter().filter(|_| self.chance(2)).cloned().collect();
