@@ -6,7 +6,7 @@
 # (e.g. postgres://postgres@127.0.0.1:5432/test), on PostgreSQL. Reports
 # records/s and peak memory (RSS) of the importer and of the server.
 #
-#   bench/import.sh [medium|large ...]
+#   bench/import.sh [medium|large ...]        (BENCH_BACKENDS="sqlite postgres" to choose)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then scales=(medium large); else scales=("$@"); fi
@@ -29,6 +29,8 @@ fresh_db() { # backend scale -> URL of an empty database
 
 backends=(sqlite)
 [ -n "${SVH_BENCH_POSTGRES_URL:-}" ] && backends+=(postgres)
+# BENCH_BACKENDS="postgres" (or "sqlite") runs just those.
+[ -n "${BENCH_BACKENDS:-}" ] && read -r -a backends <<< "$BENCH_BACKENDS"
 
 for scale in "${scales[@]}"; do
   dir="$work/$scale"

@@ -34,7 +34,7 @@ plain_sql="SELECT council_id, theme_id, SUM(cc), CAST(SUM(cv) AS BIGINT), SUM(ec
 
 run() { # backend url
   echo "== $scale on $1"
-  "$bin" import "$dir" --database-url "$2" | head -1
+  "$bin" import "$dir" --database-url "$2" | grep imported
   SVH_DATABASE_URL="$2" SVH_LISTEN=127.0.0.1:4998 RUST_LOG=warn "$bin" serve >/dev/null &
   server=$!
   trap 'kill ${server:-} 2>/dev/null || true' EXIT
