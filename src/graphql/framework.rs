@@ -35,7 +35,7 @@ impl Theme {
         &self.0.name
     }
     async fn measures(&self, ctx: &Context<'_>) -> GqlResult<Vec<Measure>> {
-        Ok(svc::measures(db(ctx), Some(&self.0.code)).await?.into_iter().map(Measure).collect())
+        Ok(reference(ctx).measures_of(self.0.id).await?.into_iter().map(Measure).collect())
     }
 }
 
@@ -57,7 +57,7 @@ impl Measure {
     }
     /// The £ value of one unit, per financial year.
     async fn proxies(&self, ctx: &Context<'_>) -> GqlResult<Vec<Proxy>> {
-        Ok(svc::proxies_of(db(ctx), &[self.0.id]).await?.into_iter().map(Proxy).collect())
+        Ok(reference(ctx).proxies_of(self.0.id).await?.into_iter().map(Proxy).collect())
     }
 }
 

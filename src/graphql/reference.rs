@@ -19,7 +19,7 @@ pub struct Reference {
     councils: OnceCell<HashMap<i32, council::Model>>,
     themes: OnceCell<HashMap<i32, theme::Model>>,
     measures: OnceCell<HashMap<i32, measure::Model>>,
-    proxies: OnceCell<HashMap<(i32, i32), Money>>,
+    proxies: OnceCell<Vec<proxy::Model>>,
 }
 
 fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
@@ -52,16 +52,35 @@ impl Reference {
         self.table::<measure::Entity>(&self.measures, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("measure", id))
     }
 
+    async fn all_proxies(&self) -> GqlResult<&Vec<proxy::Model>> {
+        self.proxies
+            .get_or_try_init(|| async {
+                let mut rows = proxy::Entity::find().all(&self.db).await.map_err(AppError::from)?;
+                rows.sort_by_key(|p| (p.measure_id, p.financial_year));
+                Ok::<_, async_graphql::Error>(rows)
+            })
+            .await
+    }
+
     /// The proxy of a measure in a financial year. Sync refuses records whose
     /// year has no proxy, so a miss is a broken invariant.
     pub async fn proxy(&self, measure_id: i32, financial_year: i32) -> GqlResult<Money> {
-        let proxies = self
-            .proxies
-            .get_or_try_init(|| async {
-                let rows = proxy::Entity::find().all(&self.db).await.map_err(AppError::from)?;
-                Ok::<_, async_graphql::Error>(rows.into_iter().map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence))).collect())
-            })
-            .await?;
-        proxies.get(&(measure_id, financial_year)).copied().ok_or_else(|| missing("proxy", (measure_id, financial_year)))
+        let proxies = self.all_proxies().await?;
+        proxies
+            .binary_search_by_key(&(measure_id, financial_year), |p| (p.measure_id, p.financial_year))
+            .map(|i| Money::from_scaled(proxies[i].value_pence))
+            .map_err(|_| missing("proxy", (measure_id, financial_year)))
+    }
+
+    /// A measure's proxies in year order.
+    pub async fn proxies_of(&self, measure_id: i32) -> GqlResult<Vec<proxy::Model>> {
+        Ok(self.all_proxies().await?.iter().filter(|p| p.measure_id == measure_id).cloned().collect())
+    }
+
+    /// A theme's measures in code order.
+    pub async fn measures_of(&self, theme_id: i32) -> GqlResult<Vec<measure::Model>> {
+        let mut list: Vec<measure::Model> = self.table::<measure::Entity>(&self.measures, |m| m.id).await?.values().filter(|m| m.theme_id == theme_id).cloned().collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(list)
     }
 }

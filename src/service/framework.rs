@@ -30,14 +30,6 @@ pub async fn measures(db: &impl ConnectionTrait, theme_code: Option<&str>) -> Ap
     Ok(q.all(db).await?)
 }
 
-pub async fn proxies_of(db: &impl ConnectionTrait, measure_ids: &[i32]) -> AppResult<Vec<proxy::Model>> {
-    Ok(proxy::Entity::find()
-        .filter(proxy::Column::MeasureId.is_in(measure_ids.iter().copied()))
-        .order_by_asc(proxy::Column::FinancialYear)
-        .all(db)
-        .await?)
-}
-
 async fn theme_by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<theme::Model> {
     theme::Entity::find()
         .filter(theme::Column::Code.eq(code))

@@ -19,6 +19,10 @@ async fn reference_data_is_upserted_by_code() {
         assert_eq!(d["councils"].as_array().unwrap().len(), 2, "upsert did not duplicate: {d}");
         assert_eq!(d["councils"][1], json!({"code": "LIV", "name": "Liverpool City Council (renamed)"}));
         assert_eq!(d["themes"].as_array().unwrap().len(), 2);
+        // Nested reference data is read once per table, not once per parent.
+        let q = "{ themes { code measures { code theme { code } proxies { financialYear valueGbp measure { code } } } } }";
+        let (statements, _) = app.count_statements(app.ok(&token("dashboard", &[]), q, json!({}))).await;
+        assert_eq!(statements, 4, "the themes list, then the measure, theme and proxy tables once each");
         assert_eq!(d["measures"], json!([{"code": "JOBS-01", "unit": "FTE", "theme": {"code": "JOBS"},
             "proxies": [{"financialYear": 2024, "valueGbp": "31500.50"}, {"financialYear": 2025, "valueGbp": "32343.75"}]}]));
     })
