@@ -6,16 +6,11 @@ use entity::audit_event;
 use super::error::GqlResult;
 use super::framework::Council;
 use super::records::{Conn, connection, page_request};
-use super::scalars::DateTime;
+use super::scalars::{DateTime, stored_json};
 use super::{db, principal, reference};
-use crate::error::AppError;
 use crate::service::audit as svc;
 
 pub struct AuditEvent(audit_event::Model);
-
-fn json(text: &Option<String>) -> GqlResult<Option<Json<serde_json::Value>>> {
-    text.as_deref().map(|t| serde_json::from_str(t).map(Json).map_err(|e| AppError::Internal(e.to_string()).into())).transpose()
-}
 
 #[Object]
 impl AuditEvent {
@@ -23,8 +18,7 @@ impl AuditEvent {
         self.0.seq
     }
     async fn at(&self) -> GqlResult<DateTime> {
-        let at = chrono::DateTime::parse_from_rfc3339(&self.0.at).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(DateTime(at.with_timezone(&chrono::Utc)))
+        DateTime::from_stored(&self.0.at)
     }
     async fn actor(&self) -> &str {
         &self.0.actor
@@ -52,10 +46,10 @@ impl AuditEvent {
         &self.0.record_id
     }
     async fn before(&self) -> GqlResult<Option<Json<serde_json::Value>>> {
-        json(&self.0.before)
+        stored_json(&self.0.before)
     }
     async fn after(&self) -> GqlResult<Option<Json<serde_json::Value>>> {
-        json(&self.0.after)
+        stored_json(&self.0.after)
     }
     async fn prev_hash(&self) -> &str {
         &self.0.prev_hash

@@ -4,11 +4,10 @@ use async_graphql::{Context, Json, Object, SimpleObject};
 use entity::change_log;
 
 use super::error::GqlResult;
-use super::scalars::DateTime;
+use super::scalars::{DateTime, stored_json};
 use super::sync::RecordEntity;
 use super::{db, ids, principal};
 use crate::domain;
-use crate::error::AppError;
 use crate::service::changes as svc;
 
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
@@ -45,15 +44,11 @@ impl Change {
         self.0.version
     }
     async fn at(&self) -> GqlResult<DateTime> {
-        let at = chrono::DateTime::parse_from_rfc3339(&self.0.at).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(DateTime(at.with_timezone(&chrono::Utc)))
+        DateTime::from_stored(&self.0.at)
     }
     /// The record as after the change, camelCase as in the sync inputs; null for DELETE.
     async fn data(&self) -> GqlResult<Option<Json<serde_json::Value>>> {
-        match &self.0.data {
-            None => Ok(None),
-            Some(text) => Ok(Some(Json(serde_json::from_str(text).map_err(|e| AppError::Internal(e.to_string()))?))),
-        }
+        stored_json(&self.0.data)
     }
 }
 

@@ -55,13 +55,12 @@ by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.s
 by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
 by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::by_ids::<supplier::Entity>(&l.db, supplier::Column::Id, &ids));
 
+/// Rows grouped by key, with an empty list for every key that has none
+/// (a contract without commitments is not a missing contract).
 fn group<K: std::hash::Hash + Eq + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
-    let mut out: HashMap<K, Vec<M>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for row in rows {
-        out.entry(key_of(&row)).or_default().push(row);
-    }
-    for v in out.values_mut() {
-        v.shrink_to_fit();
+    let mut out = super::prefetch::group_by(rows, key_of);
+    for k in keys {
+        out.entry(*k).or_default();
     }
     out
 }

@@ -16,7 +16,7 @@ use crate::service::page::Page;
 use crate::service::records::batch;
 use crate::service::valuation;
 
-fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+pub(super) fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
     let mut out: HashMap<K, Vec<M>> = HashMap::new();
     for row in rows {
         out.entry(key(&row)).or_default().push(row);

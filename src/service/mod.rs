@@ -7,6 +7,7 @@ pub mod db;
 pub mod edit;
 pub mod framework;
 pub mod load;
+pub mod lookup;
 pub mod page;
 pub mod records;
 pub mod rollup;

@@ -5,9 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::{commitment, contract, council, evidence, measure, proxy, supplier, theme};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{Condition, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
+use super::lookup;
 use crate::domain::{Money, Percent, Quantity};
 use crate::error::AppResult;
 
@@ -40,15 +41,9 @@ impl Wanted {
     }
 }
 
-const IDS_PER_QUERY: usize = 5_000;
-
 async fn keys<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column, ids: &HashSet<i32>, key: impl Fn(&E::Model) -> (i32, String)) -> AppResult<HashMap<i32, String>> {
     let ids: Vec<i32> = ids.iter().copied().collect();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        out.extend(E::find().filter(id.is_in(chunk.iter().copied())).all(db).await?.iter().map(&key));
-    }
-    Ok(out)
+    Ok(lookup::find_in::<E, _>(db, id, &ids, Condition::all(), id).await?.iter().map(key).collect())
 }
 
 impl Names {

@@ -8,9 +8,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{commitment, contract, council, evidence, idempotency_key, supplier};
 use serde::{Deserialize, Serialize};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::framework::FrameworkSnapshot;
+use super::lookup;
 use super::snapshot::{self, Names, Wanted};
 use super::tombstone;
 use super::write::{self, Action, Change, FeedEntry, WriteTx};
@@ -252,24 +253,18 @@ struct Existing {
     commitment_measure: HashMap<String, i32>,
 }
 
-/// SQLite accepts at most 32,766 bound values per statement; stay well below.
-const KEYS_PER_QUERY: usize = 5_000;
-
+/// Records with these keys (of one council, for council records).
 async fn find_by_keys<E, C>(db: &C, key: E::Column, keys: HashSet<&str>, scope: Option<(E::Column, i32)>) -> AppResult<Vec<E::Model>>
 where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let keys: Vec<&str> = keys.into_iter().collect();
-    let mut out = Vec::new();
-    for chunk in keys.chunks(KEYS_PER_QUERY) {
-        let mut q = E::find().filter(key.is_in(chunk.iter().map(|s| s.to_string())));
-        if let Some((col, council_id)) = scope {
-            q = q.filter(col.eq(council_id));
-        }
-        out.extend(q.all(db).await?);
-    }
-    Ok(out)
+    let keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+    let also = match scope {
+        Some((col, council_id)) => Condition::all().add(col.eq(council_id)),
+        None => Condition::all(),
+    };
+    lookup::find_in::<E, _>(db, key, &keys, also, key).await
 }
 
 impl Existing {

@@ -5,8 +5,9 @@
 
 use entity::{commitment, contract, evidence};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::lookup;
 use super::snapshot::{self, Names, Wanted};
 use super::write::{Action, Change, FeedEntry, WriteTx};
 use crate::domain::RecordEntity;
@@ -15,11 +16,7 @@ use crate::error::AppResult;
 const IDS_PER_STATEMENT: usize = 5_000;
 
 async fn live<E: EntityTrait>(db: &impl ConnectionTrait, col: E::Column, deleted: E::Column, id: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        out.extend(E::find().filter(col.is_in(chunk.iter().copied())).filter(deleted.eq(false)).order_by_asc(id).all(db).await?);
-    }
-    Ok(out)
+    lookup::find_in::<E, _>(db, col, ids, Condition::all().add(deleted.eq(false)), id).await
 }
 
 async fn mark<E: EntityTrait>(tx: &WriteTx<'_>, id: E::Column, deleted: E::Column, version: E::Column, updated_at: E::Column, ids: &[i32]) -> AppResult<()> {
