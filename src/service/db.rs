@@ -47,7 +47,8 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, A
     Ok((db, counter))
 }
 
-/// Applies pending migrations. On PostgreSQL several replicas may start at
+/// Applies pending migrations, then fills the rollup cells if a database
+/// with records has none. On PostgreSQL several replicas may start at
 /// once: they take turns through a session advisory lock, on a connection of
 /// its own so that the lock and the unlock happen on the same session.
 pub async fn migrate(url: &str) -> Result<(), DbErr> {
@@ -59,7 +60,12 @@ pub async fn migrate(url: &str) -> Result<(), DbErr> {
     if postgres {
         db.execute_unprepared("SELECT pg_advisory_lock(7243011)").await?;
     }
-    let result = Migrator::up(&db, None).await;
+    let mut result = Migrator::up(&db, None).await;
+    if result.is_ok() {
+        // A database that predates the rollup cells gets them now, before any
+        // write has to keep them up to date.
+        result = super::rollup_cells::ensure_built(&db).await.map(|_| ()).map_err(|e| DbErr::Custom(format!("building rollup cells: {e:?}")));
+    }
     if postgres {
         db.execute_unprepared("SELECT pg_advisory_unlock(7243011)").await?;
     }

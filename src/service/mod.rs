@@ -11,6 +11,7 @@ pub mod lookup;
 pub mod page;
 pub mod records;
 pub mod rollup;
+pub mod rollup_cells;
 pub mod snapshot;
 pub mod sync;
 pub mod tombstone;

@@ -2,12 +2,12 @@
 //! any combination of council, theme, measure, supplier, contract and
 //! financial year, computed by GROUP BY in the database.
 //!
-//! Why query time and not write-maintained aggregates: every figure stays
-//! exact and always agrees with the records (a proxy change or a review is
-//! visible at once, with no second copy to keep in step), and the queries
-//! read only narrow integer columns through indexes on (council, year) and
-//! (measure, year). Values are quantity (hundredths) × proxy (pence), summed
-//! as integers and cast to BIGINT so that both backends stay exact.
+//! Rollups read the cells that the write path keeps (service::rollup_cells):
+//! a few thousand rows per query instead of the records. Grouping by
+//! CONTRACT, which names individual records and is always limited to the
+//! caller's councils, reads the records. Values are quantity (hundredths) ×
+//! proxy (pence), summed as integers and cast to BIGINT so that both
+//! backends stay exact.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,21 +26,6 @@ pub enum Dimension {
     Supplier,
     Contract,
     FinancialYear,
-}
-
-impl Dimension {
-    /// The column that groups commitments (`c`) and evidence (`e`) by this dimension.
-    fn column(self, evidence: bool) -> &'static str {
-        match self {
-            Dimension::Council => "c.council_id",
-            Dimension::Theme => "m.theme_id",
-            Dimension::Measure => "c.measure_id",
-            Dimension::Supplier => "k.supplier_id",
-            Dimension::Contract => "c.contract_id",
-            Dimension::FinancialYear if evidence => "e.financial_year",
-            Dimension::FinancialYear => "c.financial_year",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -108,13 +93,103 @@ pub struct TrendPoint {
     pub evidence_count: i64,
 }
 
-/// The filter as SQL over ids, resolved from codes once.
+/// Where a query's rows come from and how each dimension and filter maps
+/// onto them. Every source names its commitment side `c` (council and
+/// measure are `c.council_id` and `c.measure_id` in all of them).
+struct Source {
+    /// FROM, with the proxy join where values are computed.
+    from: &'static str,
+    figures: &'static str,
+    /// The rows that count.
+    live: &'static str,
+    supplier: &'static str,
+    supplier_join: &'static str,
+    contract: &'static str,
+    year: &'static str,
+    quarter: &'static str,
+    theme: &'static str,
+    theme_join: &'static str,
+}
+
+const MEASURE_JOIN: &str = " JOIN measure m ON m.id = c.measure_id";
+const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
+
+/// Commitments, valued at their own year's proxy.
+const RECORD_COMMITTED: Source = Source {
+    from: "commitment c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
+    figures: "COUNT(*) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
+    live: "c.deleted = FALSE",
+    supplier: "k.supplier_id",
+    supplier_join: CONTRACT_JOIN,
+    contract: "c.contract_id",
+    year: "c.financial_year",
+    quarter: "",
+    theme: "m.theme_id",
+    theme_join: MEASURE_JOIN,
+};
+
+/// Evidence, valued at the proxy of its own year; rejected evidence is
+/// counted but never delivered.
+const RECORD_DELIVERED: Source = Source {
+    from: "evidence e JOIN commitment c ON c.id = e.commitment_id JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year",
+    figures: "COUNT(*) AS n,
+        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS d,
+        CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS vv,
+        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS q",
+    live: "c.deleted = FALSE AND e.deleted = FALSE",
+    year: "e.financial_year",
+    quarter: "e.quarter",
+    ..RECORD_COMMITTED
+};
+
+/// Commitments, for the distinct contracts they belong to.
+const RECORD_CONTRACTS: Source = Source { from: "commitment c", figures: "", ..RECORD_COMMITTED };
+
+/// The same figures from the cells the write path keeps (service::rollup_cells).
+const CELL_COMMITTED: Source = Source {
+    from: "rollup_committed c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
+    figures: "CAST(SUM(c.commitments) AS BIGINT) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
+    live: "",
+    supplier: "c.supplier_id",
+    supplier_join: "",
+    contract: "",
+    year: "c.financial_year",
+    quarter: "c.quarter",
+    theme: "m.theme_id",
+    theme_join: MEASURE_JOIN,
+};
+
+const CELL_DELIVERED: Source = Source {
+    from: "rollup_delivered c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
+    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_centi * p.value_pence) AS BIGINT) AS d,
+        CAST(SUM(c.verified_centi * p.value_pence) AS BIGINT) AS vv, CAST(SUM(c.delivered_centi) AS BIGINT) AS q",
+    ..CELL_COMMITTED
+};
+
+const CELL_CONTRACTS: Source = Source { from: "rollup_contract c", figures: "CAST(SUM(c.value_pence) AS BIGINT) AS cv", theme: "c.theme_id", theme_join: "", ..CELL_COMMITTED };
+
+impl Source {
+    fn column(&self, d: Dimension) -> &'static str {
+        match d {
+            Dimension::Council => "c.council_id",
+            Dimension::Theme => self.theme,
+            Dimension::Measure => "c.measure_id",
+            Dimension::Supplier => self.supplier,
+            Dimension::Contract => self.contract,
+            Dimension::FinancialYear => self.year,
+        }
+    }
+}
+
+/// The filter over ids, resolved from codes once.
 struct Where {
-    clauses_common: Vec<String>,
-    years: Option<String>,
-    needs_measure: bool,
-    needs_contract: bool,
-    needs_supplier: bool,
+    councils: Option<Vec<i32>>,
+    themes: Option<Vec<i32>>,
+    measures: Option<Vec<i32>>,
+    suppliers: Option<Vec<i32>>,
+    years: Option<Vec<i32>>,
+    sme_only: bool,
+    vcse_only: bool,
 }
 
 fn id_list(ids: &[i32]) -> String {
@@ -122,77 +197,95 @@ fn id_list(ids: &[i32]) -> String {
 }
 
 /// Codes to ids; a code that names nothing is bad input (a typo in a dashboard's filter).
-async fn resolve<E: EntityTrait>(db: &impl ConnectionTrait, what: &str, code: E::Column, codes: &[String], id: impl Fn(&E::Model) -> (String, i32)) -> AppResult<Vec<i32>> {
+async fn resolve<E: EntityTrait>(db: &impl ConnectionTrait, what: &str, code: E::Column, codes: &Option<Vec<String>>, id: impl Fn(&E::Model) -> (String, i32)) -> AppResult<Option<Vec<i32>>> {
+    let Some(codes) = codes else { return Ok(None) };
     let found: HashMap<String, i32> = E::find().filter(code.is_in(codes.iter().cloned())).all(db).await?.iter().map(id).collect();
-    codes.iter().map(|c| found.get(c).copied().ok_or_else(|| bad_input(format!("unknown {what} {c}")))).collect()
+    codes.iter().map(|c| found.get(c).copied().ok_or_else(|| bad_input(format!("unknown {what} {c}")))).collect::<AppResult<Vec<i32>>>().map(Some)
 }
 
 impl Where {
     async fn build(db: &impl ConnectionTrait, f: &RollupFilter) -> AppResult<Self> {
-        let mut w = Where { clauses_common: vec!["c.deleted = FALSE".into()], years: None, needs_measure: false, needs_contract: false, needs_supplier: false };
-        if let Some(codes) = &f.council_codes {
-            let ids = resolve::<council::Entity>(db, "council", council::Column::Code, codes, |m| (m.code.clone(), m.id)).await?;
-            w.clauses_common.push(format!("c.council_id IN ({})", id_list(&ids)));
-        }
-        if let Some(codes) = &f.theme_codes {
-            let ids = resolve::<theme::Entity>(db, "theme", theme::Column::Code, codes, |m| (m.code.clone(), m.id)).await?;
-            w.clauses_common.push(format!("m.theme_id IN ({})", id_list(&ids)));
-            w.needs_measure = true;
-        }
-        if let Some(codes) = &f.measure_codes {
-            let ids = resolve::<measure::Entity>(db, "measure", measure::Column::Code, codes, |m| (m.code.clone(), m.id)).await?;
-            w.clauses_common.push(format!("c.measure_id IN ({})", id_list(&ids)));
-        }
-        if let Some(refs) = &f.supplier_refs {
-            let ids = resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, refs, |m| (m.supplier_ref.clone(), m.id)).await?;
-            w.clauses_common.push(format!("k.supplier_id IN ({})", id_list(&ids)));
-            w.needs_contract = true;
-        }
-        if f.sme_only {
-            w.clauses_common.push("s.is_sme = TRUE".into());
-            (w.needs_contract, w.needs_supplier) = (true, true);
-        }
-        if f.vcse_only {
-            w.clauses_common.push("s.is_vcse = TRUE".into());
-            (w.needs_contract, w.needs_supplier) = (true, true);
-        }
-        if let Some(years) = &f.financial_years {
-            w.years = Some(id_list(years));
-        }
-        Ok(w)
+        Ok(Where {
+            councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, |m| (m.code.clone(), m.id)).await?,
+            themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, |m| (m.code.clone(), m.id)).await?,
+            measures: resolve::<measure::Entity>(db, "measure", measure::Column::Code, &f.measure_codes, |m| (m.code.clone(), m.id)).await?,
+            suppliers: resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, &f.supplier_refs, |m| (m.supplier_ref.clone(), m.id)).await?,
+            years: f.financial_years.clone(),
+            sme_only: f.sme_only,
+            vcse_only: f.vcse_only,
+        })
     }
 
-    /// Joins from commitment `c` that the filter and dimensions need.
-    fn joins(&self, dims: &[Dimension], contract: bool) -> String {
-        let mut j = String::new();
-        if self.needs_contract || contract || dims.contains(&Dimension::Supplier) {
-            j.push_str(" JOIN contract k ON k.id = c.contract_id");
-        }
-        if self.needs_supplier {
-            j.push_str(" JOIN supplier s ON s.id = k.supplier_id");
-        }
-        if self.needs_measure || dims.contains(&Dimension::Theme) {
-            j.push_str(" JOIN measure m ON m.id = c.measure_id");
-        }
-        j
+    /// Whether the filter looks at suppliers: then only supplier-level cells answer it.
+    fn by_supplier(&self) -> bool {
+        self.suppliers.is_some() || self.sme_only || self.vcse_only
     }
 
-    fn clause(&self, evidence: bool) -> String {
-        let mut all = self.clauses_common.clone();
-        if evidence {
-            all.push("e.deleted = FALSE".into());
+    /// `FROM … WHERE …` over `src` for this filter, with the joins that it and `dims` need.
+    fn from_where(&self, src: &Source, dims: &[Dimension], level: &str) -> String {
+        let mut joins = String::new();
+        if self.by_supplier() || dims.contains(&Dimension::Supplier) {
+            joins.push_str(src.supplier_join);
         }
-        if let Some(years) = &self.years {
-            all.push(format!("{} IN ({years})", if evidence { "e.financial_year" } else { "c.financial_year" }));
+        if self.sme_only || self.vcse_only {
+            joins.push_str(&format!(" JOIN supplier s ON s.id = {}", src.supplier));
         }
-        all.join(" AND ")
+        if self.themes.is_some() || dims.contains(&Dimension::Theme) {
+            joins.push_str(src.theme_join);
+        }
+        let mut clauses: Vec<String> = [src.live, level].into_iter().filter(|c| !c.is_empty()).map(str::to_owned).collect();
+        let mut any_of = |column: &str, ids: &Option<Vec<i32>>| {
+            if let Some(ids) = ids {
+                clauses.push(format!("{column} IN ({})", id_list(ids)));
+            }
+        };
+        any_of("c.council_id", &self.councils);
+        any_of(src.theme, &self.themes);
+        any_of("c.measure_id", &self.measures);
+        any_of(src.supplier, &self.suppliers);
+        any_of(src.year, &self.years);
+        if self.sme_only {
+            clauses.push("s.is_sme = TRUE".into());
+        }
+        if self.vcse_only {
+            clauses.push("s.is_vcse = TRUE".into());
+        }
+        format!(" FROM {}{joins} WHERE {}", src.from, clauses.join(" AND "))
+    }
+
+    /// The contract-value cells that answer a rollup, if any. Counting each
+    /// contract once adds up across councils and suppliers (a contract has
+    /// one of each), but not across themes, measures or years: each of those
+    /// the query spans must be grouped by, or filtered to a single value.
+    fn contract_cells(&self, dims: &[Dimension], by_supplier: bool) -> Option<String> {
+        let single = |ids: &Option<Vec<i32>>| ids.as_ref().is_some_and(|v| v.len() <= 1);
+        let year = if dims.contains(&Dimension::FinancialYear) || single(&self.years) {
+            "c.financial_year <> 0"
+        } else if self.years.is_none() {
+            "c.financial_year = 0"
+        } else {
+            return None;
+        };
+        let kind = if dims.contains(&Dimension::Measure) || self.measures.is_some() {
+            if !dims.contains(&Dimension::Measure) && !single(&self.measures) {
+                return None;
+            }
+            "c.measure_id <> 0"
+        } else if dims.contains(&Dimension::Theme) || self.themes.is_some() {
+            if !dims.contains(&Dimension::Theme) && !single(&self.themes) {
+                return None;
+            }
+            "c.theme_id <> 0 AND c.measure_id = 0"
+        } else {
+            "c.theme_id = 0 AND c.measure_id = 0"
+        };
+        Some(format!("{} AND {kind} AND {year}", supplier_level(by_supplier)))
     }
 }
 
-fn select_dims(dims: &[Dimension], evidence: bool) -> (String, String) {
-    let cols: Vec<String> = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}", d.column(evidence))).collect();
-    let group = if dims.is_empty() { String::new() } else { format!(" GROUP BY {}", dims.iter().map(|d| d.column(evidence)).collect::<Vec<_>>().join(", ")) };
-    (cols.iter().map(|c| format!("{c}, ")).collect(), group)
+/// Cells keep each council's figures twice: per supplier, and summed over suppliers (supplier_id 0).
+fn supplier_level(by_supplier: bool) -> &'static str {
+    if by_supplier { "c.supplier_id <> 0" } else { "c.supplier_id = 0" }
 }
 
 fn key_of(row: &QueryResult, dims: &[Dimension]) -> AppResult<GroupKey> {
@@ -211,78 +304,80 @@ async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryRes
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
 }
 
+/// `SELECT <dims> <figures> FROM … WHERE … GROUP BY <dims>` over `src`.
+async fn grouped_rows(db: &impl ConnectionTrait, src: &Source, w: &Where, dims: &[Dimension], level: &str) -> AppResult<Vec<(GroupKey, QueryResult)>> {
+    let cols: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
+    let group = if dims.is_empty() { String::new() } else { format!(" GROUP BY {}", dims.iter().map(|d| src.column(*d)).collect::<Vec<_>>().join(", ")) };
+    let rows = query(db, format!("SELECT {cols}{}{}{group}", src.figures, w.from_where(src, dims, level))).await?;
+    rows.into_iter().map(|row| Ok((key_of(&row, dims)?, row))).collect()
+}
+
+/// How a rollup reads: from the cells, or (grouping by CONTRACT, which the
+/// cells do not keep) from the records themselves.
+struct Plan {
+    cells: bool,
+    by_supplier: bool,
+}
+
+impl Plan {
+    fn level(&self) -> &'static str {
+        if self.cells { supplier_level(self.by_supplier) } else { "" }
+    }
+}
+
 /// Figures for each group of `dims` (all of them in one group when empty).
-async fn grouped(db: &impl ConnectionTrait, w: &Where, dims: &[Dimension]) -> AppResult<BTreeMap<GroupKey, Metrics>> {
+async fn grouped(db: &impl ConnectionTrait, plan: &Plan, w: &Where, dims: &[Dimension]) -> AppResult<BTreeMap<GroupKey, Metrics>> {
     let mut out: BTreeMap<GroupKey, Metrics> = BTreeMap::new();
+    let (committed, delivered) = if plan.cells { (&CELL_COMMITTED, &CELL_DELIVERED) } else { (&RECORD_COMMITTED, &RECORD_DELIVERED) };
 
     // Committed figures follow the commitment's financial year.
-    let (cols, group) = select_dims(dims, false);
-    let sql = format!(
-        "SELECT {cols}COUNT(*) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q
-         FROM commitment c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year{}
-         WHERE {}{group}",
-        w.joins(dims, false),
-        w.clause(false)
-    );
-    for row in query(db, sql).await? {
-        let m = out.entry(key_of(&row, dims)?).or_default();
+    for (key, row) in grouped_rows(db, committed, w, dims, plan.level()).await? {
+        if int(&row, "n")? == 0 {
+            continue;
+        }
+        let m = out.entry(key).or_default();
         m.commitment_count = int(&row, "n")?;
         m.committed_value = Value::from_scaled(int(&row, "v")? as i128);
         m.committed_quantity = Quantity::from_scaled(int(&row, "q")?);
     }
-
-    // Delivered and verified figures follow the evidence's financial year;
-    // rejected evidence is counted but never delivered.
-    let (cols, group) = select_dims(dims, true);
-    let sql = format!(
-        "SELECT {cols}COUNT(*) AS n,
-            CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS d,
-            CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS vv,
-            CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS q
-         FROM evidence e JOIN commitment c ON c.id = e.commitment_id
-              JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year{}
-         WHERE {}{group}",
-        w.joins(dims, false),
-        w.clause(true)
-    );
-    for row in query(db, sql).await? {
-        let n = int(&row, "n")?;
-        if n == 0 && !dims.is_empty() {
+    // Delivered and verified figures follow the evidence's financial year.
+    for (key, row) in grouped_rows(db, delivered, w, dims, plan.level()).await? {
+        if int(&row, "n")? == 0 {
             continue;
         }
-        let m = out.entry(key_of(&row, dims)?).or_default();
-        m.evidence_count = n;
+        let m = out.entry(key).or_default();
+        m.evidence_count = int(&row, "n")?;
         m.delivered_value = Value::from_scaled(int(&row, "d")? as i128);
         m.verified_value = Value::from_scaled(int(&row, "vv")? as i128);
         m.delivered_quantity = Quantity::from_scaled(int(&row, "q")?);
     }
-
-    contract_values(db, w, dims, &mut out).await?;
+    for (key, value) in contract_values(db, plan, w, dims).await? {
+        if let Some(m) = out.get_mut(&key) {
+            m.contract_value = value;
+        }
+    }
     Ok(out)
 }
 
-/// Each contract counts once per group: distinct contracts first, then their values.
-async fn contract_values(db: &impl ConnectionTrait, w: &Where, dims: &[Dimension], out: &mut BTreeMap<GroupKey, Metrics>) -> AppResult<()> {
-    let inner: Vec<String> = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}", d.column(false))).collect();
-    let outer: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
-    let sql = format!(
-        "SELECT {}CAST(SUM(kv.value_pence) AS BIGINT) AS cv
-         FROM (SELECT DISTINCT {}c.contract_id AS cid FROM commitment c{} WHERE {}) t JOIN contract kv ON kv.id = t.cid{}",
-        outer.iter().zip(0..).map(|(o, i)| format!("{o} AS g{i}, ")).collect::<String>(),
-        inner.iter().map(|c| format!("{c}, ")).collect::<String>(),
-        w.joins(dims, false),
-        w.clause(false),
-        if outer.is_empty() { String::new() } else { format!(" GROUP BY {}", outer.join(", ")) }
-    );
-    for row in query(db, sql).await? {
-        let cv = int(&row, "cv")?;
-        if let Some(m) = out.get_mut(&key_of(&row, dims)?) {
-            m.contract_value = Money::from_scaled(cv);
-        } else if dims.is_empty() {
-            out.entry(GroupKey::default()).or_default().contract_value = Money::from_scaled(cv);
+/// Σ value of the distinct contracts with a commitment in each group.
+async fn contract_values(db: &impl ConnectionTrait, plan: &Plan, w: &Where, dims: &[Dimension]) -> AppResult<Vec<(GroupKey, Money)>> {
+    let rows = match w.contract_cells(dims, plan.by_supplier).filter(|_| plan.cells) {
+        Some(level) => grouped_rows(db, &CELL_CONTRACTS, w, dims, &level).await?,
+        None => {
+            // From the records: distinct contracts per group first, then their values.
+            let src = &RECORD_CONTRACTS;
+            let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
+            let outer: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
+            let sql = format!(
+                "SELECT {}CAST(SUM(kv.value_pence) AS BIGINT) AS cv FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
+                outer.iter().enumerate().map(|(i, o)| format!("{o} AS g{i}, ")).collect::<String>(),
+                w.from_where(src, dims, ""),
+                if outer.is_empty() { String::new() } else { format!(" GROUP BY {}", outer.join(", ")) }
+            );
+            query(db, sql).await?.into_iter().map(|row| Ok((key_of(&row, dims)?, row))).collect::<AppResult<Vec<_>>>()?
         }
-    }
-    Ok(())
+    };
+    rows.into_iter().map(|(key, row)| Ok((key, Money::from_scaled(int(&row, "cv")?)))).collect()
 }
 
 pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
@@ -301,12 +396,13 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
         }
     }
     let w = Where::build(db, filter).await?;
+    let plan = Plan { cells: !dims.contains(&Dimension::Contract), by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier) };
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
     if dims.is_empty() {
-        let totals = grouped(db, &w, &[]).await?.remove(&GroupKey::default()).unwrap_or_default();
+        let totals = grouped(db, &plan, &w, &[]).await?.remove(&GroupKey::default()).unwrap_or_default();
         return Ok(Rollup { totals, groups: Vec::new(), group_quantities: false, total_quantities: one_measure });
     }
-    let groups: Vec<(GroupKey, Metrics)> = grouped(db, &w, &dims).await?.into_iter().collect();
+    let groups: Vec<(GroupKey, Metrics)> = grouped(db, &plan, &w, &dims).await?.into_iter().collect();
     // Every record falls in exactly one group, so the additive figures of the
     // totals are the groups' sums; only distinct contracts need another query.
     let mut totals = Metrics::default();
@@ -319,28 +415,25 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
         totals.committed_quantity = Quantity::from_scaled(totals.committed_quantity.scaled() + m.committed_quantity.scaled());
         totals.delivered_quantity = Quantity::from_scaled(totals.delivered_quantity.scaled() + m.delivered_quantity.scaled());
     }
-    let mut whole = BTreeMap::new();
-    contract_values(db, &w, &[], &mut whole).await?;
-    totals.contract_value = whole.get(&GroupKey::default()).map_or_else(Money::default, |m| m.contract_value);
+    totals.contract_value = contract_values(db, &plan, &w, &[]).await?.first().map_or_else(Money::default, |(_, v)| *v);
     Ok(Rollup { totals, groups, group_quantities: one_measure || dims.contains(&Dimension::Measure), total_quantities: one_measure })
 }
 
 /// Delivered and verified value per financial year and quarter that has evidence, in time order.
 pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
     let w = Where::build(db, filter).await?;
+    let src = &CELL_DELIVERED;
     let sql = format!(
-        "SELECT e.financial_year AS fy, e.quarter AS qtr, COUNT(*) AS n,
-            CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS d,
-            CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS vv
-         FROM evidence e JOIN commitment c ON c.id = e.commitment_id
-              JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year{}
-         WHERE {} GROUP BY e.financial_year, e.quarter ORDER BY e.financial_year, e.quarter",
-        w.joins(&[], false),
-        w.clause(true)
+        "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
+        src.figures,
+        w.from_where(src, &[], supplier_level(w.by_supplier())),
+        year = src.year,
+        quarter = src.quarter,
     );
     query(db, sql)
         .await?
         .iter()
+        .filter(|row| int(row, "n").is_ok_and(|n| n > 0))
         .map(|row| {
             Ok(TrendPoint {
                 financial_year: row.try_get::<i32>("", "fy")?,

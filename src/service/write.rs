@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::audit;
+use super::{audit, rollup_cells};
 use crate::auth::Principal;
 use crate::error::AppResult;
 
@@ -114,11 +114,13 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
-    /// Writes the pending feed rows and audit events.
+    /// Writes the pending feed rows and audit events, and brings the rollup
+    /// cells up to date with the pending changes.
     pub async fn flush(&mut self) -> AppResult<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
+        rollup_cells::refresh(&self.txn, &self.pending).await?;
         self.lock(LOG_LOCK).await?;
         let changes = std::mem::take(&mut self.pending);
         let at = self.at();
