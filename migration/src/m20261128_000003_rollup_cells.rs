@@ -21,7 +21,11 @@ impl MigrationName for Migration {
     }
 }
 
-fn cells(table: &'static str, keys: &[&'static str], figures: &[&'static str]) -> TableCreateStatement {
+fn cells(
+    table: &'static str,
+    keys: &[&'static str],
+    figures: &[&'static str],
+) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(table);
     let mut pk = Index::create();
@@ -36,7 +40,12 @@ fn cells(table: &'static str, keys: &[&'static str], figures: &[&'static str]) -
 }
 
 fn by_pair(table: &'static str) -> IndexCreateStatement {
-    Index::create().name(format!("{table}_council_supplier")).table(table).col("council_id").col("supplier_id").to_owned()
+    Index::create()
+        .name(format!("{table}_council_supplier"))
+        .table(table)
+        .col("council_id")
+        .col("supplier_id")
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -46,31 +55,109 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // Quantities only: values are quantity × the proxy of the cell's
-        // measure and year, multiplied at query time, so a proxy change needs
-        // no rewrite here.
-        m.create_table(cells("rollup_committed", &["supplier_id", "council_id", "measure_id", "financial_year"], &["commitments", "target_centi"])).await?;
+        // Values (ten-thousandths of a pound) are a cell's quantity × the
+        // proxy of its measure and year, so a proxy change rewrites them in
+        // place.
+        m.create_table(cells(
+            "rollup_committed",
+            &["supplier_id", "council_id", "measure_id", "financial_year"],
+            &["commitments", "target_centi", "committed_value"],
+        ))
+        .await?;
+        // Delivery per quarter for the trend, and summed over quarters (a
+        // third of the rows) for rollups.
+        m.create_table(cells(
+            "rollup_delivered_quarterly",
+            &[
+                "supplier_id",
+                "council_id",
+                "measure_id",
+                "financial_year",
+                "quarter",
+            ],
+            &[
+                "evidence",
+                "delivered_centi",
+                "verified_centi",
+                "delivered_value",
+                "verified_value",
+            ],
+        ))
+        .await?;
         m.create_table(cells(
             "rollup_delivered",
-            &["supplier_id", "council_id", "measure_id", "financial_year", "quarter"],
-            &["evidence", "delivered_centi", "verified_centi"],
+            &["supplier_id", "council_id", "measure_id", "financial_year"],
+            &[
+                "evidence",
+                "delivered_centi",
+                "verified_centi",
+                "delivered_value",
+                "verified_value",
+            ],
         ))
         .await?;
         // Distinct contracts per cell, where 0 in theme_id, measure_id or
         // financial_year means "all": counting each contract once is not
         // additive across themes, measures or years, so each of those
         // groupings is kept (see service::rollup_cells).
-        m.create_table(cells("rollup_contract", &["supplier_id", "council_id", "theme_id", "measure_id", "financial_year"], &["contracts", "value_pence"])).await?;
-        for t in ["rollup_committed", "rollup_delivered", "rollup_contract"] {
+        m.create_table(cells(
+            "rollup_contract",
+            &[
+                "supplier_id",
+                "council_id",
+                "theme_id",
+                "measure_id",
+                "financial_year",
+            ],
+            &["contracts", "value_pence"],
+        ))
+        .await?;
+        for t in [
+            "rollup_committed",
+            "rollup_delivered_quarterly",
+            "rollup_delivered",
+            "rollup_contract",
+        ] {
             m.create_index(by_pair(t)).await?;
         }
-        m.create_index(Index::create().name("contract_council_supplier").table("contract").col("council_id").col("supplier_id").to_owned()).await?;
+        // Contract cells are read by grouping: (council, all years, all themes, …).
+        m.create_index(
+            Index::create()
+                .name("rollup_contract_grouping")
+                .table("rollup_contract")
+                .col("council_id")
+                .col("financial_year")
+                .col("theme_id")
+                .col("measure_id")
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("contract_council_supplier")
+                .table("contract")
+                .col("council_id")
+                .col("supplier_id")
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name("contract_council_supplier").table("contract").to_owned()).await?;
-        for t in ["rollup_contract", "rollup_delivered", "rollup_committed"] {
+        m.drop_index(
+            Index::drop()
+                .name("contract_council_supplier")
+                .table("contract")
+                .to_owned(),
+        )
+        .await?;
+        for t in [
+            "rollup_contract",
+            "rollup_delivered",
+            "rollup_delivered_quarterly",
+            "rollup_committed",
+        ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

@@ -143,30 +143,46 @@ const RECORD_DELIVERED: Source = Source {
 };
 
 /// Commitments, for the distinct contracts they belong to.
-const RECORD_CONTRACTS: Source = Source { from: "commitment c", figures: "", ..RECORD_COMMITTED };
+const RECORD_CONTRACTS: Source = Source {
+    from: "commitment c",
+    figures: "",
+    ..RECORD_COMMITTED
+};
 
 /// The same figures from the cells the write path keeps (service::rollup_cells).
 const CELL_COMMITTED: Source = Source {
-    from: "rollup_committed c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
-    figures: "CAST(SUM(c.commitments) AS BIGINT) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
+    from: "rollup_committed c",
+    figures: "CAST(SUM(c.commitments) AS BIGINT) AS n, CAST(SUM(c.committed_value) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
     live: "",
     supplier: "c.supplier_id",
     supplier_join: "",
     contract: "",
     year: "c.financial_year",
-    quarter: "c.quarter",
+    quarter: "",
     theme: "m.theme_id",
     theme_join: MEASURE_JOIN,
 };
 
 const CELL_DELIVERED: Source = Source {
-    from: "rollup_delivered c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
-    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_centi * p.value_pence) AS BIGINT) AS d,
-        CAST(SUM(c.verified_centi * p.value_pence) AS BIGINT) AS vv, CAST(SUM(c.delivered_centi) AS BIGINT) AS q",
+    from: "rollup_delivered c",
+    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_value) AS BIGINT) AS d,
+        CAST(SUM(c.verified_value) AS BIGINT) AS vv, CAST(SUM(c.delivered_centi) AS BIGINT) AS q",
     ..CELL_COMMITTED
 };
 
-const CELL_CONTRACTS: Source = Source { from: "rollup_contract c", figures: "CAST(SUM(c.value_pence) AS BIGINT) AS cv", theme: "c.theme_id", theme_join: "", ..CELL_COMMITTED };
+const CELL_DELIVERED_QUARTERLY: Source = Source {
+    from: "rollup_delivered_quarterly c",
+    quarter: "c.quarter",
+    ..CELL_DELIVERED
+};
+
+const CELL_CONTRACTS: Source = Source {
+    from: "rollup_contract c",
+    figures: "CAST(SUM(c.value_pence) AS BIGINT) AS cv",
+    theme: "c.theme_id",
+    theme_join: "",
+    ..CELL_COMMITTED
+};
 
 impl Source {
     fn column(&self, d: Dimension) -> &'static str {
@@ -193,23 +209,79 @@ struct Where {
 }
 
 fn id_list(ids: &[i32]) -> String {
-    if ids.is_empty() { "NULL".into() } else { ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ") }
+    if ids.is_empty() {
+        "NULL".into()
+    } else {
+        ids.iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Codes to ids; a code that names nothing is bad input (a typo in a dashboard's filter).
-async fn resolve<E: EntityTrait>(db: &impl ConnectionTrait, what: &str, code: E::Column, codes: &Option<Vec<String>>, id: impl Fn(&E::Model) -> (String, i32)) -> AppResult<Option<Vec<i32>>> {
+async fn resolve<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    what: &str,
+    code: E::Column,
+    codes: &Option<Vec<String>>,
+    id: impl Fn(&E::Model) -> (String, i32),
+) -> AppResult<Option<Vec<i32>>> {
     let Some(codes) = codes else { return Ok(None) };
-    let found: HashMap<String, i32> = E::find().filter(code.is_in(codes.iter().cloned())).all(db).await?.iter().map(id).collect();
-    codes.iter().map(|c| found.get(c).copied().ok_or_else(|| bad_input(format!("unknown {what} {c}")))).collect::<AppResult<Vec<i32>>>().map(Some)
+    let found: HashMap<String, i32> = E::find()
+        .filter(code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?
+        .iter()
+        .map(id)
+        .collect();
+    codes
+        .iter()
+        .map(|c| {
+            found
+                .get(c)
+                .copied()
+                .ok_or_else(|| bad_input(format!("unknown {what} {c}")))
+        })
+        .collect::<AppResult<Vec<i32>>>()
+        .map(Some)
 }
 
 impl Where {
     async fn build(db: &impl ConnectionTrait, f: &RollupFilter) -> AppResult<Self> {
         Ok(Where {
-            councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, |m| (m.code.clone(), m.id)).await?,
-            themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, |m| (m.code.clone(), m.id)).await?,
-            measures: resolve::<measure::Entity>(db, "measure", measure::Column::Code, &f.measure_codes, |m| (m.code.clone(), m.id)).await?,
-            suppliers: resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, &f.supplier_refs, |m| (m.supplier_ref.clone(), m.id)).await?,
+            councils: resolve::<council::Entity>(
+                db,
+                "council",
+                council::Column::Code,
+                &f.council_codes,
+                |m| (m.code.clone(), m.id),
+            )
+            .await?,
+            themes: resolve::<theme::Entity>(
+                db,
+                "theme",
+                theme::Column::Code,
+                &f.theme_codes,
+                |m| (m.code.clone(), m.id),
+            )
+            .await?,
+            measures: resolve::<measure::Entity>(
+                db,
+                "measure",
+                measure::Column::Code,
+                &f.measure_codes,
+                |m| (m.code.clone(), m.id),
+            )
+            .await?,
+            suppliers: resolve::<supplier::Entity>(
+                db,
+                "supplier",
+                supplier::Column::SupplierRef,
+                &f.supplier_refs,
+                |m| (m.supplier_ref.clone(), m.id),
+            )
+            .await?,
             years: f.financial_years.clone(),
             sme_only: f.sme_only,
             vcse_only: f.vcse_only,
@@ -222,7 +294,7 @@ impl Where {
     }
 
     /// `FROM … WHERE …` over `src` for this filter, with the joins that it and `dims` need.
-    fn from_where(&self, src: &Source, dims: &[Dimension], level: &str) -> String {
+    fn sql_from(&self, src: &Source, dims: &[Dimension], level: &str) -> String {
         let mut joins = String::new();
         if self.by_supplier() || dims.contains(&Dimension::Supplier) {
             joins.push_str(src.supplier_join);
@@ -233,7 +305,11 @@ impl Where {
         if self.themes.is_some() || dims.contains(&Dimension::Theme) {
             joins.push_str(src.theme_join);
         }
-        let mut clauses: Vec<String> = [src.live, level].into_iter().filter(|c| !c.is_empty()).map(str::to_owned).collect();
+        let mut clauses: Vec<String> = [src.live, level]
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
         let mut any_of = |column: &str, ids: &Option<Vec<i32>>| {
             if let Some(ids) = ids {
                 clauses.push(format!("{column} IN ({})", id_list(ids)));
@@ -279,13 +355,20 @@ impl Where {
         } else {
             "c.theme_id = 0 AND c.measure_id = 0"
         };
-        Some(format!("{} AND {kind} AND {year}", supplier_level(by_supplier)))
+        Some(format!(
+            "{} AND {kind} AND {year}",
+            supplier_level(by_supplier)
+        ))
     }
 }
 
 /// Cells keep each council's figures twice: per supplier, and summed over suppliers (supplier_id 0).
 fn supplier_level(by_supplier: bool) -> &'static str {
-    if by_supplier { "c.supplier_id <> 0" } else { "c.supplier_id = 0" }
+    if by_supplier {
+        "c.supplier_id <> 0"
+    } else {
+        "c.supplier_id = 0"
+    }
 }
 
 fn key_of(row: &QueryResult, dims: &[Dimension]) -> AppResult<GroupKey> {
@@ -301,15 +384,47 @@ fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
 }
 
 async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
-    Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
+    Ok(db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?)
 }
 
 /// `SELECT <dims> <figures> FROM … WHERE … GROUP BY <dims>` over `src`.
-async fn grouped_rows(db: &impl ConnectionTrait, src: &Source, w: &Where, dims: &[Dimension], level: &str) -> AppResult<Vec<(GroupKey, QueryResult)>> {
-    let cols: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
-    let group = if dims.is_empty() { String::new() } else { format!(" GROUP BY {}", dims.iter().map(|d| src.column(*d)).collect::<Vec<_>>().join(", ")) };
-    let rows = query(db, format!("SELECT {cols}{}{}{group}", src.figures, w.from_where(src, dims, level))).await?;
-    rows.into_iter().map(|row| Ok((key_of(&row, dims)?, row))).collect()
+async fn grouped_rows(
+    db: &impl ConnectionTrait,
+    src: &Source,
+    w: &Where,
+    dims: &[Dimension],
+    level: &str,
+) -> AppResult<Vec<(GroupKey, QueryResult)>> {
+    let cols: String = dims
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("{} AS g{i}, ", src.column(*d)))
+        .collect();
+    let group = if dims.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " GROUP BY {}",
+            dims.iter()
+                .map(|d| src.column(*d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let rows = query(
+        db,
+        format!(
+            "SELECT {cols}{}{}{group}",
+            src.figures,
+            w.sql_from(src, dims, level)
+        ),
+    )
+    .await?;
+    rows.into_iter()
+        .map(|row| Ok((key_of(&row, dims)?, row)))
+        .collect()
 }
 
 /// How a rollup reads: from the cells, or (grouping by CONTRACT, which the
@@ -321,14 +436,27 @@ struct Plan {
 
 impl Plan {
     fn level(&self) -> &'static str {
-        if self.cells { supplier_level(self.by_supplier) } else { "" }
+        if self.cells {
+            supplier_level(self.by_supplier)
+        } else {
+            ""
+        }
     }
 }
 
 /// Figures for each group of `dims` (all of them in one group when empty).
-async fn grouped(db: &impl ConnectionTrait, plan: &Plan, w: &Where, dims: &[Dimension]) -> AppResult<BTreeMap<GroupKey, Metrics>> {
+async fn grouped(
+    db: &impl ConnectionTrait,
+    plan: &Plan,
+    w: &Where,
+    dims: &[Dimension],
+) -> AppResult<BTreeMap<GroupKey, Metrics>> {
     let mut out: BTreeMap<GroupKey, Metrics> = BTreeMap::new();
-    let (committed, delivered) = if plan.cells { (&CELL_COMMITTED, &CELL_DELIVERED) } else { (&RECORD_COMMITTED, &RECORD_DELIVERED) };
+    let (committed, delivered) = if plan.cells {
+        (&CELL_COMMITTED, &CELL_DELIVERED)
+    } else {
+        (&RECORD_COMMITTED, &RECORD_DELIVERED)
+    };
 
     // Committed figures follow the commitment's financial year.
     for (key, row) in grouped_rows(db, committed, w, dims, plan.level()).await? {
@@ -360,27 +488,58 @@ async fn grouped(db: &impl ConnectionTrait, plan: &Plan, w: &Where, dims: &[Dime
 }
 
 /// Σ value of the distinct contracts with a commitment in each group.
-async fn contract_values(db: &impl ConnectionTrait, plan: &Plan, w: &Where, dims: &[Dimension]) -> AppResult<Vec<(GroupKey, Money)>> {
-    let rows = match w.contract_cells(dims, plan.by_supplier).filter(|_| plan.cells) {
+async fn contract_values(
+    db: &impl ConnectionTrait,
+    plan: &Plan,
+    w: &Where,
+    dims: &[Dimension],
+) -> AppResult<Vec<(GroupKey, Money)>> {
+    let rows = match w
+        .contract_cells(dims, plan.by_supplier)
+        .filter(|_| plan.cells)
+    {
         Some(level) => grouped_rows(db, &CELL_CONTRACTS, w, dims, &level).await?,
         None => {
             // From the records: distinct contracts per group first, then their values.
             let src = &RECORD_CONTRACTS;
-            let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
+            let inner: String = dims
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("{} AS g{i}, ", src.column(*d)))
+                .collect();
             let outer: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
             let sql = format!(
                 "SELECT {}CAST(SUM(kv.value_pence) AS BIGINT) AS cv FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
-                outer.iter().enumerate().map(|(i, o)| format!("{o} AS g{i}, ")).collect::<String>(),
-                w.from_where(src, dims, ""),
-                if outer.is_empty() { String::new() } else { format!(" GROUP BY {}", outer.join(", ")) }
+                outer
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| format!("{o} AS g{i}, "))
+                    .collect::<String>(),
+                w.sql_from(src, dims, ""),
+                if outer.is_empty() {
+                    String::new()
+                } else {
+                    format!(" GROUP BY {}", outer.join(", "))
+                }
             );
-            query(db, sql).await?.into_iter().map(|row| Ok((key_of(&row, dims)?, row))).collect::<AppResult<Vec<_>>>()?
+            query(db, sql)
+                .await?
+                .into_iter()
+                .map(|row| Ok((key_of(&row, dims)?, row)))
+                .collect::<AppResult<Vec<_>>>()?
         }
     };
-    rows.into_iter().map(|(key, row)| Ok((key, Money::from_scaled(int(&row, "cv")?)))).collect()
+    rows.into_iter()
+        .map(|(key, row)| Ok((key, Money::from_scaled(int(&row, "cv")?))))
+        .collect()
 }
 
-pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
+pub async fn rollup(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    filter: &RollupFilter,
+    group_by: &[Dimension],
+) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
     dims.dedup();
@@ -392,17 +551,33 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
                     who.ensure_can_read_council(code)?;
                 }
             }
-            _ => return Err(forbidden("grouping by CONTRACT needs filter.councilCodes naming councils whose records you may read")),
+            _ => {
+                return Err(forbidden(
+                    "grouping by CONTRACT needs filter.councilCodes naming councils whose records you may read",
+                ));
+            }
         }
     }
     let w = Where::build(db, filter).await?;
-    let plan = Plan { cells: !dims.contains(&Dimension::Contract), by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier) };
+    let plan = Plan {
+        cells: !dims.contains(&Dimension::Contract),
+        by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
+    };
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
     if dims.is_empty() {
-        let totals = grouped(db, &plan, &w, &[]).await?.remove(&GroupKey::default()).unwrap_or_default();
-        return Ok(Rollup { totals, groups: Vec::new(), group_quantities: false, total_quantities: one_measure });
+        let totals = grouped(db, &plan, &w, &[])
+            .await?
+            .remove(&GroupKey::default())
+            .unwrap_or_default();
+        return Ok(Rollup {
+            totals,
+            groups: Vec::new(),
+            group_quantities: false,
+            total_quantities: one_measure,
+        });
     }
-    let groups: Vec<(GroupKey, Metrics)> = grouped(db, &plan, &w, &dims).await?.into_iter().collect();
+    let groups: Vec<(GroupKey, Metrics)> =
+        grouped(db, &plan, &w, &dims).await?.into_iter().collect();
     // Every record falls in exactly one group, so the additive figures of the
     // totals are the groups' sums; only distinct contracts need another query.
     let mut totals = Metrics::default();
@@ -412,21 +587,36 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
         totals.committed_value = totals.committed_value + m.committed_value;
         totals.delivered_value = totals.delivered_value + m.delivered_value;
         totals.verified_value = totals.verified_value + m.verified_value;
-        totals.committed_quantity = Quantity::from_scaled(totals.committed_quantity.scaled() + m.committed_quantity.scaled());
-        totals.delivered_quantity = Quantity::from_scaled(totals.delivered_quantity.scaled() + m.delivered_quantity.scaled());
+        totals.committed_quantity = Quantity::from_scaled(
+            totals.committed_quantity.scaled() + m.committed_quantity.scaled(),
+        );
+        totals.delivered_quantity = Quantity::from_scaled(
+            totals.delivered_quantity.scaled() + m.delivered_quantity.scaled(),
+        );
     }
-    totals.contract_value = contract_values(db, &plan, &w, &[]).await?.first().map_or_else(Money::default, |(_, v)| *v);
-    Ok(Rollup { totals, groups, group_quantities: one_measure || dims.contains(&Dimension::Measure), total_quantities: one_measure })
+    totals.contract_value = contract_values(db, &plan, &w, &[])
+        .await?
+        .first()
+        .map_or_else(Money::default, |(_, v)| *v);
+    Ok(Rollup {
+        totals,
+        groups,
+        group_quantities: one_measure || dims.contains(&Dimension::Measure),
+        total_quantities: one_measure,
+    })
 }
 
 /// Delivered and verified value per financial year and quarter that has evidence, in time order.
-pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
+pub async fn delivery_trend(
+    db: &impl ConnectionTrait,
+    filter: &RollupFilter,
+) -> AppResult<Vec<TrendPoint>> {
     let w = Where::build(db, filter).await?;
-    let src = &CELL_DELIVERED;
+    let src = &CELL_DELIVERED_QUARTERLY;
     let sql = format!(
         "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
         src.figures,
-        w.from_where(src, &[], supplier_level(w.by_supplier())),
+        w.sql_from(src, &[], supplier_level(w.by_supplier())),
         year = src.year,
         quarter = src.quarter,
     );

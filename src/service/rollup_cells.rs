@@ -13,15 +13,17 @@
 //! recomputed from the records, and the council-level rows (`supplier_id = 0`)
 //! take the difference. The touched pairs are read from the changes the write
 //! records for the audit trail, so no writer has to remember this step.
-//! Cells keep quantities, not values: a value is quantity × the proxy of the
-//! cell's measure and year, multiplied when read, so `setProxy` changes
-//! nothing here. A measure moved to another theme touches every pair with
+//! A cell's value is its quantity × the proxy of its measure and year, so a
+//! new proxy rewrites the values of its measure and year in place. A measure moved to another theme touches every pair with
 //! commitments on it (the contract cells are kept per theme).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use entity::{commitment, contract, measure, supplier};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Statement, TransactionTrait,
+};
 use serde_json::Value;
 
 use super::lookup;
@@ -37,35 +39,76 @@ struct Table {
     count: &'static str,
 }
 
-const TABLES: [Table; 3] = [
-    Table { name: "rollup_committed", keys: &["measure_id", "financial_year"], figures: &["commitments", "target_centi"], count: "commitments" },
+const TABLES: [Table; 4] = [
     Table {
-        name: "rollup_delivered",
+        name: "rollup_committed",
+        keys: &["measure_id", "financial_year"],
+        figures: &["commitments", "target_centi", "committed_value"],
+        count: "commitments",
+    },
+    Table {
+        name: "rollup_delivered_quarterly",
         keys: &["measure_id", "financial_year", "quarter"],
-        figures: &["evidence", "delivered_centi", "verified_centi"],
+        figures: &[
+            "evidence",
+            "delivered_centi",
+            "verified_centi",
+            "delivered_value",
+            "verified_value",
+        ],
         count: "evidence",
     },
-    Table { name: "rollup_contract", keys: &["theme_id", "measure_id", "financial_year"], figures: &["contracts", "value_pence"], count: "contracts" },
+    Table {
+        name: "rollup_delivered",
+        keys: &["measure_id", "financial_year"],
+        figures: &[
+            "evidence",
+            "delivered_centi",
+            "verified_centi",
+            "delivered_value",
+            "verified_value",
+        ],
+        count: "evidence",
+    },
+    Table {
+        name: "rollup_contract",
+        keys: &["theme_id", "measure_id", "financial_year"],
+        figures: &["contracts", "value_pence"],
+        count: "contracts",
+    },
 ];
 
 /// Supplier-level cells recomputed from the records of the contracts in `scope` (over `k`).
-fn recompute_sql(scope: &str) -> [String; 3] {
+fn recompute_sql(scope: &str) -> [String; 4] {
     [
         format!(
-            "INSERT INTO rollup_committed (supplier_id, council_id, measure_id, financial_year, commitments, target_centi)
-             SELECT k.supplier_id, k.council_id, c.measure_id, c.financial_year, COUNT(*), CAST(SUM(c.target_centi) AS BIGINT)
+            "INSERT INTO rollup_committed (supplier_id, council_id, measure_id, financial_year, commitments, target_centi, committed_value)
+             SELECT k.supplier_id, k.council_id, c.measure_id, c.financial_year, COUNT(*), CAST(SUM(c.target_centi) AS BIGINT),
+                CAST(SUM(c.target_centi) * MIN(p.value_pence) AS BIGINT)
              FROM contract k JOIN commitment c ON c.contract_id = k.id
+                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year
              WHERE {scope} AND c.deleted = FALSE
              GROUP BY k.supplier_id, k.council_id, c.measure_id, c.financial_year"
         ),
         format!(
-            "INSERT INTO rollup_delivered (supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi, verified_centi)
-             SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*),
-                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi ELSE 0 END) AS BIGINT)
+            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi, verified_centi, delivered_value, verified_value)
+             SELECT supplier_id, council_id, measure_id, financial_year, quarter, n, d, v, d * proxy, v * proxy FROM (
+             SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*) AS n,
+                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS d,
+                CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS v,
+                MIN(p.value_pence) AS proxy
              FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
+                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
              WHERE {scope} AND c.deleted = FALSE AND e.deleted = FALSE
-             GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter"
+             GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter) t"
+        ),
+        // The same over all quarters, from the quarterly cells just written.
+        format!(
+            "INSERT INTO rollup_delivered (supplier_id, council_id, measure_id, financial_year, evidence, delivered_centi, verified_centi, delivered_value, verified_value)
+             SELECT supplier_id, council_id, measure_id, financial_year, CAST(SUM(evidence) AS BIGINT), CAST(SUM(delivered_centi) AS BIGINT),
+                CAST(SUM(verified_centi) AS BIGINT), CAST(SUM(delivered_value) AS BIGINT), CAST(SUM(verified_value) AS BIGINT)
+             FROM rollup_delivered_quarterly k WHERE {scope} AND k.supplier_id <> 0
+             GROUP BY supplier_id, council_id, measure_id, financial_year"
         ),
         // Each contract once per cell of each grouping: (all | theme | measure) × (all years | year).
         format!(
@@ -86,8 +129,16 @@ fn recompute_sql(scope: &str) -> [String; 3] {
 /// Adds (`sign` 1) or takes away (-1) the supplier-level cells in `scope` to/from the council-level rows.
 fn council_level_sql(t: &Table, sign: i32, scope: &str) -> String {
     let keys = t.keys.join(", ");
-    let sums: Vec<String> = t.figures.iter().map(|f| format!("CAST({sign} * SUM({f}) AS BIGINT)")).collect();
-    let adds: Vec<String> = t.figures.iter().map(|f| format!("{f} = {0}.{f} + excluded.{f}", t.name)).collect();
+    let sums: Vec<String> = t
+        .figures
+        .iter()
+        .map(|f| format!("CAST({sign} * SUM({f}) AS BIGINT)"))
+        .collect();
+    let adds: Vec<String> = t
+        .figures
+        .iter()
+        .map(|f| format!("{f} = {0}.{f} + excluded.{f}", t.name))
+        .collect();
     format!(
         "INSERT INTO {name} (supplier_id, council_id, {keys}, {figures})
          SELECT 0, council_id, {keys}, {sums} FROM {name} WHERE {scope} GROUP BY council_id, {keys}
@@ -100,19 +151,39 @@ fn council_level_sql(t: &Table, sign: i32, scope: &str) -> String {
 }
 
 fn ids(ids: &BTreeSet<i32>) -> String {
-    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn exec(db: &impl ConnectionTrait, sql: &str) -> AppResult<()> {
-    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await?;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await?;
     Ok(())
 }
 
 /// Recomputes one council's cells for `suppliers` (every supplier when None).
-async fn recompute(db: &impl ConnectionTrait, council_id: i32, suppliers: Option<&BTreeSet<i32>>) -> AppResult<()> {
+async fn recompute(
+    db: &impl ConnectionTrait,
+    council_id: i32,
+    suppliers: Option<&BTreeSet<i32>>,
+) -> AppResult<()> {
     let (cells, records) = match suppliers {
-        Some(s) => (format!("council_id = {council_id} AND supplier_id IN ({})", ids(s)), format!("k.council_id = {council_id} AND k.supplier_id IN ({})", ids(s))),
-        None => (format!("council_id = {council_id} AND supplier_id <> 0"), format!("k.council_id = {council_id}")),
+        Some(s) => (
+            format!("council_id = {council_id} AND supplier_id IN ({})", ids(s)),
+            format!(
+                "k.council_id = {council_id} AND k.supplier_id IN ({})",
+                ids(s)
+            ),
+        ),
+        None => (
+            format!("council_id = {council_id} AND supplier_id <> 0"),
+            format!("k.council_id = {council_id}"),
+        ),
     };
     for t in &TABLES {
         exec(db, &council_level_sql(t, -1, &cells)).await?;
@@ -123,20 +194,70 @@ async fn recompute(db: &impl ConnectionTrait, council_id: i32, suppliers: Option
     }
     for t in &TABLES {
         exec(db, &council_level_sql(t, 1, &cells)).await?;
-        exec(db, &format!("DELETE FROM {} WHERE supplier_id = 0 AND council_id = {council_id} AND {} = 0", t.name, t.count)).await?;
+        exec(
+            db,
+            &format!(
+                "DELETE FROM {} WHERE supplier_id = 0 AND council_id = {council_id} AND {} = 0",
+                t.name, t.count
+            ),
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Brings the cells up to date with a write's changes, inside its transaction.
 pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<()> {
-    for (council_id, suppliers) in touched_pairs(db, changes).await? {
+    revalue(db, changes).await?;
+    let pairs = touched_pairs(db, changes).await?;
+    for (council_id, suppliers) in pairs {
         if db.get_database_backend() == DbBackend::Postgres {
             // Writers of one council take turns on its council-level rows
             // (councils in ascending order, so two writers never deadlock).
-            exec(db, &format!("SELECT pg_advisory_xact_lock(7243013, {council_id})")).await?;
+            exec(
+                db,
+                &format!("SELECT pg_advisory_xact_lock(7243013, {council_id})"),
+            )
+            .await?;
         }
         recompute(db, council_id, Some(&suppliers)).await?;
+    }
+    Ok(())
+}
+
+/// A new proxy for a measure and year rewrites the values of that measure
+/// and year's cells: each is the cell's quantity × the proxy.
+async fn revalue(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<()> {
+    for after in changes
+        .iter()
+        .filter(|c| c.entity == "PROXY")
+        .filter_map(|c| c.after.as_ref())
+    {
+        let (Some(code), Some(year)) = (
+            after.get("measureCode").and_then(Value::as_str),
+            after.get("financialYear").and_then(Value::as_i64),
+        ) else {
+            continue;
+        };
+        let Some(m) = measure::Entity::find()
+            .filter(measure::Column::Code.eq(code))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let cells = format!("measure_id = {} AND financial_year = {year}", m.id);
+        let proxy = format!("(SELECT value_pence FROM proxy WHERE {cells})");
+        exec(
+            db,
+            &format!(
+                "UPDATE rollup_committed SET committed_value = target_centi * {proxy} WHERE {cells}"
+            ),
+        )
+        .await?;
+        for t in ["rollup_delivered", "rollup_delivered_quarterly"] {
+            exec(db, &format!("UPDATE {t} SET delivered_value = delivered_centi * {proxy}, verified_value = verified_centi * {proxy} WHERE {cells}")).await?;
+        }
     }
     Ok(())
 }
@@ -149,7 +270,12 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
     for t in &TABLES {
         exec(&txn, &format!("DELETE FROM {}", t.name)).await?;
     }
-    let councils: Vec<i32> = entity::council::Entity::find().select_only().column(entity::council::Column::Id).into_tuple().all(&txn).await?;
+    let councils: Vec<i32> = entity::council::Entity::find()
+        .select_only()
+        .column(entity::council::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await?;
     for council_id in councils {
         recompute(&txn, council_id, None).await?;
     }
@@ -159,8 +285,18 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
 
 /// Builds the cells when the database has live commitments but no cells.
 pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
-    let has_cells = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT 1 FROM rollup_committed LIMIT 1")).await?.is_some();
-    let has_records = commitment::Entity::find().filter(commitment::Column::Deleted.eq(false)).one(db).await?.is_some();
+    let has_cells = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT 1 FROM rollup_committed LIMIT 1",
+        ))
+        .await?
+        .is_some();
+    let has_records = commitment::Entity::find()
+        .filter(commitment::Column::Deleted.eq(false))
+        .one(db)
+        .await?
+        .is_some();
     if has_records && !has_cells {
         rebuild(db).await?;
         return Ok(true);
@@ -171,52 +307,132 @@ pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
 /// The (council, supplier) pairs whose cells a write may have changed, per
 /// council: each changed record's contract's pair, read from the record's
 /// snapshots before and after the write.
-async fn touched_pairs(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
+async fn touched_pairs(
+    db: &impl ConnectionTrait,
+    changes: &[Change],
+) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
     let mut supplier_refs: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut contracts: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut commitments: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut measures: BTreeSet<String> = BTreeSet::new();
     for c in changes {
-        let refs = |key: &str| -> BTreeSet<String> { [&c.before, &c.after].into_iter().flatten().filter_map(|v| v.get(key).and_then(Value::as_str)).map(str::to_owned).collect() };
+        let refs = |key: &str| -> BTreeSet<String> {
+            [&c.before, &c.after]
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.get(key).and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        };
         match (c.entity, c.council_id) {
-            ("CONTRACT", Some(council)) => supplier_refs.entry(council).or_default().extend(refs("supplierRef")),
-            ("COMMITMENT", Some(council)) => contracts.entry(council).or_default().extend(refs("contractExternalId")),
-            ("EVIDENCE", Some(council)) => commitments.entry(council).or_default().extend(refs("commitmentExternalId")),
+            ("CONTRACT", Some(council)) => supplier_refs
+                .entry(council)
+                .or_default()
+                .extend(refs("supplierRef")),
+            ("COMMITMENT", Some(council)) => contracts
+                .entry(council)
+                .or_default()
+                .extend(refs("contractExternalId")),
+            ("EVIDENCE", Some(council)) => commitments
+                .entry(council)
+                .or_default()
+                .extend(refs("commitmentExternalId")),
             ("MEASURE", None) if refs("themeCode").len() > 1 => measures.extend(refs("code")),
             _ => {}
         }
     }
 
     let mut pairs: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
-    let all_refs: Vec<String> = supplier_refs.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let supplier_ids: BTreeMap<String, i32> =
-        lookup::find_in::<supplier::Entity, _>(db, supplier::Column::SupplierRef, &all_refs, Condition::all(), supplier::Column::Id).await?.into_iter().map(|s| (s.supplier_ref, s.id)).collect();
+    let all_refs: Vec<String> = supplier_refs
+        .values()
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let supplier_ids: BTreeMap<String, i32> = lookup::find_in::<supplier::Entity, _>(
+        db,
+        supplier::Column::SupplierRef,
+        &all_refs,
+        Condition::all(),
+        supplier::Column::Id,
+    )
+    .await?
+    .into_iter()
+    .map(|s| (s.supplier_ref, s.id))
+    .collect();
     for (council, refs) in supplier_refs {
-        pairs.entry(council).or_default().extend(refs.iter().filter_map(|r| supplier_ids.get(r)));
+        pairs
+            .entry(council)
+            .or_default()
+            .extend(refs.iter().filter_map(|r| supplier_ids.get(r)));
     }
     for (council, exts) in commitments {
         let exts: Vec<String> = exts.into_iter().collect();
-        let found = lookup::find_in::<commitment::Entity, _>(db, commitment::Column::ExternalId, &exts, Condition::all().add(commitment::Column::CouncilId.eq(council)), commitment::Column::Id).await?;
-        let ids: Vec<i32> = found.iter().map(|m| m.contract_id).collect::<BTreeSet<_>>().into_iter().collect();
-        for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::Id, &ids, Condition::all(), contract::Column::Id).await? {
+        let found = lookup::find_in::<commitment::Entity, _>(
+            db,
+            commitment::Column::ExternalId,
+            &exts,
+            Condition::all().add(commitment::Column::CouncilId.eq(council)),
+            commitment::Column::Id,
+        )
+        .await?;
+        let ids: Vec<i32> = found
+            .iter()
+            .map(|m| m.contract_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for k in lookup::find_in::<contract::Entity, _>(
+            db,
+            contract::Column::Id,
+            &ids,
+            Condition::all(),
+            contract::Column::Id,
+        )
+        .await?
+        {
             pairs.entry(k.council_id).or_default().insert(k.supplier_id);
         }
     }
     for (council, exts) in contracts {
         let exts: Vec<String> = exts.into_iter().collect();
-        for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::ExternalId, &exts, Condition::all().add(contract::Column::CouncilId.eq(council)), contract::Column::Id).await? {
+        for k in lookup::find_in::<contract::Entity, _>(
+            db,
+            contract::Column::ExternalId,
+            &exts,
+            Condition::all().add(contract::Column::CouncilId.eq(council)),
+            contract::Column::Id,
+        )
+        .await?
+        {
             pairs.entry(k.council_id).or_default().insert(k.supplier_id);
         }
     }
     if !measures.is_empty() {
         let codes: Vec<String> = measures.into_iter().collect();
-        let ids: Vec<i32> = measure::Entity::find().filter(measure::Column::Code.is_in(codes)).all(db).await?.iter().map(|m| m.id).collect();
+        let ids: Vec<i32> = measure::Entity::find()
+            .filter(measure::Column::Code.is_in(codes))
+            .all(db)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
         let sql = format!(
             "SELECT DISTINCT k.council_id, k.supplier_id FROM commitment c JOIN contract k ON k.id = c.contract_id WHERE c.deleted = FALSE AND c.measure_id IN ({})",
-            ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+            ids.iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
-            pairs.entry(row.try_get("", "council_id")?).or_default().insert(row.try_get("", "supplier_id")?);
+        for row in db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?
+        {
+            pairs
+                .entry(row.try_get("", "council_id")?)
+                .or_default()
+                .insert(row.try_get("", "supplier_id")?);
         }
     }
     pairs.retain(|_, s| !s.is_empty());
