@@ -4,9 +4,10 @@
 # SVH_BENCH_POSTGRES_URL is set, on PostgreSQL; serves it; measures p50/p99
 # latency and throughput at concurrency 1 and 8 over HTTP for the rollup
 # issue's five queries; reports the server's peak memory; and times query (a)
-# written as one plain SQL statement in sqlite3 / psql for comparison.
+# written as one plain SQL statement in sqlite3 / psql for comparison, over
+# the records and over the rollup cells.
 #
-#   bench/rollup.sh [SCALE] [REQUESTS]
+#   bench/rollup.sh [SCALE] [REQUESTS]     (BENCH_BACKENDS="sqlite postgres" by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-large}
@@ -32,6 +33,12 @@ plain_sql="SELECT council_id, theme_id, SUM(cc), CAST(SUM(cv) AS BIGINT), SUM(ec
        JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
   WHERE e.deleted = FALSE AND e.financial_year = 2024) t GROUP BY council_id, theme_id;"
 
+# The same figures from the rollup cells the service reads (service/rollup_cells.rs).
+cells_sql="SELECT c.council_id, m.theme_id, SUM(c.commitments), SUM(c.committed_value), SUM(d.evidence), SUM(d.delivered_value), SUM(d.verified_value)
+  FROM rollup_committed c JOIN measure m ON m.id = c.measure_id
+  LEFT JOIN rollup_delivered d ON d.supplier_id = 0 AND d.council_id = c.council_id AND d.measure_id = c.measure_id AND d.financial_year = c.financial_year
+  WHERE c.supplier_id = 0 AND c.financial_year = 2024 GROUP BY c.council_id, m.theme_id;"
+
 run() { # backend url
   echo "== $scale on $1"
   "$bin" import "$dir" --database-url "$2" | grep imported
@@ -42,18 +49,23 @@ run() { # backend url
   target/release/examples/bench_rollup http://127.0.0.1:4998 "$requests" LANCS
   echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
   kill $server; wait $server 2>/dev/null || true
-  echo "plain SQL for (a), 5 runs:"
-  if [ "$1" = sqlite ]; then
-    local file=${2#sqlite://}; file=${file%%\?*}
-    for _ in 1 2 3 4 5; do /usr/bin/time -f "sqlite3 wall %e s" sqlite3 "$file" "$plain_sql" >/dev/null; done
-  else
-    for _ in 1 2 3 4 5; do psql "$2" -qc '\timing on' -c "$plain_sql" | grep -o 'Time: [0-9.]* ms'; done
-  fi
+  for what in plain_sql cells_sql; do
+    echo "$what for (a), 5 runs:"
+    if [ "$1" = sqlite ]; then
+      local file=${2#sqlite://}; file=${file%%\?*}
+      for _ in 1 2 3 4 5; do printf ".timer on\n%s\n" "${!what}" | sqlite3 "$file" | grep -o 'real [0-9.]*'; done
+    else
+      for _ in 1 2 3 4 5; do psql "$2" -qc '\timing on' -c "${!what}" | grep -o 'Time: [0-9.]* ms'; done
+    fi
+  done
 }
 
-rm -f "$work/rollup-$scale.db"*
-run sqlite "sqlite://$work/rollup-$scale.db?mode=rwc"
-if [ -n "${SVH_BENCH_POSTGRES_URL:-}" ]; then
+backends=${BENCH_BACKENDS:-sqlite postgres}
+if [[ " $backends " == *" sqlite "* ]]; then
+  rm -f "$work/rollup-$scale.db"*
+  run sqlite "sqlite://$work/rollup-$scale.db?mode=rwc"
+fi
+if [[ " $backends " == *" postgres "* && -n "${SVH_BENCH_POSTGRES_URL:-}" ]]; then
   name="svh_bench_rollup_$scale"
   psql "$SVH_BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
   run postgres "${SVH_BENCH_POSTGRES_URL%/*}/$name"

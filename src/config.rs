@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// The embedded default: a SQLite file in the working directory, created on first run.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://social-value-hub.db?mode=rwc";
@@ -28,9 +29,85 @@ pub struct Config {
     pub db_pool_size: u32,
 
     /// Largest accepted request body, in bytes (a full sync batch of 10,000
-    /// records is about 3 MB).
+    /// records is about 3 MB). Larger bodies get HTTP 413.
     #[arg(long, env = "SVH_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub tokens: TokenConfig,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Tokens from an identity provider, instead of (never beside) SVH_JWT_SECRET.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct TokenConfig {
+    /// PEM public key (RSA or Ed25519) that signs tokens: they must be RS256
+    /// or EdDSA to match the key, whatever their header says.
+    #[arg(long, env = "SVH_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// JWKS file (`{"keys": [...]}`): each token names its key by `kid`, so a
+    /// provider can rotate keys by publishing the new one beside the old.
+    #[arg(long, env = "SVH_JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "SVH_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "SVH_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// Seconds of clock difference tolerated on `exp` and `nbf`.
+    #[arg(long, env = "SVH_JWT_LEEWAY_SECS", default_value_t = 30)]
+    pub jwt_leeway_secs: u64,
+}
+
+/// What one request may ask of the service. Each refusal is a GraphQL error
+/// with code BAD_USER_INPUT that names the limit.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Limits {
+    /// Deepest nesting of selections in one operation.
+    #[arg(long, env = "SVH_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Most fields one operation may select, every alias and every
+    /// repetition of a fragment counted.
+    #[arg(long, env = "SVH_MAX_QUERY_FIELDS", default_value_t = 500)]
+    pub max_query_fields: usize,
+
+    /// Most operations in one batched request (a JSON array of requests).
+    #[arg(long, env = "SVH_MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    pub max_batch_operations: usize,
+
+    /// Most records in one `syncCouncilData` batch (at most 10,000).
+    #[arg(long, env = "SVH_MAX_SYNC_RECORDS", default_value_t = crate::service::sync::MAX_BATCH_RECORDS,
+          value_parser = sync_records)]
+    pub max_sync_records: usize,
+
+    /// Answer introspection queries (switch off in production if clients do not need the schema).
+    #[arg(long, env = "SVH_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Serve the GraphiQL page on GET /graphql.
+    #[arg(long, env = "SVH_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_query_depth: 12,
+            max_query_fields: 500,
+            max_batch_operations: 10,
+            max_sync_records: crate::service::sync::MAX_BATCH_RECORDS,
+            introspection: true,
+            graphiql: true,
+        }
+    }
 }
 
 impl Config {
@@ -71,5 +148,12 @@ impl std::str::FromStr for Secret {
             return Err("must be at least 16 characters".into());
         }
         Ok(Self(s.to_owned()))
+    }
+}
+
+fn sync_records(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=crate::service::sync::MAX_BATCH_RECORDS).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {}", crate::service::sync::MAX_BATCH_RECORDS)),
     }
 }

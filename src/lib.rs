@@ -32,15 +32,16 @@ pub struct Application {
 /// Connects, migrates and assembles the service. Tests call this too, so
 /// that they run exactly the app that `serve` runs.
 pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
-    let secret = config.jwt_secret.as_ref().context("SVH_JWT_SECRET is not set: the service cannot verify tokens without it")?;
+    let verifier = TokenVerifier::from_config(config.jwt_secret.as_ref(), &config.tokens).context("configuring token verification")?;
     db::migrate(config.database_url()).await.context("applying migrations")?;
     let (db, statements) = db::connect(config.database_url(), config.db_pool_size).await.context("connecting to the database")?;
     let state = http::AppState {
         db: db.clone(),
-        schema: graphql::build_schema(Some(db.clone())),
-        verifier: Arc::new(TokenVerifier::hs256(secret)),
+        schema: graphql::build_schema(Some(db.clone()), &config.limits),
+        verifier: Arc::new(verifier),
         statements: statements.clone(),
         requests: Default::default(),
+        limits: config.limits.clone(),
     };
     Ok(Application { router: http::router(state, config.max_body_bytes), db, statements })
 }

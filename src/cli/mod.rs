@@ -110,7 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::ExportSchema) => {
-            print!("{}", crate::graphql::build_schema(None).sdl());
+            print!("{}", crate::graphql::build_schema(None, &crate::config::Limits::default()).sdl());
             Ok(())
         }
         Some(Command::Generate { scale, seed, out }) => {

@@ -15,8 +15,9 @@ use crate::service::load;
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
     let demo = config.is_embedded_default();
-    if config.jwt_secret.is_none() {
-        anyhow::ensure!(demo, "SVH_JWT_SECRET must be set when SVH_DATABASE_URL is set");
+    let provider = config.tokens.jwt_public_key_file.is_some() || config.tokens.jwt_jwks_file.is_some();
+    if config.jwt_secret.is_none() && !provider {
+        anyhow::ensure!(demo, "set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE when SVH_DATABASE_URL is set");
         // The demo makes up a secret for this process and prints ready tokens below.
         let bytes: [u8; 32] = rand::rng().random();
         config.jwt_secret = Some(Secret::new(hex::encode(bytes)));
@@ -37,8 +38,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("social-value-hub listening on http://{addr}");
     println!("GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})");
-    if demo {
-        print_demo_tokens(config.jwt_secret.as_ref().expect("set above"));
+    if let (true, Some(secret)) = (demo, &config.jwt_secret) {
+        print_demo_tokens(secret);
     }
     axum::serve(listener, app.router).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

@@ -20,6 +20,7 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObje
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Principal;
+pub use crate::config::Limits;
 use error::GqlResult;
 use loaders::Loaders;
 use reference::Reference;
@@ -34,12 +35,24 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema without request data; `db` is shared, everything about the
 /// caller is added per request by [`request_data`].
-pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
+pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
+    // Complexity counts one per selected field (aliases and fragment
+    // repetitions included), which is what `max_query_fields` bounds.
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_query_depth)
+        .limit_complexity(limits.max_query_fields)
+        .data(limits.clone());
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
     if let Some(db) = db {
         builder = builder.data(db);
     }
     builder.finish()
+}
+
+pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
+    ctx.data_unchecked::<Limits>()
 }
 
 /// What a request carries: the caller and loaders scoped to the caller.

@@ -6,7 +6,7 @@ use super::error::GqlResult;
 use super::ids;
 use super::records::EvidenceStatus;
 use super::scalars::{Date, Decimal};
-use super::{db, principal};
+use super::{db, limits, principal};
 use crate::service::sync::{self as svc, CommitmentIn, ContractIn, DeletionIn, EvidenceIn, SupplierIn, SyncBatch};
 
 #[derive(InputObject)]
@@ -187,7 +187,7 @@ pub struct SyncMutation;
 impl SyncMutation {
     /// Upserts a batch of one council's records atomically: all or nothing.
     async fn sync_council_data(&self, ctx: &Context<'_>, input: SyncInput) -> GqlResult<SyncResult> {
-        let outcome = svc::sync(db(ctx), principal(ctx), input.into()).await?;
+        let outcome = svc::sync(db(ctx), principal(ctx), input.into(), limits(ctx).max_sync_records).await?;
         let total = outcome.total();
         Ok(SyncResult {
             applied: outcome.applied,

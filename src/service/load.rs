@@ -50,7 +50,7 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
         let actor = Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
         let n = batch.len();
         let council = batch.council_code.clone();
-        let outcome = sync::sync(db, &actor, batch).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
+        let outcome = sync::sync(db, &actor, batch, MAX_BATCH_RECORDS).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
         if !outcome.applied {
             let where_ = |entity: &str, index: usize| {
                 let (file, lines) = match entity {

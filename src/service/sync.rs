@@ -172,10 +172,12 @@ fn idempotency_lock(council_id: i32, key: &str) -> i64 {
     i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
 
-pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch) -> AppResult<SyncOutcome> {
+/// Applies one batch of at most `max_records` records (never more than `MAX_BATCH_RECORDS`).
+pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch, max_records: usize) -> AppResult<SyncOutcome> {
     actor.ensure_can_sync(&batch.council_code)?;
-    if batch.len() > MAX_BATCH_RECORDS {
-        return Err(bad_input(format!("a batch holds at most {MAX_BATCH_RECORDS} records; this one has {}", batch.len())));
+    let max = max_records.min(MAX_BATCH_RECORDS);
+    if batch.len() > max {
+        return Err(bad_input(format!("a batch holds at most {max} records; this one has {}", batch.len())));
     }
     // Two councils' batches may create the same new supplier at once; the
     // loser's transaction rolls back whole, so it is safe to run it again.

@@ -73,12 +73,10 @@ async fn health_and_graphiql_need_no_token() {
 }
 
 #[tokio::test]
-async fn only_single_json_requests_are_accepted() {
+async fn only_json_requests_are_accepted() {
     on_each_backend(|app| async move {
         let client = reqwest::Client::new();
         let tok = token("auditor", &[]);
-        let batch = client.post(app.url("/graphql")).bearer_auth(&tok).json(&json!([{ "query": VIEWER }, { "query": VIEWER }])).send().await.unwrap();
-        assert_eq!(batch.status(), 400);
         let text = client
             .post(app.url("/graphql"))
             .bearer_auth(&tok)

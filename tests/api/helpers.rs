@@ -69,6 +69,11 @@ impl Drop for TempFile {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let name = unique_name();
         let (url, file) = match &backend {
             Backend::Sqlite => {
@@ -84,18 +89,26 @@ impl TestApp {
                 (format!("{prefix}/{name}"), None)
             }
         };
-        let config = Config {
+        let mut config = Config {
             database_url: Some(url.clone()),
             listen: "127.0.0.1:0".parse().unwrap(),
             jwt_secret: Some(Secret::new(SECRET)),
             db_pool_size: 8,
             max_body_bytes: 16 * 1024 * 1024,
+            tokens: Default::default(),
+            limits: Default::default(),
         };
+        adjust(&mut config);
         let app = social_value_hub::build_app(&config).await.expect("build app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app.router).await.unwrap() });
         TestApp { addr, database_url: url, db: app.db, statements: app.statements, client: reqwest::Client::new(), _file: file }
+    }
+
+    /// The same database served by another server (a replica) at `addr`.
+    pub fn served_at(&self, addr: SocketAddr) -> TestApp {
+        TestApp { addr, database_url: self.database_url.clone(), db: self.db.clone(), statements: self.statements.clone(), client: self.client.clone(), _file: None }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -4,7 +4,7 @@
 fn schema_file_matches_export_schema() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
     let committed = std::fs::read_to_string(&path).expect("schema.graphql");
-    let served = social_value_hub::graphql::build_schema(None).sdl();
+    let served = social_value_hub::graphql::build_schema(None, &Default::default()).sdl();
     assert!(committed == served, "schema.graphql is stale: run `cargo run -- export-schema > schema.graphql`");
 }
 
