@@ -33,11 +33,22 @@ pub struct Config {
     #[arg(long, env = "SVH_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Log lines as `text` for people or `json` for a log pipeline.
+    #[arg(long, env = "SVH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(flatten)]
     pub tokens: TokenConfig,
 
     #[command(flatten)]
     pub limits: Limits,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// Tokens from an identity provider, instead of (never beside) SVH_JWT_SECRET.

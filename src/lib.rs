@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 
 use std::sync::Arc;
@@ -35,12 +36,14 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     let verifier = TokenVerifier::from_config(config.jwt_secret.as_ref(), &config.tokens).context("configuring token verification")?;
     db::migrate(config.database_url()).await.context("applying migrations")?;
     let (db, statements) = db::connect(config.database_url(), config.db_pool_size).await.context("connecting to the database")?;
+    let schema = graphql::build_schema(Some(db.clone()), &config.limits);
+    let metrics = Arc::new(metrics::Metrics::new(graphql::root_fields(&schema)));
     let state = http::AppState {
         db: db.clone(),
-        schema: graphql::build_schema(Some(db.clone()), &config.limits),
+        schema,
         verifier: Arc::new(verifier),
         statements: statements.clone(),
-        requests: Default::default(),
+        metrics,
         limits: config.limits.clone(),
     };
     Ok(Application { router: http::router(state, config.max_body_bytes), db, statements })

@@ -8,12 +8,16 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::{Principal, Role, TokenSigner};
-use crate::config::{Config, Secret};
+use crate::config::{Config, LogFormat, Secret};
 use crate::dataset::generate::{self, Scale};
 use crate::service::load;
 
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).init(),
+    }
     let demo = config.is_embedded_default();
     let provider = config.tokens.jwt_public_key_file.is_some() || config.tokens.jwt_jwks_file.is_some();
     if config.jwt_secret.is_none() && !provider {

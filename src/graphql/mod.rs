@@ -51,6 +51,23 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     builder.finish()
 }
 
+/// The names of the Query and Mutation fields, from the schema's SDL.
+pub fn root_fields(schema: &AppSchema) -> Vec<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let Ok(doc) = async_graphql::parser::parse_schema(schema.sdl()) else { return Vec::new() };
+    doc.definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) if ["Query", "Mutation"].contains(&t.node.name.node.as_str()) => match &t.node.kind {
+                TypeKind::Object(o) => Some(o.fields.iter().map(|f| f.node.name.node.to_string()).collect::<Vec<_>>()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
     ctx.data_unchecked::<Limits>()
 }

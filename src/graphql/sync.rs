@@ -189,6 +189,9 @@ impl SyncMutation {
     async fn sync_council_data(&self, ctx: &Context<'_>, input: SyncInput) -> GqlResult<SyncResult> {
         let outcome = svc::sync(db(ctx), principal(ctx), input.into(), limits(ctx).max_sync_records).await?;
         let total = outcome.total();
+        if let (true, Ok(m)) = (outcome.applied, ctx.data::<std::sync::Arc<crate::metrics::Metrics>>()) {
+            m.synced(total.created as u64, total.updated as u64, total.unchanged as u64, outcome.deleted as u64);
+        }
         Ok(SyncResult {
             applied: outcome.applied,
             created: total.created as i32,

@@ -95,6 +95,7 @@ impl TestApp {
             jwt_secret: Some(Secret::new(SECRET)),
             db_pool_size: 8,
             max_body_bytes: 16 * 1024 * 1024,
+            log_format: Default::default(),
             tokens: Default::default(),
             limits: Default::default(),
         };
@@ -256,4 +257,42 @@ pub async fn drain_feed(app: &TestApp, token: &str, council: &str, mut after: Va
 pub async fn audit_count(app: &TestApp) -> i64 {
     let d = app.ok(&token("auditor", &[]), "{ auditEvents { totalCount } }", json!({})).await;
     d["auditEvents"]["totalCount"].as_i64().unwrap()
+}
+
+/// A `social-value-hub serve` process with the tests' secret and `env`
+/// (nothing inherited), killed when dropped; its output goes to `log`.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: SocketAddr,
+    pub log: PathBuf,
+}
+
+impl ServerProcess {
+    pub async fn start(env: &[(&str, &str)]) -> ServerProcess {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let log = std::env::temp_dir().join(format!("{}.log", unique_name()));
+        let out = std::fs::File::create(&log).unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_social-value-hub"));
+        cmd.arg("serve").env_clear().env("SVH_LISTEN", addr.to_string()).env("SVH_JWT_SECRET", SECRET).env("RUST_LOG", "info");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.stdout(out.try_clone().unwrap()).stderr(out).spawn().expect("start the server");
+        let server = ServerProcess { child, addr, log };
+        for _ in 0..200 {
+            if reqwest::get(format!("http://{addr}/readyz")).await.is_ok_and(|r| r.status() == 200) {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("server at {addr} never became ready: {}", std::fs::read_to_string(&server.log).unwrap_or_default());
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod import;
 mod limits;
 mod money;
+mod observability;
 mod records;
 mod replicas;
 mod rollup;

@@ -2,49 +2,9 @@
 //! at once keep the changes feed in commit order, every change exactly once,
 //! and the audit chain one unbroken line.
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-
-/// A `social-value-hub serve` process, killed when dropped.
-struct Replica {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_replica(database_url: &str) -> Replica {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_social-value-hub"))
-        .arg("serve")
-        .env_clear()
-        .env("SVH_DATABASE_URL", database_url)
-        .env("SVH_LISTEN", addr.to_string())
-        .env("SVH_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start a replica");
-    let replica = Replica { child, addr };
-    for _ in 0..200 {
-        if reqwest::get(format!("http://{addr}/readyz")).await.is_ok_and(|r| r.status() == 200) {
-            return replica;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("replica at {addr} never became ready");
-}
 
 fn batch(council: &str, writer: usize, n: usize) -> Value {
     let k = format!("W{writer}-{n}");
@@ -65,7 +25,7 @@ async fn two_server_processes_share_one_postgres_safely() {
     };
     let app = TestApp::spawn(postgres).await;
     seed_framework(&app).await;
-    let (r1, r2) = (start_replica(&app.database_url).await, start_replica(&app.database_url).await);
+    let (r1, r2) = (ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await, ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await);
     let replicas = [app.served_at(r1.addr), app.served_at(r2.addr)];
 
     // Four writers, two per replica, two per council, each sending 6 batches.
