@@ -289,6 +289,29 @@ impl ServerProcess {
     }
 }
 
+impl ServerProcess {
+    /// Sends SIGTERM, as systemd does to stop the service.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `secs` for the process to exit; its exit status.
+    pub async fn exited(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        for _ in 0..secs * 20 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

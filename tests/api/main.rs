@@ -5,6 +5,7 @@ mod access_matrix;
 mod audit;
 mod auth;
 mod edits;
+mod faults;
 mod framework;
 mod feed;
 mod helpers;
