@@ -9,6 +9,7 @@ mod faults;
 mod framework;
 mod feed;
 mod helpers;
+mod hostile;
 mod import;
 mod limits;
 mod money;
