@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod import;
 mod limits;
+mod load;
 mod money;
 mod observability;
 mod records;

@@ -14,7 +14,7 @@ const ROLLUP: &str = "query($f: RollupFilter, $g: [RollupDimension!]!) { rollup(
     totals { ...m } groups { key { council { code } theme { code } measure { code } supplier { ref } contract { externalId council { code } } financialYear } metrics { ...m } } } }
     fragment m on RollupMetrics { commitmentCount evidenceCount committedValue deliveredValue verifiedValue committedQuantity deliveredQuantity deliveryRate contractValue socialValueRatio }";
 
-fn expected(scale: &str) -> Value {
+pub(crate) fn expected(scale: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(scale)
@@ -70,7 +70,7 @@ fn groups_by(r: &Value, key: impl Fn(&Value) -> String) -> HashMap<String, &Valu
         .collect()
 }
 
-async fn check_against_oracle(app: &TestApp, exp: &Value) {
+pub(crate) async fn check_against_oracle(app: &TestApp, exp: &Value) {
     let r = rollup(app, Value::Null, json!([])).await;
     check("regional", &r["totals"], &exp["regional"]);
     assert_eq!(r["groups"], json!([]));
