@@ -19,6 +19,10 @@ pub enum AppError {
     /// can be retried from the start (CONFLICT if it still fails).
     #[error("a concurrent write changed the same record; retry")]
     Contention,
+    /// The database cannot be reached (down, restarting, pool exhausted):
+    /// INTERNAL, with a message that says so; the detail is logged.
+    #[error("database unavailable")]
+    Unavailable(String),
     /// The detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -34,7 +38,7 @@ impl AppError {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) | Self::Contention => "CONFLICT",
-            Self::Internal(_) => "INTERNAL",
+            Self::Internal(_) | Self::Unavailable(_) => "INTERNAL",
         }
     }
 
@@ -42,6 +46,7 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             Self::Internal(_) => "internal error; the request was not applied".into(),
+            Self::Unavailable(_) => "the database is unavailable; the request was not applied; retry shortly".into(),
             other => other.to_string(),
         }
     }
@@ -71,10 +76,33 @@ impl From<DbErr> for AppError {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Contention,
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => conflict("a referenced record changed concurrently; retry"),
+            _ if unavailable(&e) => {
+                tracing::error!(error = %e, "database unavailable");
+                AppError::Unavailable(e.to_string())
+            }
             _ => {
                 tracing::error!(error = %e, "database error");
                 AppError::Internal(e.to_string())
             }
         }
+    }
+}
+
+/// Whether an error means the database could not be reached, rather than
+/// that a statement failed: no connection, a broken one, or a server that
+/// is shutting down or starting (SQLSTATE class 57, 08).
+fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(d) => d.code().is_some_and(|c| c.starts_with("57") || c.starts_with("08")),
+        _ => false,
     }
 }

@@ -106,3 +106,96 @@ async fn sigterm_lets_the_request_in_flight_finish_refuses_new_ones_and_exits_cl
     let d = app.ok(&token("auditor", &[]), "{ evidence { totalCount } }", json!({})).await;
     assert_eq!(d["evidence"]["totalCount"], 9_996);
 }
+
+/// A PostgreSQL cluster of the test's own, in a temporary directory, so that
+/// stopping it disturbs no other test. Needs root (to run the server as the
+/// postgres user) and the server binaries; None when either is missing.
+struct PrivatePostgres {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    fn run(&self, tool: &str, args: &[&str]) -> bool {
+        std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(tool))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn start() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(Result::ok).map(|e| e.path().join("bin")).find(|b| b.join("initdb").exists())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let dir = std::env::temp_dir().join(format!("svh-pg-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        std::process::Command::new("chown").args(["postgres:postgres", dir.to_str()?]).status().ok()?.success().then_some(())?;
+        let pg = PrivatePostgres { bin, dir, port };
+        let data = pg.dir.join("data");
+        if !pg.run("initdb", &["-D", data.to_str()?, "-A", "trust", "-U", "postgres", "--no-sync"]) {
+            return None;
+        }
+        pg.up().then_some(pg)
+    }
+
+    fn up(&self) -> bool {
+        let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.display());
+        let (data, log) = (self.dir.join("data"), self.dir.join("log"));
+        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-o", &opts, "-l", log.to_str().unwrap(), "-w", "start"])
+    }
+
+    fn down(&self) -> bool {
+        self.run("pg_ctl", &["-D", self.dir.join("data").to_str().unwrap(), "-m", "fast", "-w", "stop"])
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        self.down();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn when_postgres_goes_away_readiness_fails_requests_say_so_and_both_recover_when_it_returns() {
+    let Some(pg) = PrivatePostgres::start() else {
+        eprintln!("skipped: needs root and the PostgreSQL server binaries to run a private cluster");
+        return;
+    };
+    let server = ServerProcess::start(&[("SVH_DATABASE_URL", pg.url().as_str())]).await;
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
+    let base = format!("http://{}", server.addr);
+    let ask = || client.post(format!("{base}/graphql")).bearer_auth(token("auditor", &[])).json(&json!({"query": "{ councils { code } }"})).send();
+    let admin = token("regional_admin", &[]);
+    let upsert = json!({"query": "mutation { upsertCouncil(input: {code: \"LIV\", name: \"Liverpool\", gssCode: \"E08000012\"}) { code } }"});
+    let res = client.post(format!("{base}/graphql")).bearer_auth(&admin).json(&upsert).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    assert!(pg.down(), "stopping the private PostgreSQL");
+    assert_eq!(client.get(format!("{base}/readyz")).send().await.unwrap().status(), 503);
+    let body: Value = ask().await.unwrap().json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("database is unavailable"), "{body}");
+    assert!(!body.to_string().to_lowercase().contains("connection refused"), "detail leaked: {body}");
+
+    assert!(pg.up(), "starting the private PostgreSQL again");
+    let mut ready = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "/readyz did not recover: {}", server.output());
+    let body: Value = ask().await.unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["councils"], json!([{"code": "LIV"}]), "{body}");
+}
