@@ -90,6 +90,10 @@ pub struct Limits {
     #[arg(long, env = "SVH_MAX_QUERY_FIELDS", default_value_t = 500)]
     pub max_query_fields: usize,
 
+    /// Largest `first` a list accepts (at most the contract's 500).
+    #[arg(long, env = "SVH_MAX_PAGE_SIZE", default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=500))]
+    pub max_page_size: i64,
+
     /// Most operations in one batched request (a JSON array of requests).
     #[arg(long, env = "SVH_MAX_BATCH_OPERATIONS", default_value_t = 10)]
     pub max_batch_operations: usize,
@@ -113,6 +117,7 @@ impl Default for Limits {
         Self {
             max_query_depth: 12,
             max_query_fields: 500,
+            max_page_size: 500,
             max_batch_operations: 10,
             max_sync_records: crate::service::sync::MAX_BATCH_RECORDS,
             introspection: true,

@@ -303,9 +303,9 @@ pub fn connection<M, T: async_graphql::OutputType>(page: Page<M>, id: impl Fn(&M
     c
 }
 
-pub fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
+pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
     let after = after.map(ids::parse_cursor).transpose()?;
-    Ok(PageRequest::new(first.map(i64::from), after)?)
+    Ok(PageRequest::new(first.map(i64::from), after, super::limits(ctx).max_page_size)?)
 }
 
 #[derive(InputObject, Default)]
@@ -350,7 +350,7 @@ impl RecordsQuery {
     async fn suppliers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<SupplierFilter>) -> GqlResult<Conn<Supplier>> {
         let f = filter.unwrap_or_default();
         let f = svc::SupplierFilter { refs: f.refs, name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
-        let page = svc::suppliers(db(ctx), &f, page_request(first, after.as_deref())?).await?;
+        let page = svc::suppliers(db(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         Ok(connection(page, |m| m.id.into(), Supplier, after.is_some()))
     }
 
@@ -358,7 +358,7 @@ impl RecordsQuery {
     async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
         let f = filter.unwrap_or_default();
         let f = svc::ContractFilter { council_codes: f.council_codes, supplier_refs: f.supplier_refs, external_ids: f.external_ids };
-        let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
@@ -373,7 +373,7 @@ impl RecordsQuery {
             theme_codes: f.theme_codes,
             financial_years: f.financial_years,
         };
-        let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
@@ -387,7 +387,7 @@ impl RecordsQuery {
             statuses: f.statuses.map(|s| s.into_iter().map(Into::into).collect()),
             financial_years: f.financial_years,
         };
-        let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(first, after.as_deref())?).await?;
+        let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
     }

@@ -4,7 +4,7 @@
 use entity::{change_log, council};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::page::MAX_PAGE;
+use super::page::checked_first;
 use crate::auth::{Principal, Role};
 use crate::error::{AppResult, bad_input, forbidden};
 
@@ -19,7 +19,7 @@ pub struct ChangePage {
 
 /// Changes of one council after position `after`: that council's roles,
 /// auditor and regional_admin may read them.
-pub async fn changes(db: &impl ConnectionTrait, who: &Principal, council_code: &str, after: i64, first: Option<i64>) -> AppResult<ChangePage> {
+pub async fn changes(db: &impl ConnectionTrait, who: &Principal, council_code: &str, after: i64, first: Option<i64>, max: i64) -> AppResult<ChangePage> {
     let allowed = match who.role {
         Role::Auditor | Role::RegionalAdmin => true,
         Role::Dashboard => false,
@@ -28,10 +28,7 @@ pub async fn changes(db: &impl ConnectionTrait, who: &Principal, council_code: &
     if !allowed {
         return Err(forbidden(format!("you may not read the changes of council {council_code}")));
     }
-    let first = first.unwrap_or(DEFAULT_CHANGES);
-    if !(0..=MAX_PAGE).contains(&first) {
-        return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));
-    }
+    let first = checked_first(first, DEFAULT_CHANGES, max)?;
     let council = council::Entity::find()
         .filter(council::Column::Code.eq(council_code))
         .one(db)

@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOr
 use crate::error::{AppResult, bad_input};
 
 pub const DEFAULT_PAGE: i64 = 50;
+/// The contract's bound on `first`; `SVH_MAX_PAGE_SIZE` may only lower it.
 pub const MAX_PAGE: i64 = 500;
 
 #[derive(Debug, Clone, Copy)]
@@ -16,13 +17,19 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub fn new(first: Option<i64>, after: Option<i64>) -> AppResult<Self> {
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(0..=MAX_PAGE).contains(&first) {
-            return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}, got {first}")));
-        }
-        Ok(Self { first: first as u64, after })
+    pub fn new(first: Option<i64>, after: Option<i64>, max: i64) -> AppResult<Self> {
+        Ok(Self { first: checked_first(first, DEFAULT_PAGE, max)? as u64, after })
     }
+}
+
+/// `first`, or `default`, when it lies in 0..=max (never above MAX_PAGE).
+pub fn checked_first(first: Option<i64>, default: i64, max: i64) -> AppResult<i64> {
+    let max = max.min(MAX_PAGE);
+    let first = first.unwrap_or(default.min(max));
+    if !(0..=max).contains(&first) {
+        return Err(bad_input(format!("`first` must be between 0 and {max}, got {first}")));
+    }
+    Ok(first)
 }
 
 pub struct Page<M> {

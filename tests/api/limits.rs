@@ -61,15 +61,20 @@ async fn deep_wide_and_batched_requests_are_refused_with_clear_errors() {
 }
 
 #[tokio::test]
-async fn oversized_bodies_get_413_and_sync_batches_their_limit() {
+async fn oversized_bodies_get_413_and_pages_and_sync_batches_their_limits() {
     for backend in backends() {
         let app = TestApp::spawn_with(backend, |c| {
             c.max_body_bytes = 64 * 1024;
             c.limits.max_sync_records = 3;
+            c.limits.max_page_size = 100;
         })
         .await;
         seed_framework(&app).await;
         let tok = token("council_sync", &["LIV"]);
+        // The contract's 500 is the default bound on `first`; configuration may lower it.
+        assert_eq!(app.error_code(&tok, "{ contracts(first: 101) { totalCount } }", json!({})).await, "BAD_USER_INPUT");
+        assert_eq!(app.error_code(&tok, "query($c: String!) { changes(councilCode: $c, first: 101) { endCursor } }", json!({"c": "LIV"})).await, "BAD_USER_INPUT");
+        assert!(app.ok(&tok, "{ contracts(first: 100) { totalCount } }", json!({})).await["contracts"]["totalCount"].is_number());
         let padding = "x".repeat(70 * 1024);
         let (status, body) = app.gql(Some(&tok), &format!("{{ councils {{ code }} }} # {padding}"), json!({})).await;
         assert_eq!(status, 413);
