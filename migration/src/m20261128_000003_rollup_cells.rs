@@ -21,6 +21,10 @@ impl MigrationName for Migration {
     }
 }
 
+/// What the delivered cells sum: evidence of every status, quantities and
+/// values of delivered (not rejected) and of verified evidence.
+const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
+
 fn cells(
     table: &'static str,
     keys: &[&'static str],
@@ -75,25 +79,13 @@ impl MigrationTrait for Migration {
                 "financial_year",
                 "quarter",
             ],
-            &[
-                "evidence",
-                "delivered_centi",
-                "verified_centi",
-                "delivered_value",
-                "verified_value",
-            ],
+            DELIVERED,
         ))
         .await?;
         m.create_table(cells(
             "rollup_delivered",
             &["supplier_id", "council_id", "measure_id", "financial_year"],
-            &[
-                "evidence",
-                "delivered_centi",
-                "verified_centi",
-                "delivered_value",
-                "verified_value",
-            ],
+            DELIVERED,
         ))
         .await?;
         // Distinct contracts per cell, where 0 in theme_id, measure_id or
