@@ -39,6 +39,10 @@ struct Table {
     count: &'static str,
 }
 
+/// What the delivered cells sum: evidence of every status, quantities and
+/// values of delivered (not rejected) and of verified evidence.
+const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
+
 const TABLES: [Table; 4] = [
     Table {
         name: "rollup_committed",
@@ -49,25 +53,13 @@ const TABLES: [Table; 4] = [
     Table {
         name: "rollup_delivered_quarterly",
         keys: &["measure_id", "financial_year", "quarter"],
-        figures: &[
-            "evidence",
-            "delivered_centi",
-            "verified_centi",
-            "delivered_value",
-            "verified_value",
-        ],
+        figures: DELIVERED,
         count: "evidence",
     },
     Table {
         name: "rollup_delivered",
         keys: &["measure_id", "financial_year"],
-        figures: &[
-            "evidence",
-            "delivered_centi",
-            "verified_centi",
-            "delivered_value",
-            "verified_value",
-        ],
+        figures: DELIVERED,
         count: "evidence",
     },
     Table {
@@ -411,7 +403,7 @@ async fn touched_pairs(
     }
     if !measures.is_empty() {
         let codes: Vec<String> = measures.into_iter().collect();
-        let ids: Vec<i32> = measure::Entity::find()
+        let measure_ids: BTreeSet<i32> = measure::Entity::find()
             .filter(measure::Column::Code.is_in(codes))
             .all(db)
             .await?
@@ -420,10 +412,7 @@ async fn touched_pairs(
             .collect();
         let sql = format!(
             "SELECT DISTINCT k.council_id, k.supplier_id FROM commitment c JOIN contract k ON k.id = c.contract_id WHERE c.deleted = FALSE AND c.measure_id IN ({})",
-            ids.iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            ids(&measure_ids)
         );
         for row in db
             .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
