@@ -34,10 +34,8 @@ plain_sql="SELECT council_id, theme_id, SUM(cc), CAST(SUM(cv) AS BIGINT), SUM(ec
   WHERE e.deleted = FALSE AND e.financial_year = 2024) t GROUP BY council_id, theme_id;"
 
 # The same figures from the rollup cells the service reads (service/rollup_cells.rs).
-cells_sql="SELECT c.council_id, m.theme_id, SUM(c.commitments), SUM(c.committed_value), SUM(d.evidence), SUM(d.delivered_value), SUM(d.verified_value)
-  FROM rollup_committed c JOIN measure m ON m.id = c.measure_id
-  LEFT JOIN rollup_delivered d ON d.supplier_id = 0 AND d.council_id = c.council_id AND d.measure_id = c.measure_id AND d.financial_year = c.financial_year
-  WHERE c.supplier_id = 0 AND c.financial_year = 2024 GROUP BY c.council_id, m.theme_id;"
+cells_sql="SELECT council_id, theme_id, SUM(commitments), SUM(committed_value), SUM(evidence), SUM(delivered_value), SUM(verified_value), SUM(value_pence)
+  FROM rollup_summary WHERE supplier_id = 0 AND theme_id <> 0 AND measure_id = 0 AND financial_year = 2024 GROUP BY council_id, theme_id;"
 
 run() { # backend url
   echo "== $scale on $1"

@@ -114,10 +114,17 @@ struct Source {
 const MEASURE_JOIN: &str = " JOIN measure m ON m.id = c.measure_id";
 const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 
+/// Every part of a rollup statement selects the same figures, in this
+/// order, so that parts combine with UNION ALL: commitments, committed
+/// value and quantity, evidence, delivered value, verified value, delivered
+/// quantity, contract value.
+const FIGURES: [&str; 8] = ["n", "v", "q", "ne", "d", "vv", "dq", "cv"];
+
 /// Commitments, valued at their own year's proxy.
 const RECORD_COMMITTED: Source = Source {
     from: "commitment c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
-    figures: "COUNT(*) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
+    figures: "COUNT(*) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q,
+        CAST(0 AS BIGINT) AS ne, CAST(0 AS BIGINT) AS d, CAST(0 AS BIGINT) AS vv, CAST(0 AS BIGINT) AS dq, CAST(0 AS BIGINT) AS cv",
     live: "c.deleted = FALSE",
     supplier: "k.supplier_id",
     supplier_join: CONTRACT_JOIN,
@@ -132,10 +139,10 @@ const RECORD_COMMITTED: Source = Source {
 /// counted but never delivered.
 const RECORD_DELIVERED: Source = Source {
     from: "evidence e JOIN commitment c ON c.id = e.commitment_id JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year",
-    figures: "COUNT(*) AS n,
+    figures: "CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS v, CAST(0 AS BIGINT) AS q, COUNT(*) AS ne,
         CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS d,
         CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS vv,
-        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS q",
+        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS dq, CAST(0 AS BIGINT) AS cv",
     live: "c.deleted = FALSE AND e.deleted = FALSE",
     year: "e.financial_year",
     quarter: "e.quarter",
@@ -149,39 +156,32 @@ const RECORD_CONTRACTS: Source = Source {
     ..RECORD_COMMITTED
 };
 
-/// The same figures from the cells the write path keeps (service::rollup_cells).
-const CELL_COMMITTED: Source = Source {
-    from: "rollup_committed c",
-    figures: "CAST(SUM(c.commitments) AS BIGINT) AS n, CAST(SUM(c.committed_value) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q",
+/// Every figure from the summary cells the write path keeps (service::rollup_cells).
+const CELL_SUMMARY: Source = Source {
+    from: "rollup_summary c",
+    figures: "CAST(SUM(c.commitments) AS BIGINT) AS n, CAST(SUM(c.committed_value) AS BIGINT) AS v,
+        CAST(SUM(c.target_centi) AS BIGINT) AS q, CAST(SUM(c.evidence) AS BIGINT) AS ne,
+        CAST(SUM(c.delivered_value) AS BIGINT) AS d, CAST(SUM(c.verified_value) AS BIGINT) AS vv,
+        CAST(SUM(c.delivered_centi) AS BIGINT) AS dq, CAST(SUM(c.value_pence) AS BIGINT) AS cv",
     live: "",
     supplier: "c.supplier_id",
     supplier_join: "",
     contract: "",
     year: "c.financial_year",
     quarter: "",
-    theme: "m.theme_id",
-    theme_join: MEASURE_JOIN,
-};
-
-const CELL_DELIVERED: Source = Source {
-    from: "rollup_delivered c",
-    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_value) AS BIGINT) AS d,
-        CAST(SUM(c.verified_value) AS BIGINT) AS vv, CAST(SUM(c.delivered_centi) AS BIGINT) AS q",
-    ..CELL_COMMITTED
-};
-
-const CELL_DELIVERED_QUARTERLY: Source = Source {
-    from: "rollup_delivered_quarterly c",
-    quarter: "c.quarter",
-    ..CELL_DELIVERED
-};
-
-const CELL_CONTRACTS: Source = Source {
-    from: "rollup_contract c",
-    figures: "CAST(SUM(c.value_pence) AS BIGINT) AS cv",
     theme: "c.theme_id",
     theme_join: "",
-    ..CELL_COMMITTED
+};
+
+/// Delivery per quarter, for the trend.
+const CELL_DELIVERED_QUARTERLY: Source = Source {
+    from: "rollup_delivered_quarterly c",
+    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_value) AS BIGINT) AS d,
+        CAST(SUM(c.verified_value) AS BIGINT) AS vv",
+    quarter: "c.quarter",
+    theme: "m.theme_id",
+    theme_join: MEASURE_JOIN,
+    ..CELL_SUMMARY
 };
 
 impl Source {
@@ -383,48 +383,75 @@ fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
     Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
 }
 
-async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
-    Ok(db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?)
+fn metrics_of(row: &QueryResult) -> AppResult<Metrics> {
+    let [n, v, q, ne, d, vv, dq, cv] = FIGURES.map(|f| int(row, f));
+    Ok(Metrics {
+        commitment_count: n?,
+        committed_value: Value::from_scaled(v? as i128),
+        committed_quantity: Quantity::from_scaled(q?),
+        evidence_count: ne?,
+        delivered_value: Value::from_scaled(d? as i128),
+        verified_value: Value::from_scaled(vv? as i128),
+        delivered_quantity: Quantity::from_scaled(dq?),
+        contract_value: Money::from_scaled(cv?),
+    })
 }
 
-/// `SELECT <dims> <figures> FROM … WHERE … GROUP BY <dims>` over `src`.
-async fn grouped_rows(
-    db: &impl ConnectionTrait,
-    src: &Source,
-    w: &Where,
-    dims: &[Dimension],
-    level: &str,
-) -> AppResult<Vec<(GroupKey, QueryResult)>> {
-    let cols: String = dims
-        .iter()
-        .enumerate()
-        .map(|(i, d)| format!("{} AS g{i}, ", src.column(*d)))
-        .collect();
-    let group = if dims.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " GROUP BY {}",
-            dims.iter()
-                .map(|d| src.column(*d))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let rows = query(
-        db,
-        format!(
-            "SELECT {cols}{}{}{group}",
-            src.figures,
-            w.sql_from(src, dims, level)
-        ),
+impl Metrics {
+    fn add(&mut self, o: &Metrics) {
+        self.commitment_count += o.commitment_count;
+        self.evidence_count += o.evidence_count;
+        self.committed_value = self.committed_value + o.committed_value;
+        self.delivered_value = self.delivered_value + o.delivered_value;
+        self.verified_value = self.verified_value + o.verified_value;
+        self.committed_quantity = Quantity::from_scaled(self.committed_quantity.scaled() + o.committed_quantity.scaled());
+        self.delivered_quantity = Quantity::from_scaled(self.delivered_quantity.scaled() + o.delivered_quantity.scaled());
+        self.contract_value = Money::from_scaled(self.contract_value.scaled() + o.contract_value.scaled());
+    }
+}
+
+async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
+    Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
+}
+
+/// The leading columns of a part: whether its rows are the totals' (of a
+/// grouped rollup), then one `g{i}` per dimension. A totals part of a
+/// grouped rollup has `width` NULL group columns so that it lines up.
+fn lead(total: bool, group: &[String], width: usize) -> String {
+    let mut cols = format!("{} AS total, ", i32::from(total));
+    for i in 0..width {
+        match group.get(i) {
+            Some(column) => cols.push_str(&format!("{column} AS g{i}, ")),
+            None => cols.push_str(&format!("CAST(NULL AS INTEGER) AS g{i}, ")),
+        }
+    }
+    cols
+}
+
+fn group_by(group: &[String]) -> String {
+    if group.is_empty() { String::new() } else { format!(" GROUP BY {}", group.join(", ")) }
+}
+
+/// One part of a rollup statement: the figures of `src` per group of `dims`.
+fn part(src: &Source, w: &Where, dims: &[Dimension], level: &str, total: bool, width: usize) -> String {
+    let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
+    format!("SELECT {}{}{}{}", lead(total, &group, width), src.figures, w.sql_from(src, dims, level), group_by(&group))
+}
+
+/// Σ value of the distinct contracts with a commitment in each group, from
+/// the records: distinct contracts per group first, then their values.
+fn record_contracts_part(w: &Where, dims: &[Dimension], total: bool, width: usize) -> String {
+    let src = &RECORD_CONTRACTS;
+    let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
+    let group: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
+    format!(
+        "SELECT {}CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS v, CAST(0 AS BIGINT) AS q, CAST(0 AS BIGINT) AS ne, CAST(0 AS BIGINT) AS d,
+            CAST(0 AS BIGINT) AS vv, CAST(0 AS BIGINT) AS dq, CAST(SUM(kv.value_pence) AS BIGINT) AS cv
+         FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
+        lead(total, &group, width),
+        w.sql_from(src, dims, ""),
+        group_by(&group)
     )
-    .await?;
-    rows.into_iter()
-        .map(|row| Ok((key_of(&row, dims)?, row)))
-        .collect()
 }
 
 /// How a rollup reads: from the cells, or (grouping by CONTRACT, which the
@@ -435,111 +462,38 @@ struct Plan {
 }
 
 impl Plan {
-    fn level(&self) -> &'static str {
-        if self.cells {
-            supplier_level(self.by_supplier)
+    /// The summary rows of one grouping that hold every figure of `dims`' groups, if any.
+    fn summary(&self, w: &Where, dims: &[Dimension]) -> Option<String> {
+        self.cells.then(|| w.contract_cells(dims, self.by_supplier)).flatten()
+    }
+
+    /// The parts that give every figure of each group of `dims`.
+    fn figures(&self, w: &Where, dims: &[Dimension], width: usize) -> Vec<String> {
+        let total = dims.len() < width;
+        if let Some(level) = self.summary(w, dims) {
+            return vec![part(&CELL_SUMMARY, w, dims, &level, total, width)];
+        }
+        let mut parts = if self.cells {
+            // The finest summary rows (one measure and year) add up to anything.
+            let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
+            vec![part(&CELL_SUMMARY, w, dims, &level, total, width)]
         } else {
-            ""
+            vec![part(&RECORD_COMMITTED, w, dims, "", total, width), part(&RECORD_DELIVERED, w, dims, "", total, width)]
+        };
+        parts.push(record_contracts_part(w, dims, total, width));
+        parts
+    }
+
+    /// The part that gives the contract value of all groups together.
+    fn total_contract_value(&self, w: &Where, width: usize) -> String {
+        match self.summary(w, &[]) {
+            Some(level) => part(&CELL_SUMMARY, w, &[], &level, true, width),
+            None => record_contracts_part(w, &[], true, width),
         }
     }
 }
 
-/// Figures for each group of `dims` (all of them in one group when empty).
-async fn grouped(
-    db: &impl ConnectionTrait,
-    plan: &Plan,
-    w: &Where,
-    dims: &[Dimension],
-) -> AppResult<BTreeMap<GroupKey, Metrics>> {
-    let mut out: BTreeMap<GroupKey, Metrics> = BTreeMap::new();
-    let (committed, delivered) = if plan.cells {
-        (&CELL_COMMITTED, &CELL_DELIVERED)
-    } else {
-        (&RECORD_COMMITTED, &RECORD_DELIVERED)
-    };
-
-    // Committed figures follow the commitment's financial year.
-    for (key, row) in grouped_rows(db, committed, w, dims, plan.level()).await? {
-        if int(&row, "n")? == 0 {
-            continue;
-        }
-        let m = out.entry(key).or_default();
-        m.commitment_count = int(&row, "n")?;
-        m.committed_value = Value::from_scaled(int(&row, "v")? as i128);
-        m.committed_quantity = Quantity::from_scaled(int(&row, "q")?);
-    }
-    // Delivered and verified figures follow the evidence's financial year.
-    for (key, row) in grouped_rows(db, delivered, w, dims, plan.level()).await? {
-        if int(&row, "n")? == 0 {
-            continue;
-        }
-        let m = out.entry(key).or_default();
-        m.evidence_count = int(&row, "n")?;
-        m.delivered_value = Value::from_scaled(int(&row, "d")? as i128);
-        m.verified_value = Value::from_scaled(int(&row, "vv")? as i128);
-        m.delivered_quantity = Quantity::from_scaled(int(&row, "q")?);
-    }
-    for (key, value) in contract_values(db, plan, w, dims).await? {
-        if let Some(m) = out.get_mut(&key) {
-            m.contract_value = value;
-        }
-    }
-    Ok(out)
-}
-
-/// Σ value of the distinct contracts with a commitment in each group.
-async fn contract_values(
-    db: &impl ConnectionTrait,
-    plan: &Plan,
-    w: &Where,
-    dims: &[Dimension],
-) -> AppResult<Vec<(GroupKey, Money)>> {
-    let rows = match w
-        .contract_cells(dims, plan.by_supplier)
-        .filter(|_| plan.cells)
-    {
-        Some(level) => grouped_rows(db, &CELL_CONTRACTS, w, dims, &level).await?,
-        None => {
-            // From the records: distinct contracts per group first, then their values.
-            let src = &RECORD_CONTRACTS;
-            let inner: String = dims
-                .iter()
-                .enumerate()
-                .map(|(i, d)| format!("{} AS g{i}, ", src.column(*d)))
-                .collect();
-            let outer: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
-            let sql = format!(
-                "SELECT {}CAST(SUM(kv.value_pence) AS BIGINT) AS cv FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
-                outer
-                    .iter()
-                    .enumerate()
-                    .map(|(i, o)| format!("{o} AS g{i}, "))
-                    .collect::<String>(),
-                w.sql_from(src, dims, ""),
-                if outer.is_empty() {
-                    String::new()
-                } else {
-                    format!(" GROUP BY {}", outer.join(", "))
-                }
-            );
-            query(db, sql)
-                .await?
-                .into_iter()
-                .map(|row| Ok((key_of(&row, dims)?, row)))
-                .collect::<AppResult<Vec<_>>>()?
-        }
-    };
-    rows.into_iter()
-        .map(|(key, row)| Ok((key, Money::from_scaled(int(&row, "cv")?))))
-        .collect()
-}
-
-pub async fn rollup(
-    db: &impl ConnectionTrait,
-    who: &Principal,
-    filter: &RollupFilter,
-    group_by: &[Dimension],
-) -> AppResult<Rollup> {
+pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
     dims.dedup();
@@ -552,55 +506,48 @@ pub async fn rollup(
                 }
             }
             _ => {
-                return Err(forbidden(
-                    "grouping by CONTRACT needs filter.councilCodes naming councils whose records you may read",
-                ));
+                return Err(forbidden("grouping by CONTRACT needs filter.councilCodes naming councils whose records you may read"));
             }
         }
     }
     let w = Where::build(db, filter).await?;
-    let plan = Plan {
-        cells: !dims.contains(&Dimension::Contract),
-        by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
-    };
+    let plan = Plan { cells: !dims.contains(&Dimension::Contract), by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier) };
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
+
+    // One statement: the groups' parts, and for a grouped rollup the
+    // totals' contract value (the other totals are the groups' sums, since
+    // every record falls in exactly one group).
+    let mut parts = plan.figures(&w, &dims, dims.len());
+    if !dims.is_empty() {
+        parts.push(plan.total_contract_value(&w, dims.len()));
+    }
+    let mut groups: BTreeMap<GroupKey, Metrics> = BTreeMap::new();
+    let mut total_contract_value = Money::default();
+    for row in query(db, parts.join(" UNION ALL ")).await? {
+        let m = metrics_of(&row)?;
+        if !dims.is_empty() && row.try_get::<i32>("", "total")? == 1 {
+            total_contract_value = m.contract_value;
+        } else {
+            groups.entry(key_of(&row, &dims)?).or_default().add(&m);
+        }
+    }
+    groups.retain(|_, m| m.commitment_count > 0 || m.evidence_count > 0);
     if dims.is_empty() {
-        let totals = grouped(db, &plan, &w, &[])
-            .await?
-            .remove(&GroupKey::default())
-            .unwrap_or_default();
         return Ok(Rollup {
-            totals,
+            totals: groups.remove(&GroupKey::default()).unwrap_or_default(),
             groups: Vec::new(),
             group_quantities: false,
             total_quantities: one_measure,
         });
     }
-    let groups: Vec<(GroupKey, Metrics)> =
-        grouped(db, &plan, &w, &dims).await?.into_iter().collect();
-    // Every record falls in exactly one group, so the additive figures of the
-    // totals are the groups' sums; only distinct contracts need another query.
     let mut totals = Metrics::default();
-    for (_, m) in &groups {
-        totals.commitment_count += m.commitment_count;
-        totals.evidence_count += m.evidence_count;
-        totals.committed_value = totals.committed_value + m.committed_value;
-        totals.delivered_value = totals.delivered_value + m.delivered_value;
-        totals.verified_value = totals.verified_value + m.verified_value;
-        totals.committed_quantity = Quantity::from_scaled(
-            totals.committed_quantity.scaled() + m.committed_quantity.scaled(),
-        );
-        totals.delivered_quantity = Quantity::from_scaled(
-            totals.delivered_quantity.scaled() + m.delivered_quantity.scaled(),
-        );
+    for m in groups.values() {
+        totals.add(m);
     }
-    totals.contract_value = contract_values(db, &plan, &w, &[])
-        .await?
-        .first()
-        .map_or_else(Money::default, |(_, v)| *v);
+    totals.contract_value = total_contract_value;
     Ok(Rollup {
         totals,
-        groups,
+        groups: groups.into_iter().collect(),
         group_quantities: one_measure || dims.contains(&Dimension::Measure),
         total_quantities: one_measure,
     })

@@ -1,11 +1,21 @@
 //! Rollup cells: the figures dashboards ask for, summed by the write path in
 //! the same transaction as the records, so that a regional rollup reads a
-//! few thousand rows instead of a million evidence records.
+//! few hundred rows instead of a million evidence records.
 //!
 //! Why maintained aggregates and not query-time GROUP BY: at regional scale
 //! (1M evidence rows) any GROUP BY over the records costs hundreds of
 //! milliseconds on two cores, and dashboards ask the same few questions all
 //! day while writes arrive in batches.
+//!
+//! Two tables. `rollup_summary` holds every figure (distinct contracts,
+//! commitments, delivery) of a (council, supplier) pair in six groupings:
+//! (all themes | theme | measure) × (all years | year), 0 standing for
+//! "all". Counting each contract once does not add up across themes,
+//! measures or years, so each grouping is kept; and a dashboard's usual
+//! question (one council by supplier, the region by theme for a year) is
+//! then one row per group. `rollup_delivered_quarterly` holds delivery per
+//! measure, year and quarter, for the trend and as the source of the
+//! summary's delivery figures.
 //!
 //! How they stay exact. A record's figures land in the cells of its
 //! contract's (council, supplier) pair. After a write, the cells of every
@@ -13,9 +23,9 @@
 //! recomputed from the records, and the council-level rows (`supplier_id = 0`)
 //! take the difference. The touched pairs are read from the changes the write
 //! records for the audit trail, so no writer has to remember this step.
-//! A cell's value is its quantity × the proxy of its measure and year, so a
-//! new proxy rewrites the values of its measure and year in place. A measure moved to another theme touches every pair with
-//! commitments on it (the contract cells are kept per theme).
+//! Values are quantity × the proxy of the measure and year, and the summary
+//! keeps themes, so a new proxy or a measure moved to another theme touches
+//! every pair with commitments on that measure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,59 +41,60 @@ use super::write::Change;
 use crate::error::AppResult;
 
 /// One cell table: its key columns after (supplier_id, council_id), its
-/// figures, and the figure that is zero exactly when a cell is empty.
+/// figures, and an expression that is zero exactly when a cell is empty.
 struct Table {
     name: &'static str,
     keys: &'static [&'static str],
     figures: &'static [&'static str],
-    count: &'static str,
+    empty: &'static str,
 }
 
 /// What the delivered cells sum: evidence of every status, quantities and
 /// values of delivered (not rejected) and of verified evidence.
-const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
+const DELIVERED: &str = "evidence, delivered_centi, verified_centi, delivered_value, verified_value";
 
-const TABLES: [Table; 4] = [
-    Table {
-        name: "rollup_committed",
-        keys: &["measure_id", "financial_year"],
-        figures: &["commitments", "target_centi", "committed_value"],
-        count: "commitments",
-    },
-    Table {
-        name: "rollup_delivered_quarterly",
-        keys: &["measure_id", "financial_year", "quarter"],
-        figures: DELIVERED,
-        count: "evidence",
-    },
-    Table {
-        name: "rollup_delivered",
-        keys: &["measure_id", "financial_year"],
-        figures: DELIVERED,
-        count: "evidence",
-    },
-    Table {
-        name: "rollup_contract",
-        keys: &["theme_id", "measure_id", "financial_year"],
-        figures: &["contracts", "value_pence"],
-        count: "contracts",
-    },
-];
+const QUARTERLY: Table = Table {
+    name: "rollup_delivered_quarterly",
+    keys: &["measure_id", "financial_year", "quarter"],
+    figures: &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"],
+    empty: "evidence",
+};
 
-/// Supplier-level cells recomputed from the records of the contracts in `scope` (over `k`).
-fn recompute_sql(scope: &str) -> [String; 4] {
+const SUMMARY: Table = Table {
+    name: "rollup_summary",
+    keys: &["theme_id", "measure_id", "financial_year"],
+    figures: &[
+        "contracts",
+        "value_pence",
+        "commitments",
+        "target_centi",
+        "committed_value",
+        "evidence",
+        "delivered_centi",
+        "verified_centi",
+        "delivered_value",
+        "verified_value",
+    ],
+    // A cell with a commitment has its contract; one without has evidence of its year.
+    empty: "contracts + evidence",
+};
+
+const TABLES: [Table; 2] = [QUARTERLY, SUMMARY];
+
+/// The six groupings of the summary, as a table `g` and the key columns
+/// that project a finer row `f` (with theme_id, measure_id, financial_year)
+/// onto each grouping.
+const GROUPINGS: &str = "(VALUES (0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)) g";
+const GROUPING_KEYS: &str = "CASE WHEN g.column1 > 0 THEN f.theme_id ELSE 0 END AS theme_id,
+    CASE WHEN g.column1 = 2 THEN f.measure_id ELSE 0 END AS measure_id,
+    CASE WHEN g.column2 = 1 THEN f.financial_year ELSE 0 END AS financial_year";
+
+/// Supplier-level cells recomputed from the records of the contracts in
+/// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
+fn recompute_sql(records: &str, cells: &str) -> [String; 2] {
     [
         format!(
-            "INSERT INTO rollup_committed (supplier_id, council_id, measure_id, financial_year, commitments, target_centi, committed_value)
-             SELECT k.supplier_id, k.council_id, c.measure_id, c.financial_year, COUNT(*), CAST(SUM(c.target_centi) AS BIGINT),
-                CAST(SUM(c.target_centi) * MIN(p.value_pence) AS BIGINT)
-             FROM contract k JOIN commitment c ON c.contract_id = k.id
-                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year
-             WHERE {scope} AND c.deleted = FALSE
-             GROUP BY k.supplier_id, k.council_id, c.measure_id, c.financial_year"
-        ),
-        format!(
-            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi, verified_centi, delivered_value, verified_value)
+            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {DELIVERED})
              SELECT supplier_id, council_id, measure_id, financial_year, quarter, n, d, v, d * proxy, v * proxy FROM (
              SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*) AS n,
                 CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS d,
@@ -91,28 +102,49 @@ fn recompute_sql(scope: &str) -> [String; 4] {
                 MIN(p.value_pence) AS proxy
              FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
                   JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
-             WHERE {scope} AND c.deleted = FALSE AND e.deleted = FALSE
+             WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
              GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter) t"
         ),
-        // The same over all quarters, from the quarterly cells just written.
+        // Distinct contracts per grouping from the records; commitments per
+        // measure and year from the records and delivery from the quarterly
+        // cells just written, each projected onto every grouping.
         format!(
-            "INSERT INTO rollup_delivered (supplier_id, council_id, measure_id, financial_year, evidence, delivered_centi, verified_centi, delivered_value, verified_value)
-             SELECT supplier_id, council_id, measure_id, financial_year, CAST(SUM(evidence) AS BIGINT), CAST(SUM(delivered_centi) AS BIGINT),
-                CAST(SUM(verified_centi) AS BIGINT), CAST(SUM(delivered_value) AS BIGINT), CAST(SUM(verified_value) AS BIGINT)
-             FROM rollup_delivered_quarterly k WHERE {scope} AND k.supplier_id <> 0
-             GROUP BY supplier_id, council_id, measure_id, financial_year"
-        ),
-        // Each contract once per cell of each grouping: (all | theme | measure) × (all years | year).
-        format!(
-            "INSERT INTO rollup_contract (supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence)
-             SELECT supplier_id, council_id, theme_id, measure_id, financial_year, COUNT(*), CAST(SUM(value_pence) AS BIGINT)
-             FROM (SELECT DISTINCT k.id, k.supplier_id, k.council_id, k.value_pence,
-                      CASE WHEN g.column1 > 0 THEN m.theme_id ELSE 0 END AS theme_id,
-                      CASE WHEN g.column1 = 2 THEN c.measure_id ELSE 0 END AS measure_id,
-                      CASE WHEN g.column2 = 1 THEN c.financial_year ELSE 0 END AS financial_year
-                   FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
-                        CROSS JOIN (VALUES (0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)) g
-                   WHERE {scope} AND c.deleted = FALSE) t
+            "INSERT INTO rollup_summary (supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence,
+                commitments, target_centi, committed_value, {DELIVERED})
+             SELECT supplier_id, council_id, theme_id, measure_id, financial_year,
+                CAST(SUM(contracts) AS BIGINT), CAST(SUM(value_pence) AS BIGINT), CAST(SUM(commitments) AS BIGINT),
+                CAST(SUM(target_centi) AS BIGINT), CAST(SUM(committed_value) AS BIGINT), CAST(SUM(evidence) AS BIGINT),
+                CAST(SUM(delivered_centi) AS BIGINT), CAST(SUM(verified_centi) AS BIGINT),
+                CAST(SUM(delivered_value) AS BIGINT), CAST(SUM(verified_value) AS BIGINT)
+             FROM (
+                SELECT supplier_id, council_id, theme_id, measure_id, financial_year, COUNT(*) AS contracts,
+                    SUM(value_pence) AS value_pence, 0 AS commitments, 0 AS target_centi, 0 AS committed_value,
+                    0 AS evidence, 0 AS delivered_centi, 0 AS verified_centi, 0 AS delivered_value, 0 AS verified_value
+                FROM (SELECT DISTINCT f.contract_id, f.supplier_id, f.council_id, f.value_pence, {GROUPING_KEYS}
+                      FROM (SELECT k.id AS contract_id, k.supplier_id, k.council_id, k.value_pence, m.theme_id, c.measure_id, c.financial_year
+                          FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
+                          WHERE {records} AND c.deleted = FALSE) f
+                      CROSS JOIN {GROUPINGS}) t
+                GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year
+             UNION ALL
+                SELECT f.supplier_id, f.council_id, {GROUPING_KEYS}, 0, 0, f.commitments, f.target_centi, f.committed_value,
+                    f.evidence, f.delivered_centi, f.verified_centi, f.delivered_value, f.verified_value
+                FROM (
+                    SELECT k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year, COUNT(*) AS commitments,
+                        SUM(c.target_centi) AS target_centi, SUM(c.target_centi * p.value_pence) AS committed_value,
+                        0 AS evidence, 0 AS delivered_centi, 0 AS verified_centi, 0 AS delivered_value, 0 AS verified_value
+                    FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
+                         JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year
+                    WHERE {records} AND c.deleted = FALSE
+                    GROUP BY k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year
+                UNION ALL
+                    SELECT q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year, 0, 0, 0,
+                        SUM(q.evidence), SUM(q.delivered_centi), SUM(q.verified_centi), SUM(q.delivered_value), SUM(q.verified_value)
+                    FROM rollup_delivered_quarterly q JOIN measure m ON m.id = q.measure_id
+                    WHERE {cells} AND q.supplier_id <> 0
+                    GROUP BY q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year
+                ) f CROSS JOIN {GROUPINGS}
+             ) u
              GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year"
         ),
     ]
@@ -181,7 +213,7 @@ async fn recompute(
         exec(db, &council_level_sql(t, -1, &cells)).await?;
         exec(db, &format!("DELETE FROM {} WHERE {cells}", t.name)).await?;
     }
-    for sql in recompute_sql(&records) {
+    for sql in recompute_sql(&records, &cells) {
         exec(db, &sql).await?;
     }
     for t in &TABLES {
@@ -190,7 +222,7 @@ async fn recompute(
             db,
             &format!(
                 "DELETE FROM {} WHERE supplier_id = 0 AND council_id = {council_id} AND {} = 0",
-                t.name, t.count
+                t.name, t.empty
             ),
         )
         .await?;
@@ -200,7 +232,6 @@ async fn recompute(
 
 /// Brings the cells up to date with a write's changes, inside its transaction.
 pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<()> {
-    revalue(db, changes).await?;
     let pairs = touched_pairs(db, changes).await?;
     for (council_id, suppliers) in pairs {
         if db.get_database_backend() == DbBackend::Postgres {
@@ -213,43 +244,6 @@ pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult
             .await?;
         }
         recompute(db, council_id, Some(&suppliers)).await?;
-    }
-    Ok(())
-}
-
-/// A new proxy for a measure and year rewrites the values of that measure
-/// and year's cells: each is the cell's quantity × the proxy.
-async fn revalue(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<()> {
-    for after in changes
-        .iter()
-        .filter(|c| c.entity == "PROXY")
-        .filter_map(|c| c.after.as_ref())
-    {
-        let (Some(code), Some(year)) = (
-            after.get("measureCode").and_then(Value::as_str),
-            after.get("financialYear").and_then(Value::as_i64),
-        ) else {
-            continue;
-        };
-        let Some(m) = measure::Entity::find()
-            .filter(measure::Column::Code.eq(code))
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        let cells = format!("measure_id = {} AND financial_year = {year}", m.id);
-        let proxy = format!("(SELECT value_pence FROM proxy WHERE {cells})");
-        exec(
-            db,
-            &format!(
-                "UPDATE rollup_committed SET committed_value = target_centi * {proxy} WHERE {cells}"
-            ),
-        )
-        .await?;
-        for t in ["rollup_delivered", "rollup_delivered_quarterly"] {
-            exec(db, &format!("UPDATE {t} SET delivered_value = delivered_centi * {proxy}, verified_value = verified_centi * {proxy} WHERE {cells}")).await?;
-        }
     }
     Ok(())
 }
@@ -280,7 +274,7 @@ pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
     let has_cells = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT 1 FROM rollup_committed LIMIT 1",
+            "SELECT 1 FROM rollup_summary LIMIT 1",
         ))
         .await?
         .is_some();
@@ -329,7 +323,9 @@ async fn touched_pairs(
                 .entry(council)
                 .or_default()
                 .extend(refs("commitmentExternalId")),
+            // Summary cells keep themes, and values at the proxy of their year.
             ("MEASURE", None) if refs("themeCode").len() > 1 => measures.extend(refs("code")),
+            ("PROXY", None) => measures.extend(refs("measureCode")),
             _ => {}
         }
     }

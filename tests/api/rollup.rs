@@ -558,20 +558,12 @@ async fn cells(app: &TestApp) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Statement};
     let tables = [
         (
-            "rollup_committed",
-            "supplier_id, council_id, measure_id, financial_year, commitments, target_centi, committed_value",
-        ),
-        (
             "rollup_delivered_quarterly",
             "supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
         ),
         (
-            "rollup_delivered",
-            "supplier_id, council_id, measure_id, financial_year, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
-        ),
-        (
-            "rollup_contract",
-            "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence",
+            "rollup_summary",
+            "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence, commitments, target_centi, committed_value, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
         ),
     ];
     let mut out = Vec::new();
