@@ -1,13 +1,17 @@
 //! `rollup` and `deliveryTrend`: regional figures, readable by every role.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use entity::supplier;
 
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
-use super::loaders::{ContractId, SupplierId};
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
-use super::{db, load_some, principal, reference};
+use super::{db, principal, reference};
+use crate::error::AppError;
+use crate::service::records::batch;
 use crate::service::rollup::{self as svc, GroupKey, Metrics};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -97,44 +101,80 @@ impl RollupMetrics {
     }
 }
 
-pub struct RollupKey(GroupKey);
+/// A group's key. Suppliers and contracts are loaded for all groups at once
+/// when selected (a rollup by supplier can have thousands of groups).
+pub struct RollupKey {
+    key: GroupKey,
+    supplier: Option<Supplier>,
+    contract: Option<Contract>,
+}
 
 #[Object]
 impl RollupKey {
     async fn council(&self, ctx: &Context<'_>) -> GqlResult<Option<Council>> {
-        Ok(match self.0.council_id {
+        Ok(match self.key.council_id {
             Some(id) => Some(Council(reference(ctx).council(id).await?)),
             None => None,
         })
     }
     async fn theme(&self, ctx: &Context<'_>) -> GqlResult<Option<Theme>> {
-        Ok(match self.0.theme_id {
+        Ok(match self.key.theme_id {
             Some(id) => Some(Theme(reference(ctx).theme(id).await?)),
             None => None,
         })
     }
     async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Option<Measure>> {
-        Ok(match self.0.measure_id {
+        Ok(match self.key.measure_id {
             Some(id) => Some(Measure(reference(ctx).measure(id).await?)),
             None => None,
         })
     }
-    async fn supplier(&self, ctx: &Context<'_>) -> GqlResult<Option<Supplier>> {
-        Ok(match self.0.supplier_id {
-            Some(id) => Some(Supplier(load_some(ctx, SupplierId(id)).await?)),
-            None => None,
-        })
+    async fn supplier(&self) -> Option<&Supplier> {
+        self.supplier.as_ref()
     }
     /// Scoped like every record: grouping by CONTRACT is only allowed for readable councils.
-    async fn contract(&self, ctx: &Context<'_>) -> GqlResult<Option<Contract>> {
-        Ok(match self.0.contract_id {
-            Some(id) => Some(Contract::new(load_some(ctx, ContractId(id)).await?)),
-            None => None,
-        })
+    async fn contract(&self) -> Option<&Contract> {
+        self.contract.as_ref()
     }
     async fn financial_year(&self) -> Option<i32> {
-        self.0.financial_year
+        self.key.financial_year
     }
+}
+
+/// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
+async fn prefetch<M>(wanted: bool, ids: Vec<i32>, load: impl AsyncFnOnce(Vec<i32>) -> crate::error::AppResult<Vec<M>>, id: impl Fn(&M) -> i32) -> GqlResult<HashMap<i32, M>> {
+    if !wanted || ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: HashMap<i32, M> = load(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
+    match ids.iter().find(|i| !rows.contains_key(i)) {
+        Some(i) => {
+            tracing::error!(id = i, "dangling reference in a rollup group");
+            Err(AppError::Internal(format!("dangling reference {i}")).into())
+        }
+        None => Ok(rows),
+    }
+}
+
+/// Groups with the suppliers and contracts their keys select, loaded in one statement each.
+async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<RollupGroup>> {
+    let key = ctx.look_ahead().field("groups").field("key");
+    let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<Vec<i32>>();
+    let db = db(ctx);
+    let suppliers = prefetch(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await, |m| m.id).await?;
+    let scope = principal(ctx).read_scope();
+    let contracts = prefetch(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
+    Ok(groups
+        .into_iter()
+        .map(|(key, m)| RollupGroup {
+            key: RollupKey {
+                supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(Supplier),
+                contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
+                key,
+            },
+            metrics: RollupMetrics { m, quantities },
+        })
+        .collect())
 }
 
 #[derive(SimpleObject)]
@@ -168,10 +208,7 @@ impl RollupQuery {
     async fn rollup(&self, ctx: &Context<'_>, filter: Option<RollupFilter>, #[graphql(default)] group_by: Vec<RollupDimension>) -> GqlResult<Rollup> {
         let dims: Vec<svc::Dimension> = group_by.into_iter().map(Into::into).collect();
         let r = svc::rollup(db(ctx), principal(ctx), &filter.unwrap_or_default().into(), &dims).await?;
-        Ok(Rollup {
-            totals: RollupMetrics { m: r.totals, quantities: r.total_quantities },
-            groups: r.groups.into_iter().map(|(k, m)| RollupGroup { key: RollupKey(k), metrics: RollupMetrics { m, quantities: r.group_quantities } }).collect(),
-        })
+        Ok(Rollup { totals: RollupMetrics { m: r.totals, quantities: r.total_quantities }, groups: groups(ctx, r.groups, r.group_quantities).await? })
     }
 
     /// Delivery per financial year and quarter that has evidence, in time order.

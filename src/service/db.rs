@@ -64,7 +64,12 @@ pub async fn migrate(url: &str) -> Result<(), DbErr> {
     if result.is_ok() {
         // A database that predates the rollup cells gets them now, before any
         // write has to keep them up to date.
-        result = super::rollup_cells::ensure_built(&db).await.map(|_| ()).map_err(|e| DbErr::Custom(format!("building rollup cells: {e:?}")));
+        result = match super::rollup_cells::ensure_built(&db).await {
+            // The planner needs statistics of the new cells to pick their indexes.
+            Ok(true) => analyze(&db).await,
+            Ok(false) => Ok(()),
+            Err(e) => Err(DbErr::Custom(format!("building rollup cells: {e:?}"))),
+        };
     }
     if postgres {
         db.execute_unprepared("SELECT pg_advisory_unlock(7243011)").await?;
