@@ -32,21 +32,25 @@ fn page_of<M, T>(page: Page<M>, items: Vec<T>) -> Page<T> {
 pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Lookahead<'_>) -> GqlResult<Page<Contract>> {
     let (db, scope) = (db(ctx), principal(ctx).read_scope());
     let ids: Vec<i32> = page.items.iter().map(|m| m.id).collect();
-    let suppliers: Option<HashMap<i32, supplier::Model>> = if node.field("supplier").exists() {
+    // The supplier and the commitments of the page at once, on two connections.
+    let suppliers = async {
+        if !node.field("supplier").exists() {
+            return Ok(None);
+        }
         let supplier_ids: Vec<i32> = page.items.iter().map(|m| m.supplier_id).collect();
         let rows = batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &supplier_ids).await?;
-        Some(rows.into_iter().map(|s| (s.id, s)).collect())
-    } else {
-        None
+        Ok::<_, async_graphql::Error>(Some(rows.into_iter().map(|s| (s.id, s)).collect::<HashMap<i32, supplier::Model>>()))
     };
     let commitments_node = node.field("commitments");
-    let mut commitments = if commitments_node.exists() {
+    let commitments = async {
+        if !commitments_node.exists() {
+            return Ok(None);
+        }
         let rows = batch::commitments_of_contracts(db, &scope, &ids).await?;
         let rows = with_children(ctx, rows, commitments_node).await?;
-        Some(group_by(rows, |c| c.m.contract_id))
-    } else {
-        None
+        Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
+    let (suppliers, mut commitments) = tokio::try_join!(suppliers, commitments)?;
     let items = page
         .items
         .iter()
@@ -106,15 +110,19 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
 async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
     let db = db(ctx);
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
-    let mut evidence = if node.field("evidence").exists() {
+    let evidence = async {
+        if !node.field("evidence").exists() {
+            return Ok(None);
+        }
         let mut all = batch::evidence_of_commitments(db, &principal(ctx).read_scope(), &ids).await?;
         all.sort_by_key(|e| e.id);
-        Some(group_by(all, |e| e.commitment_id))
-    } else {
-        None
+        Ok::<_, crate::error::AppError>(Some(group_by(all, |e| e.commitment_id)))
     };
-    let wants_delivery = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
-    let delivery = if wants_delivery { Some(valuation::delivery_of(db, &ids).await?) } else { None };
+    let delivery = async {
+        let wants = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
+        Ok(if wants { Some(valuation::delivery_of(db, &ids).await?) } else { None })
+    };
+    let (mut evidence, delivery) = tokio::try_join!(evidence, delivery)?;
     Ok(rows
         .into_iter()
         .map(|m| {

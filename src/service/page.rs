@@ -44,12 +44,12 @@ where
     E::Model: Sync,
     C: ColumnTrait,
 {
-    let total = select.clone().count(db).await?;
-    let mut q = select.order_by_asc(id).limit(page.first + 1);
+    let mut q = select.clone().order_by_asc(id).limit(page.first + 1);
     if let Some(after) = page.after {
         q = q.filter(id.gt(after));
     }
-    let mut items = q.all(db).await?;
+    // Two statements at once: on a pool they run on two connections.
+    let (total, mut items) = tokio::try_join!(select.count(db), q.all(db))?;
     let has_next = items.len() as u64 > page.first;
     items.truncate(page.first as usize);
     Ok(Page { items, has_next, total })
