@@ -10,8 +10,14 @@
 //! by theme for a year) is then answered by reading one row per group
 //! instead of summing thousands. Rows with `supplier_id = 0` are the same
 //! figures summed over suppliers. The quarterly delivered cells stay as they
-//! are, for the trend. The table starts empty: the service fills it from the
-//! records the first time it starts (service::rollup_cells::ensure_built).
+//! are, for the trend.
+//!
+//! `commitment_delivery` holds each live commitment's delivered quantity and
+//! delivered and verified values, kept by the same write path, so that a
+//! dashboard page of contracts reads them by key instead of summing evidence.
+//!
+//! The tables start empty: the service fills them from the records the first
+//! time it starts (service::rollup_cells::ensure_built).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -79,6 +85,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table("commitment_delivery")
+                .col(integer("commitment_id").primary_key())
+                .col(integer("council_id"))
+                .col(integer("supplier_id"))
+                .col(big_integer("delivered_centi"))
+                .col(big_integer("delivered_value"))
+                .col(big_integer("verified_value"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("commitment_delivery_council_supplier").table("commitment_delivery").col("council_id").col("supplier_id").to_owned())
+            .await?;
         Ok(())
     }
 

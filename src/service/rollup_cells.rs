@@ -15,7 +15,8 @@
 //! question (one council by supplier, the region by theme for a year) is
 //! then one row per group. `rollup_delivered_quarterly` holds delivery per
 //! measure, year and quarter, for the trend and as the source of the
-//! summary's delivery figures.
+//! summary's delivery figures. `commitment_delivery` holds each commitment's
+//! delivery, for lists of commitments (a dashboard page of contracts).
 //!
 //! How they stay exact. A record's figures land in the cells of its
 //! contract's (council, supplier) pair. After a write, the cells of every
@@ -91,8 +92,19 @@ const GROUPING_KEYS: &str = "CASE WHEN g.column1 > 0 THEN f.theme_id ELSE 0 END 
 
 /// Supplier-level cells recomputed from the records of the contracts in
 /// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
-fn recompute_sql(records: &str, cells: &str) -> [String; 2] {
+fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
     [
+        format!(
+            "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, delivered_centi, delivered_value, verified_value)
+             SELECT c.id, k.council_id, k.supplier_id,
+                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT)
+             FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
+                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
+             WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
+             GROUP BY c.id, k.council_id, k.supplier_id"
+        ),
         format!(
             "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {DELIVERED})
              SELECT supplier_id, council_id, measure_id, financial_year, quarter, n, d, v, d * proxy, v * proxy FROM (
@@ -213,6 +225,7 @@ async fn recompute(
         exec(db, &council_level_sql(t, -1, &cells)).await?;
         exec(db, &format!("DELETE FROM {} WHERE {cells}", t.name)).await?;
     }
+    exec(db, &format!("DELETE FROM commitment_delivery WHERE {cells}")).await?;
     for sql in recompute_sql(&records, &cells) {
         exec(db, &sql).await?;
     }
@@ -253,8 +266,8 @@ pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult
 /// maintained cells against a fresh computation.
 pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
     let txn = db.begin().await?;
-    for t in &TABLES {
-        exec(&txn, &format!("DELETE FROM {}", t.name)).await?;
+    for t in TABLES.iter().map(|t| t.name).chain(["commitment_delivery"]) {
+        exec(&txn, &format!("DELETE FROM {t}")).await?;
     }
     let councils: Vec<i32> = entity::council::Entity::find()
         .select_only()

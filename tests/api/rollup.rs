@@ -565,6 +565,10 @@ async fn cells(app: &TestApp) -> Vec<String> {
             "rollup_summary",
             "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence, commitments, target_centi, committed_value, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
         ),
+        (
+            "commitment_delivery",
+            "commitment_id, council_id, supplier_id, delivered_centi, delivered_value, verified_value",
+        ),
     ];
     let mut out = Vec::new();
     for (table, columns) in tables {
