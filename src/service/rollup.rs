@@ -2,11 +2,14 @@
 //! any combination of council, theme, measure, supplier, contract and
 //! financial year, computed by GROUP BY in the database.
 //!
-//! Rollups read the cells that the write path keeps (service::rollup_cells):
-//! a few thousand rows per query instead of the records. Grouping by
-//! CONTRACT, which names individual records and is always limited to the
-//! caller's councils, reads the records. Values are quantity (hundredths) ×
-//! proxy (pence), summed as integers and cast to BIGINT so that both
+//! Rollups read the cells that the write path keeps (service::rollup_cells),
+//! in one statement: when each theme, measure and year the query spans is
+//! grouped by, filtered to one value or not filtered, the summary rows of
+//! that grouping (a few per group); otherwise the finest summary rows (one
+//! measure and year), with contract values from the records. Grouping by CONTRACT,
+//! which names individual records and is always limited to the caller's
+//! councils, reads the records. Values are quantity (hundredths) × proxy
+//! (pence), summed as integers and cast to BIGINT so that both
 //! backends stay exact.
 
 use std::collections::{BTreeMap, HashMap};
@@ -99,6 +102,7 @@ pub struct TrendPoint {
 struct Source {
     /// FROM, with the proxy join where values are computed.
     from: &'static str,
+    /// The FIGURES columns (the trend's source: n, d and vv).
     figures: &'static str,
     /// The rows that count.
     live: &'static str,

@@ -25,8 +25,9 @@
 //! take the difference. The touched pairs are read from the changes the write
 //! records for the audit trail, so no writer has to remember this step.
 //! Values are quantity × the proxy of the measure and year, and the summary
-//! keeps themes, so a new proxy or a measure moved to another theme touches
-//! every pair with commitments on that measure.
+//! keeps themes, so a changed proxy touches every pair with figures on its
+//! measure and year, and a measure moved to another theme every pair with
+//! figures on that measure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,12 +53,12 @@ struct Table {
 
 /// What the delivered cells sum: evidence of every status, quantities and
 /// values of delivered (not rejected) and of verified evidence.
-const DELIVERED: &str = "evidence, delivered_centi, verified_centi, delivered_value, verified_value";
+const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
 
 const QUARTERLY: Table = Table {
     name: "rollup_delivered_quarterly",
     keys: &["measure_id", "financial_year", "quarter"],
-    figures: &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"],
+    figures: DELIVERED,
     empty: "evidence",
 };
 
@@ -93,6 +94,7 @@ const GROUPING_KEYS: &str = "CASE WHEN g.column1 > 0 THEN f.theme_id ELSE 0 END 
 /// Supplier-level cells recomputed from the records of the contracts in
 /// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
 fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
+    let delivered = DELIVERED.join(", ");
     [
         format!(
             "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, delivered_centi, delivered_value, verified_value)
@@ -106,7 +108,7 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
              GROUP BY c.id, k.council_id, k.supplier_id"
         ),
         format!(
-            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {DELIVERED})
+            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {delivered})
              SELECT supplier_id, council_id, measure_id, financial_year, quarter, n, d, v, d * proxy, v * proxy FROM (
              SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*) AS n,
                 CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS d,
@@ -122,7 +124,7 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
         // cells just written, each projected onto every grouping.
         format!(
             "INSERT INTO rollup_summary (supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence,
-                commitments, target_centi, committed_value, {DELIVERED})
+                commitments, target_centi, committed_value, {delivered})
              SELECT supplier_id, council_id, theme_id, measure_id, financial_year,
                 CAST(SUM(contracts) AS BIGINT), CAST(SUM(value_pence) AS BIGINT), CAST(SUM(commitments) AS BIGINT),
                 CAST(SUM(target_centi) AS BIGINT), CAST(SUM(committed_value) AS BIGINT), CAST(SUM(evidence) AS BIGINT),
@@ -313,7 +315,9 @@ async fn touched_pairs(
     let mut supplier_refs: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut contracts: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut commitments: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
+    // Measures moved to another theme, and (measure, year) of changed proxies.
     let mut measures: BTreeSet<String> = BTreeSet::new();
+    let mut proxies: BTreeSet<(String, i64)> = BTreeSet::new();
     for c in changes {
         let refs = |key: &str| -> BTreeSet<String> {
             [&c.before, &c.after]
@@ -338,7 +342,9 @@ async fn touched_pairs(
                 .extend(refs("commitmentExternalId")),
             // Summary cells keep themes, and values at the proxy of their year.
             ("MEASURE", None) if refs("themeCode").len() > 1 => measures.extend(refs("code")),
-            ("PROXY", None) => measures.extend(refs("measureCode")),
+            ("PROXY", None) => proxies.extend(c.after.iter().filter_map(|p| {
+                Some((p.get("measureCode")?.as_str()?.to_owned(), p.get("financialYear")?.as_i64()?))
+            })),
             _ => {}
         }
     }
@@ -410,27 +416,31 @@ async fn touched_pairs(
             pairs.entry(k.council_id).or_default().insert(k.supplier_id);
         }
     }
-    if !measures.is_empty() {
-        let codes: Vec<String> = measures.into_iter().collect();
-        let measure_ids: BTreeSet<i32> = measure::Entity::find()
+    if !measures.is_empty() || !proxies.is_empty() {
+        // The pairs with figures on those measures (and years) are the ones
+        // whose summary cells have a row for them. A proxy for a year with
+        // no records yet, the usual case, touches none.
+        let codes: Vec<String> = measures.iter().chain(proxies.iter().map(|(m, _)| m)).cloned().collect();
+        let measure_ids: BTreeMap<String, i32> = measure::Entity::find()
             .filter(measure::Column::Code.is_in(codes))
             .all(db)
             .await?
-            .iter()
-            .map(|m| m.id)
+            .into_iter()
+            .map(|m| (m.code, m.id))
             .collect();
-        let sql = format!(
-            "SELECT DISTINCT k.council_id, k.supplier_id FROM commitment c JOIN contract k ON k.id = c.contract_id WHERE c.deleted = FALSE AND c.measure_id IN ({})",
-            ids(&measure_ids)
-        );
-        for row in db
-            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-            .await?
-        {
-            pairs
-                .entry(row.try_get("", "council_id")?)
-                .or_default()
-                .insert(row.try_get("", "supplier_id")?);
+        let moved: BTreeSet<i32> = measures.iter().filter_map(|m| measure_ids.get(m).copied()).collect();
+        let mut cells: Vec<String> = proxies
+            .iter()
+            .filter_map(|(m, year)| Some(format!("(measure_id = {} AND financial_year = {year})", measure_ids.get(m)?)))
+            .collect();
+        if !moved.is_empty() {
+            cells.push(format!("measure_id IN ({})", ids(&moved)));
+        }
+        if !cells.is_empty() {
+            let sql = format!("SELECT DISTINCT council_id, supplier_id FROM rollup_summary WHERE supplier_id <> 0 AND ({})", cells.join(" OR "));
+            for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
+                pairs.entry(row.try_get("", "council_id")?).or_default().insert(row.try_get("", "supplier_id")?);
+            }
         }
     }
     pairs.retain(|_, s| !s.is_empty());
