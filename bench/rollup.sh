@@ -1,24 +1,22 @@
 #!/usr/bin/env bash
-# Dashboard read benchmark (run by hand, not in CI): imports a generated
-# region (default: large, 15 councils, ~1.2M records) on SQLite and, when
+# Dashboard read benchmark (run by hand, not in CI): imports each generated
+# region (default: medium, then large: 15 councils, ~1.2M records) on SQLite and, when
 # SVH_BENCH_POSTGRES_URL is set, on PostgreSQL; serves it; measures p50/p99
 # latency and throughput at concurrency 1 and 8 over HTTP for the rollup
 # issue's five queries; reports the server's peak memory; and times query (a)
 # written as one plain SQL statement in sqlite3 / psql for comparison, over
 # the records and over the rollup cells.
 #
-#   bench/rollup.sh [SCALE] [REQUESTS]     (BENCH_BACKENDS="sqlite postgres" by default)
+#   bench/rollup.sh [SCALES] [REQUESTS]    (SCALES "medium large", BENCH_BACKENDS "sqlite postgres" by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale=${1:-large}
+scales=${1:-medium large}
 requests=${2:-200}
 work=${BENCH_DIR:-/tmp/svh-bench}
 mkdir -p "$work"
 cargo build --release --quiet --bin social-value-hub --example bench_rollup
 bin=target/release/social-value-hub
 export SVH_JWT_SECRET=bench-secret-bench-secret
-dir="$work/$scale"
-[ -f "$dir/evidence.csv" ] || "$bin" generate --scale "$scale" --out "$dir"
 
 # Query (a) as one statement: committed and delivered £ by council x theme, FY 2024.
 plain_sql="SELECT council_id, theme_id, SUM(cc), CAST(SUM(cv) AS BIGINT), SUM(ec), CAST(SUM(dv) AS BIGINT), CAST(SUM(vv) AS BIGINT) FROM (
@@ -59,12 +57,16 @@ run() { # backend url
 }
 
 backends=${BENCH_BACKENDS:-sqlite postgres}
-if [[ " $backends " == *" sqlite "* ]]; then
-  rm -f "$work/rollup-$scale.db"*
-  run sqlite "sqlite://$work/rollup-$scale.db?mode=rwc"
-fi
-if [[ " $backends " == *" postgres "* && -n "${SVH_BENCH_POSTGRES_URL:-}" ]]; then
-  name="svh_bench_rollup_$scale"
-  psql "$SVH_BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
-  run postgres "${SVH_BENCH_POSTGRES_URL%/*}/$name"
-fi
+for scale in $scales; do
+  dir="$work/$scale"
+  [ -f "$dir/evidence.csv" ] || "$bin" generate --scale "$scale" --out "$dir"
+  if [[ " $backends " == *" sqlite "* ]]; then
+    rm -f "$work/rollup-$scale.db"*
+    run sqlite "sqlite://$work/rollup-$scale.db?mode=rwc"
+  fi
+  if [[ " $backends " == *" postgres "* && -n "${SVH_BENCH_POSTGRES_URL:-}" ]]; then
+    name="svh_bench_rollup_$scale"
+    psql "$SVH_BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    run postgres "${SVH_BENCH_POSTGRES_URL%/*}/$name"
+  fi
+done
