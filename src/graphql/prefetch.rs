@@ -14,6 +14,7 @@ use super::records::{Commitment, Contract, Evidence};
 use super::{db, principal};
 use crate::service::page::Page;
 use crate::service::records::batch;
+use crate::error::{AppError, AppResult};
 use crate::service::valuation;
 
 pub(super) fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
@@ -134,4 +135,19 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: Lo
             }
         })
         .collect())
+}
+
+/// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
+pub async fn by_id<M>(wanted: bool, ids: Vec<i32>, load: impl AsyncFnOnce(Vec<i32>) -> AppResult<Vec<M>>, id: impl Fn(&M) -> i32) -> GqlResult<HashMap<i32, M>> {
+    if !wanted || ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: HashMap<i32, M> = load(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
+    match ids.iter().find(|i| !rows.contains_key(i)) {
+        Some(i) => {
+            tracing::error!(id = i, "dangling reference");
+            Err(AppError::Internal(format!("dangling reference {i}")).into())
+        }
+        None => Ok(rows),
+    }
 }

@@ -1,7 +1,5 @@
 //! `rollup` and `deliveryTrend`: regional figures, readable by every role.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use entity::supplier;
 
@@ -9,8 +7,7 @@ use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
-use super::{db, principal, reference};
-use crate::error::AppError;
+use super::{db, prefetch, principal, reference};
 use crate::service::records::batch;
 use crate::service::rollup::{self as svc, GroupKey, Metrics};
 
@@ -141,29 +138,14 @@ impl RollupKey {
     }
 }
 
-/// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
-async fn prefetch<M>(wanted: bool, ids: Vec<i32>, load: impl AsyncFnOnce(Vec<i32>) -> crate::error::AppResult<Vec<M>>, id: impl Fn(&M) -> i32) -> GqlResult<HashMap<i32, M>> {
-    if !wanted || ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: HashMap<i32, M> = load(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
-    match ids.iter().find(|i| !rows.contains_key(i)) {
-        Some(i) => {
-            tracing::error!(id = i, "dangling reference in a rollup group");
-            Err(AppError::Internal(format!("dangling reference {i}")).into())
-        }
-        None => Ok(rows),
-    }
-}
-
 /// Groups with the suppliers and contracts their keys select, loaded in one statement each.
 async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<RollupGroup>> {
     let key = ctx.look_ahead().field("groups").field("key");
     let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<Vec<i32>>();
     let db = db(ctx);
-    let suppliers = prefetch(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await, |m| m.id).await?;
+    let suppliers = prefetch::by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await, |m| m.id).await?;
     let scope = principal(ctx).read_scope();
-    let contracts = prefetch(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
+    let contracts = prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
     Ok(groups
         .into_iter()
         .map(|(key, m)| RollupGroup {
