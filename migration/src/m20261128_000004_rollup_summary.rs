@@ -69,14 +69,7 @@ impl MigrationTrait for Migration {
         for f in FIGURES {
             t.col(big_integer(*f));
         }
-        t.primary_key(&mut pk);
-        if m.get_database_backend() == sea_orm::DbBackend::Sqlite {
-            // Rows stored in key order, so that the council-level rows
-            // (supplier_id 0) stay on a few pages however the writes
-            // interleave; without it a regional total read a page per row.
-            t.extra("WITHOUT ROWID");
-        }
-        m.create_table(t.to_owned()).await?;
+        m.create_table(t.primary_key(&mut pk).to_owned()).await?;
         // The write path recomputes the rows of the (council, supplier) pairs a write touched.
         m.create_index(Index::create().name("rollup_summary_council_supplier").table("rollup_summary").col("council_id").col("supplier_id").to_owned())
             .await?;
