@@ -141,7 +141,8 @@ impl RollupKey {
 /// Groups with the suppliers and contracts their keys select, loaded in one statement each.
 async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<RollupGroup>> {
     let key = ctx.look_ahead().field("groups").field("key");
-    let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<Vec<i32>>();
+    // Each once: a supplier is in many groups when grouped by supplier and measure.
+    let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>();
     let db = db(ctx);
     let suppliers = prefetch::by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await, |m| m.id).await?;
     let scope = principal(ctx).read_scope();

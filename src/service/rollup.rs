@@ -333,11 +333,12 @@ impl Where {
         format!(" FROM {}{joins} WHERE {}", src.from, clauses.join(" AND "))
     }
 
-    /// The contract-value cells that answer a rollup, if any. Counting each
-    /// contract once adds up across councils and suppliers (a contract has
-    /// one of each), but not across themes, measures or years: each of those
-    /// the query spans must be grouped by, or filtered to a single value.
-    fn contract_cells(&self, dims: &[Dimension], by_supplier: bool) -> Option<String> {
+    /// The summary rows of the one grouping that answers a rollup, if any.
+    /// Counting each contract once adds up across councils and suppliers (a
+    /// contract has one of each), but not across themes, measures or years:
+    /// each of those the query spans must be grouped by, filtered to a
+    /// single value, or not filtered at all.
+    fn summary_grouping(&self, dims: &[Dimension], by_supplier: bool) -> Option<String> {
         let single = |ids: &Option<Vec<i32>>| ids.as_ref().is_some_and(|v| v.len() <= 1);
         let year = if dims.contains(&Dimension::FinancialYear) || single(&self.years) {
             "c.financial_year <> 0"
@@ -418,11 +419,11 @@ async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryRes
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
 }
 
-/// The leading columns of a part: whether its rows are the totals' (of a
-/// grouped rollup), then one `g{i}` per dimension. A totals part of a
-/// grouped rollup has `width` NULL group columns so that it lines up.
-fn lead(total: bool, group: &[String], width: usize) -> String {
-    let mut cols = format!("{} AS total, ", i32::from(total));
+/// The leading columns of a part: whether its rows are the totals', then
+/// `width` group columns `g{i}`. The totals part of a grouped rollup groups
+/// by nothing, so it pads with NULLs to line up, and that marks it.
+fn lead(group: &[String], width: usize) -> String {
+    let mut cols = format!("{} AS total, ", i32::from(group.len() < width));
     for i in 0..width {
         match group.get(i) {
             Some(column) => cols.push_str(&format!("{column} AS g{i}, ")),
@@ -437,14 +438,14 @@ fn group_by(group: &[String]) -> String {
 }
 
 /// One part of a rollup statement: the figures of `src` per group of `dims`.
-fn part(src: &Source, w: &Where, dims: &[Dimension], level: &str, total: bool, width: usize) -> String {
+fn part(src: &Source, w: &Where, dims: &[Dimension], level: &str, width: usize) -> String {
     let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
-    format!("SELECT {}{}{}{}", lead(total, &group, width), src.figures, w.sql_from(src, dims, level), group_by(&group))
+    format!("SELECT {}{}{}{}", lead(&group, width), src.figures, w.sql_from(src, dims, level), group_by(&group))
 }
 
 /// Σ value of the distinct contracts with a commitment in each group, from
 /// the records: distinct contracts per group first, then their values.
-fn record_contracts_part(w: &Where, dims: &[Dimension], total: bool, width: usize) -> String {
+fn record_contracts_part(w: &Where, dims: &[Dimension], width: usize) -> String {
     let src = &RECORD_CONTRACTS;
     let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
     let group: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
@@ -452,7 +453,7 @@ fn record_contracts_part(w: &Where, dims: &[Dimension], total: bool, width: usiz
         "SELECT {}CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS v, CAST(0 AS BIGINT) AS q, CAST(0 AS BIGINT) AS ne, CAST(0 AS BIGINT) AS d,
             CAST(0 AS BIGINT) AS vv, CAST(0 AS BIGINT) AS dq, CAST(SUM(kv.value_pence) AS BIGINT) AS cv
          FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
-        lead(total, &group, width),
+        lead(&group, width),
         w.sql_from(src, dims, ""),
         group_by(&group)
     )
@@ -468,31 +469,31 @@ struct Plan {
 impl Plan {
     /// The summary rows of one grouping that hold every figure of `dims`' groups, if any.
     fn summary(&self, w: &Where, dims: &[Dimension]) -> Option<String> {
-        self.cells.then(|| w.contract_cells(dims, self.by_supplier)).flatten()
+        self.cells.then(|| w.summary_grouping(dims, self.by_supplier)).flatten()
     }
 
     /// The parts that give every figure of each group of `dims`.
-    fn figures(&self, w: &Where, dims: &[Dimension], width: usize) -> Vec<String> {
-        let total = dims.len() < width;
+    fn figures(&self, w: &Where, dims: &[Dimension]) -> Vec<String> {
+        let width = dims.len();
         if let Some(level) = self.summary(w, dims) {
-            return vec![part(&CELL_SUMMARY, w, dims, &level, total, width)];
+            return vec![part(&CELL_SUMMARY, w, dims, &level, width)];
         }
         let mut parts = if self.cells {
             // The finest summary rows (one measure and year) add up to anything.
             let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
-            vec![part(&CELL_SUMMARY, w, dims, &level, total, width)]
+            vec![part(&CELL_SUMMARY, w, dims, &level, width)]
         } else {
-            vec![part(&RECORD_COMMITTED, w, dims, "", total, width), part(&RECORD_DELIVERED, w, dims, "", total, width)]
+            vec![part(&RECORD_COMMITTED, w, dims, "", width), part(&RECORD_DELIVERED, w, dims, "", width)]
         };
-        parts.push(record_contracts_part(w, dims, total, width));
+        parts.push(record_contracts_part(w, dims, width));
         parts
     }
 
     /// The part that gives the contract value of all groups together.
     fn total_contract_value(&self, w: &Where, width: usize) -> String {
         match self.summary(w, &[]) {
-            Some(level) => part(&CELL_SUMMARY, w, &[], &level, true, width),
-            None => record_contracts_part(w, &[], true, width),
+            Some(level) => part(&CELL_SUMMARY, w, &[], &level, width),
+            None => record_contracts_part(w, &[], width),
         }
     }
 }
@@ -521,7 +522,7 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
     // One statement: the groups' parts, and for a grouped rollup the
     // totals' contract value (the other totals are the groups' sums, since
     // every record falls in exactly one group).
-    let mut parts = plan.figures(&w, &dims, dims.len());
+    let mut parts = plan.figures(&w, &dims);
     if !dims.is_empty() {
         parts.push(plan.total_contract_value(&w, dims.len()));
     }
