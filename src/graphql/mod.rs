@@ -7,6 +7,7 @@ pub mod edit;
 pub mod error;
 pub mod framework;
 pub mod ids;
+pub mod inline;
 pub mod loaders;
 pub mod prefetch;
 pub mod records;

@@ -5,6 +5,7 @@ use entity::supplier;
 
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
+use super::inline::Inline;
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
 use super::{db, prefetch, principal, reference};
@@ -102,7 +103,7 @@ impl RollupMetrics {
 /// when selected (a rollup by supplier can have thousands of groups).
 pub struct RollupKey {
     key: GroupKey,
-    supplier: Option<Supplier>,
+    supplier: Option<Inline<Supplier>>,
     contract: Option<Contract>,
 }
 
@@ -126,7 +127,7 @@ impl RollupKey {
             None => None,
         })
     }
-    async fn supplier(&self) -> Option<&Supplier> {
+    async fn supplier(&self) -> Option<&Inline<Supplier>> {
         self.supplier.as_ref()
     }
     /// Scoped like every record: grouping by CONTRACT is only allowed for readable councils.
@@ -139,7 +140,7 @@ impl RollupKey {
 }
 
 /// Groups with the suppliers and contracts their keys select, loaded in one statement each.
-async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<RollupGroup>> {
+async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
     let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>();
@@ -149,28 +150,30 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities:
     let contracts = prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
     Ok(groups
         .into_iter()
-        .map(|(key, m)| RollupGroup {
-            key: RollupKey {
-                supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(Supplier),
+        .map(|(key, m)| Inline(RollupGroup {
+            key: Inline(RollupKey {
+                supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(|s| Inline(Supplier(s))),
                 contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
                 key,
-            },
-            metrics: RollupMetrics { m, quantities },
-        })
+            }),
+            metrics: Inline(RollupMetrics { m, quantities }),
+        }))
         .collect())
 }
 
+// Groups, their keys and metrics resolve each field in turn (see `inline`):
+// a rollup can have thousands of groups.
 #[derive(SimpleObject)]
 pub struct RollupGroup {
-    key: RollupKey,
-    metrics: RollupMetrics,
+    key: Inline<RollupKey>,
+    metrics: Inline<RollupMetrics>,
 }
 
 #[derive(SimpleObject)]
 pub struct Rollup {
     /// One group over everything the filter selects.
     totals: RollupMetrics,
-    groups: Vec<RollupGroup>,
+    groups: Vec<Inline<RollupGroup>>,
 }
 
 #[derive(SimpleObject)]

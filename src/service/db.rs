@@ -33,6 +33,7 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, A
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
+            .row_buffer_size(4096)
     });
     // PostgreSQL: plan every statement for its own parameters. A generic plan
     // cached while a table was small (a fresh import) keeps scanning the whole
