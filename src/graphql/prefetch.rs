@@ -11,7 +11,7 @@ use entity::{commitment, contract, evidence, supplier};
 
 use super::error::GqlResult;
 use super::records::{Commitment, Contract, Evidence};
-use super::{db, principal};
+use super::{db, principal, reference};
 use crate::service::page::Page;
 use crate::service::records::batch;
 use crate::error::{AppError, AppResult};
@@ -48,10 +48,11 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
             return Ok(None);
         }
         let rows = batch::commitments_of_contracts(db, &scope, &ids).await?;
-        let rows = with_children(ctx, rows, commitments_node).await?;
+        let rows = with_children(ctx, rows, &commitments_node).await?;
         Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
-    let (suppliers, mut commitments) = tokio::try_join!(suppliers, commitments)?;
+    let reference = reference(ctx).preload(&commitments_node);
+    let (suppliers, mut commitments, ()) = tokio::try_join!(suppliers, commitments, reference)?;
     let items = page
         .items
         .iter()
@@ -82,7 +83,7 @@ pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node:
     } else {
         None
     };
-    let mut items = with_children(ctx, page.items.clone(), node).await?;
+    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), reference(ctx).preload(&node))?;
     for c in &mut items {
         c.contract = contracts.as_ref().and_then(|m| m.get(&c.m.contract_id).cloned());
     }
@@ -108,7 +109,7 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
 }
 
 /// Commitments with the evidence and delivery figures their selection asks for.
-async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
+async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
     let db = db(ctx);
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let evidence = async {

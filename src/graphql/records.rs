@@ -10,6 +10,7 @@ use entity::{commitment, contract, evidence, supplier};
 use super::error::GqlResult;
 use super::framework::{Council, Measure};
 use super::ids::{self, Kind};
+use super::inline::Inline;
 use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId};
 use super::prefetch;
 use super::scalars::{Date, DateTime, Decimal};
@@ -109,12 +110,14 @@ impl Contract {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.m.updated_at)
     }
-    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commitment>> {
+    // Each commitment resolves its fields in turn (see `inline`): a page of
+    // contracts holds hundreds of commitments.
+    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Inline<Commitment>>> {
         if let Some(c) = &self.commitments {
-            return Ok(c.clone());
+            return Ok(c.iter().cloned().map(Inline).collect());
         }
         let rows = load_some(ctx, CommitmentsOf(self.m.id)).await?;
-        Ok(rows.into_iter().map(|m| Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) }).collect())
+        Ok(rows.into_iter().map(|m| Inline(Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) })).collect())
     }
 }
 

@@ -27,6 +27,14 @@ fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
     AppError::Internal(format!("dangling reference to {what} {key:?}")).into()
 }
 
+/// Awaits `load` only when `wanted`.
+async fn when<T>(wanted: bool, load: impl Future<Output = GqlResult<T>>) -> GqlResult<()> {
+    if wanted {
+        load.await?;
+    }
+    Ok(())
+}
+
 impl Reference {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db, councils: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
@@ -38,6 +46,21 @@ impl Reference {
             Ok::<_, async_graphql::Error>(rows.into_iter().map(|m| (id(&m), m)).collect())
         })
         .await
+    }
+
+    /// Loads the tables a page's fields will read, all at once and beside the
+    /// page's own statements, rather than one after another as the first
+    /// field of each kind asks (a measure's theme, say, only once its measure
+    /// is there).
+    pub async fn preload(&self, node: &async_graphql::Lookahead<'_>) -> GqlResult<()> {
+        let measure = node.field("measure");
+        tokio::try_join!(
+            when(node.field("council").exists(), self.table::<council::Entity>(&self.councils, |m| m.id)),
+            when(measure.exists(), self.table::<measure::Entity>(&self.measures, |m| m.id)),
+            when(measure.field("theme").exists(), self.table::<theme::Entity>(&self.themes, |m| m.id)),
+            when(node.field("committedValue").exists(), self.all_proxies()),
+        )?;
+        Ok(())
     }
 
     pub async fn council(&self, id: i32) -> GqlResult<council::Model> {
