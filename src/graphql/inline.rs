@@ -3,10 +3,13 @@
 //!
 //! async-graphql resolves each selected field of an object as a boxed future
 //! of its own, driven by a `FuturesUnordered`, and merges the results. That
-//! costs about a microsecond a field, which is most of a large rollup: a
-//! council's rollup by supplier answers ~1,000 groups of a dozen fields each.
-//! The fields of rollup metrics and keys are values at hand (or a cached
-//! reference lookup), so they gain nothing from running concurrently.
+//! costs about a microsecond a field, which adds up where a list holds
+//! hundreds of objects: a council's rollup by supplier answers ~1,000 groups
+//! of a dozen fields (resolving them here took that query from 27 to 23.5
+//! ms), a page of 50 contracts holds ~400 commitments. A field that waits (a
+//! DataLoader, the reference tables) is awaited in turn within its object;
+//! the list's objects still resolve concurrently, so loads still batch
+//! across the list.
 //!
 //! `Inline<T>` is the same GraphQL type as `T` (same name, same registered
 //! fields, same `resolve_field`); only the driving differs. It follows
