@@ -51,7 +51,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
         let rows = with_children(ctx, rows, &commitments_node).await?;
         Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
-    let reference = reference(ctx).preload(&commitments_node);
+    let reference = preload(ctx, ids.is_empty(), &commitments_node);
     let (suppliers, mut commitments, ()) = tokio::try_join!(suppliers, commitments, reference)?;
     let items = page
         .items
@@ -83,7 +83,7 @@ pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node:
     } else {
         None
     };
-    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), reference(ctx).preload(&node))?;
+    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), preload(ctx, page.items.is_empty(), &node))?;
     for c in &mut items {
         c.contract = contracts.as_ref().and_then(|m| m.get(&c.m.contract_id).cloned());
     }
@@ -106,6 +106,11 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
         .map(|m| Evidence { commitment: parents.as_ref().and_then(|p| p.get(&m.commitment_id).cloned()), m })
         .collect();
     Ok(page_of(page, items))
+}
+
+/// The reference tables `node` reads, beside the page's statements; none for an empty page.
+async fn preload(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) -> GqlResult<()> {
+    if empty { Ok(()) } else { reference(ctx).preload(node).await }
 }
 
 /// Commitments with the evidence and delivery figures their selection asks for.

@@ -232,6 +232,11 @@ struct Where {
     vcse_only: bool,
 }
 
+/// Whether a filter names at most one value (none matches nothing).
+fn single(ids: &Option<Vec<i32>>) -> bool {
+    ids.as_ref().is_some_and(|v| v.len() <= 1)
+}
+
 fn id_list(ids: &[i32]) -> String {
     if ids.is_empty() {
         "NULL".into()
@@ -360,7 +365,7 @@ impl Where {
     /// GROUP BY would cost more than the read (2.5 of 4.5 ms for a
     /// council's thousand suppliers).
     fn one_row_per_group(&self, dims: &[Dimension], by_supplier: bool) -> bool {
-        let pinned = |d: Dimension, ids: &Option<Vec<i32>>| dims.contains(&d) || ids.as_ref().is_some_and(|v| v.len() <= 1);
+        let pinned = |d: Dimension, ids: &Option<Vec<i32>>| dims.contains(&d) || single(ids);
         pinned(Dimension::Council, &self.councils) && (!by_supplier || pinned(Dimension::Supplier, &self.suppliers))
     }
 
@@ -370,7 +375,6 @@ impl Where {
     /// each of those the query spans must be grouped by, filtered to a
     /// single value, or not filtered at all.
     fn summary_grouping(&self, dims: &[Dimension], by_supplier: bool) -> Option<String> {
-        let single = |ids: &Option<Vec<i32>>| ids.as_ref().is_some_and(|v| v.len() <= 1);
         let year = if dims.contains(&Dimension::FinancialYear) || single(&self.years) {
             "c.financial_year <> 0"
         } else if self.years.is_none() {
