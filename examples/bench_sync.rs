@@ -28,7 +28,7 @@ async fn main() {
     let concurrency: usize = args.get(3).map_or(4, |c| c.parse().unwrap());
     let signer = TokenSigner::hs256(&Secret::new(std::env::var("SVH_JWT_SECRET").expect("SVH_JWT_SECRET")));
     let token = |role: Role, council: Option<&str>| {
-        signer.sign(&Principal { subject: format!("bench-{}", role.as_str()), role, councils: council.into_iter().map(str::to_owned).collect() }, Duration::from_secs(3600))
+        signer.sign(&Principal { subject: format!("bench-{}", role.as_str()), role, councils: council.into_iter().map(str::to_owned).collect() }, Duration::from_secs(3600)).expect("an hour fits")
     };
     let ds = read_dir(&dir).expect("dataset");
     let client = reqwest::Client::new();
@@ -77,7 +77,7 @@ async fn main() {
                 loop {
                     let Some(batches) = queue.lock().unwrap().pop() else { return };
                     let code = batches[0]["councilCode"].as_str().unwrap().to_owned();
-                    let tok = signer.sign(&Principal { subject: format!("{}-bench", code), role: Role::CouncilSync, councils: vec![code] }, Duration::from_secs(3600));
+                    let tok = signer.sign(&Principal { subject: format!("{}-bench", code), role: Role::CouncilSync, councils: vec![code] }, Duration::from_secs(3600)).expect("an hour fits");
                     for b in batches {
                         let d = post(&client, &url, &tok, SYNC, json!({ "input": b })).await;
                         assert_eq!(d["syncCouncilData"]["applied"], true, "{}", d.to_string().chars().take(500).collect::<String>());

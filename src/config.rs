@@ -33,9 +33,20 @@ pub struct Config {
     #[arg(long, env = "SVH_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Log lines as `text` for people or `json` for a log pipeline.
+    /// Log lines as `text` for people or `json` for a log pipeline (then
+    /// every line on stdout is one JSON object).
     #[arg(long, env = "SVH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Load the demo region (Liverpool City Region) into the database when it
+    /// is empty. Implied, with printed demo tokens, only when neither a
+    /// database URL nor any token setting is given; with either set it loads
+    /// the data and prints no token.
+    #[arg(long, env = "SVH_DEMO", default_value_t = false, action = clap::ArgAction::Set)]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub http: HttpConfig,
 
     #[command(flatten)]
     pub tokens: TokenConfig,
@@ -49,6 +60,41 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+/// How the HTTP surface meets browsers and slow work.
+#[derive(clap::Args, Clone, Debug)]
+pub struct HttpConfig {
+    /// Browser origins allowed to call the API (comma-separated, such as
+    /// `https://dashboard.example.gov.uk`); unset means no cross-origin access.
+    #[arg(long, env = "SVH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Longest time one request may take, in seconds; past it the request is
+    /// abandoned (HTTP 503) and, on PostgreSQL, its statement cancelled.
+    #[arg(long, env = "SVH_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
+
+    /// Longest time one SQL statement may run on PostgreSQL, in seconds
+    /// (`statement_timeout`); default: the request timeout.
+    #[arg(long, env = "SVH_DB_STATEMENT_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub db_statement_timeout_secs: Option<u64>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { cors_origins: Vec::new(), request_timeout_secs: 30, db_statement_timeout_secs: None }
+    }
+}
+
+impl HttpConfig {
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn statement_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.db_statement_timeout_secs.unwrap_or(self.request_timeout_secs))
+    }
 }
 
 /// Tokens from an identity provider, instead of (never beside) SVH_JWT_SECRET.
@@ -77,6 +123,13 @@ pub struct TokenConfig {
     pub jwt_leeway_secs: u64,
 }
 
+impl TokenConfig {
+    /// Whether any token key setting is given.
+    pub fn is_set(&self) -> bool {
+        self.jwt_public_key_file.is_some() || self.jwt_jwks_file.is_some()
+    }
+}
+
 /// What one request may ask of the service. Each refusal is a GraphQL error
 /// with code BAD_USER_INPUT that names the limit.
 #[derive(clap::Args, Clone, Debug)]
@@ -89,6 +142,11 @@ pub struct Limits {
     /// repetition of a fragment counted.
     #[arg(long, env = "SVH_MAX_QUERY_FIELDS", default_value_t = 500)]
     pub max_query_fields: usize,
+
+    /// Most lexical tokens (names, punctuation, values) in one document,
+    /// counted before it is parsed.
+    #[arg(long, env = "SVH_MAX_QUERY_TOKENS", default_value_t = 20_000)]
+    pub max_query_tokens: usize,
 
     /// Largest `first` a list accepts (at most the contract's 500).
     #[arg(long, env = "SVH_MAX_PAGE_SIZE", default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=500))]
@@ -117,6 +175,7 @@ impl Default for Limits {
         Self {
             max_query_depth: 12,
             max_query_fields: 500,
+            max_query_tokens: 20_000,
             max_page_size: 500,
             max_batch_operations: 10,
             max_sync_records: crate::service::sync::MAX_BATCH_RECORDS,
@@ -131,9 +190,10 @@ impl Config {
         self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
     }
 
-    /// True when running on the embedded default database with nothing configured.
-    pub fn is_embedded_default(&self) -> bool {
-        self.database_url.is_none()
+    /// True when nothing is configured: no database URL and no token
+    /// setting. Only then does `serve` make up a secret and print demo tokens.
+    pub fn is_unconfigured(&self) -> bool {
+        self.database_url.is_none() && self.jwt_secret.is_none() && !self.tokens.is_set()
     }
 }
 

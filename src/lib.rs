@@ -35,7 +35,7 @@ pub struct Application {
 pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     let verifier = TokenVerifier::from_config(config.jwt_secret.as_ref(), &config.tokens).context("configuring token verification")?;
     db::migrate(config.database_url()).await.context("applying migrations")?;
-    let (db, statements) = db::connect(config.database_url(), config.db_pool_size).await.context("connecting to the database")?;
+    let (db, statements) = db::connect(config.database_url(), config.db_pool_size, Some(config.http.statement_timeout())).await.context("connecting to the database")?;
     let schema = graphql::build_schema(Some(db.clone()), &config.limits);
     let metrics = Arc::new(metrics::Metrics::new(graphql::root_fields(&schema)));
     let state = http::AppState {
@@ -46,5 +46,5 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         metrics,
         limits: config.limits.clone(),
     };
-    Ok(Application { router: http::router(state, config.max_body_bytes), db, statements })
+    Ok(Application { router: http::router(state, config)?, db, statements })
 }

@@ -4,4 +4,4 @@ pub mod policy;
 pub mod token;
 
 pub use policy::{Principal, Role, Scope};
-pub use token::{Claims, TokenSigner, TokenVerifier};
+pub use token::{Claims, TokenError, TokenSigner, TokenVerifier};

@@ -30,7 +30,41 @@ fn validation(algorithm: Algorithm, config: &TokenConfig) -> Validation {
     }
     v.set_required_spec_claims(&required);
     v.leeway = config.jwt_leeway_secs;
+    // Off by default in jsonwebtoken: a token not yet valid must not read data.
+    v.validate_nbf = true;
     v
+}
+
+/// Longest `Authorization` header read: an identity provider's tokens are a
+/// few kilobytes at most.
+pub const MAX_AUTHORIZATION_BYTES: usize = 16 * 1024;
+
+/// The reason a token was refused, in words a person can act on (never the
+/// library's variant names).
+fn explain(e: &jsonwebtoken::errors::Error, token: &str) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    let claim_time = |name: &str| {
+        jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(token)
+            .ok()
+            .and_then(|c| c.get(name).and_then(serde_json::Value::as_i64))
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| "an unreadable time".into())
+    };
+    match e.kind() {
+        K::ExpiredSignature => format!("the token expired at {}", claim_time("exp")),
+        K::ImmatureSignature => format!("the token is not valid before {}", claim_time("nbf")),
+        K::InvalidSignature => "the token's signature does not match its content and this service's key".into(),
+        K::InvalidAlgorithm | K::MissingAlgorithm => "the token is signed with an algorithm this service does not accept".into(),
+        K::InvalidIssuer => "the token's issuer (iss) is not the one this service trusts".into(),
+        K::InvalidAudience => "the token is not meant for this service (aud)".into(),
+        K::InvalidSubject => "the token's subject (sub) is not accepted".into(),
+        K::MissingRequiredClaim(claim) => format!("the token has no {claim} claim"),
+        K::InvalidClaimFormat(claim) => format!("the token's {claim} claim has the wrong type"),
+        K::Json(_) => "the token's claims are not the JSON this service expects (sub, exp and role as text and numbers, councils as a list)".into(),
+        K::Base64(_) | K::Utf8(_) | K::InvalidToken => "the token is not a well-formed JWT (three base64url parts separated by dots)".into(),
+        _ => "the token cannot be verified".into(),
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -106,12 +140,17 @@ impl TokenVerifier {
     }
 
     fn key_for(&self, token: &str) -> Result<&Key, TokenError> {
+        let header = decode_header(token).map_err(|e| TokenError::Invalid(explain(&e, token)))?;
+        // RFC 7515 §4.1.11: a token whose critical extensions the recipient
+        // does not understand must be rejected; this service understands none.
+        if let Some(crit) = &header.crit {
+            return Err(TokenError::Invalid(format!("the token's header names critical extensions this service does not understand: {}", crit.join(", "))));
+        }
         match &self.keys {
             Keys::One(key) => Ok(key),
             Keys::ByKid(keys) => {
-                let header = decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
                 let kid = header.kid.ok_or_else(|| TokenError::Invalid("the token names no key (kid)".into()))?;
-                keys.get(&kid).ok_or_else(|| TokenError::Invalid(format!("unknown key {kid:?}")))
+                keys.get(&kid).ok_or_else(|| TokenError::Invalid(format!("the token names a key this service does not know: {kid:?}")))
             }
         }
     }
@@ -119,20 +158,28 @@ impl TokenVerifier {
     /// Verifies an `Authorization` header value and returns the caller.
     pub fn principal(&self, authorization: Option<&str>) -> Result<Principal, TokenError> {
         let header = authorization.ok_or(TokenError::Missing)?;
+        if header.len() > MAX_AUTHORIZATION_BYTES {
+            return Err(TokenError::Invalid(format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes")));
+        }
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| TokenError::Invalid("expected `Authorization: Bearer <token>`".into()))?;
         let token = token.trim();
         let key = self.key_for(token)?;
-        let claims = decode::<Claims>(token, &key.key, &key.validation).map_err(|e| TokenError::Invalid(e.to_string()))?.claims;
-        let role = Role::parse(&claims.role).ok_or_else(|| TokenError::Invalid(format!("unknown role {:?}", claims.role)))?;
-        if claims.sub.trim().is_empty() {
-            return Err(TokenError::Invalid("empty sub".into()));
+        let claims = decode::<Claims>(token, &key.key, &key.validation).map_err(|e| TokenError::Invalid(explain(&e, token)))?.claims;
+        let role = Role::parse(&claims.role).ok_or_else(|| TokenError::Invalid(format!("the token's role {:?} is not a role of this service", claims.role)))?;
+        if claims.sub.trim().is_empty() || claims.sub.chars().any(char::is_control) {
+            return Err(TokenError::Invalid("the token's subject (sub) is empty or holds control characters".into()));
         }
         let councils = if role.is_council_role() {
             match claims.councils {
-                Some(c) if !c.is_empty() => c,
+                Some(c) if !c.is_empty() => {
+                    if let Some(Err(reason)) = c.iter().map(|code| crate::domain::code::check("the councils claim holds", code)).find(Result::is_err) {
+                        return Err(TokenError::Invalid(reason));
+                    }
+                    c
+                }
                 _ => return Err(TokenError::Invalid(format!("role {} needs a non-empty councils claim", role.as_str()))),
             }
         } else {
@@ -151,13 +198,20 @@ impl TokenSigner {
         Self { key: EncodingKey::from_secret(secret.expose().as_bytes()) }
     }
 
-    pub fn sign(&self, principal: &Principal, ttl: std::time::Duration) -> String {
+    /// A token for `principal` that expires `ttl` from now; refused when
+    /// that instant cannot be written (a lifetime that overflows).
+    pub fn sign(&self, principal: &Principal, ttl: std::time::Duration) -> anyhow::Result<String> {
+        let exp = i64::try_from(ttl.as_secs())
+            .ok()
+            .and_then(|secs| chrono::Utc::now().timestamp().checked_add(secs))
+            .filter(|exp| chrono::DateTime::from_timestamp(*exp, 0).is_some())
+            .ok_or_else(|| anyhow::anyhow!("a lifetime of {} is too long to write as an expiry time", humantime::format_duration(ttl)))?;
         let claims = Claims {
             sub: principal.subject.clone(),
-            exp: chrono::Utc::now().timestamp() + ttl.as_secs() as i64,
+            exp,
             role: principal.role.as_str().to_owned(),
             councils: principal.role.is_council_role().then(|| principal.councils.clone()),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.key).expect("HS256 signing cannot fail")
+        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.key)?)
     }
 }

@@ -18,7 +18,7 @@ pub async fn import(dir: &Path, database_url: Option<&str>, batch_size: usize) -
     let ds = read::read_dir(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let url = database_url.unwrap_or(DEFAULT_DATABASE_URL);
     db::migrate(url).await.context("applying migrations")?;
-    let (db, _) = db::connect(url, 4).await.context("connecting to the database")?;
+    let (db, _) = db::connect(url, 4, None).await.context("connecting to the database")?;
 
     let records = ds.suppliers.len() + ds.contracts.len() + ds.commitments.len() + ds.evidence.len();
     let bar = ProgressBar::new(records as u64);

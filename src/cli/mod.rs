@@ -56,7 +56,7 @@ pub enum Command {
         /// The token's subject (`sub`); default: the role name.
         #[arg(long)]
         subject: Option<String>,
-        /// Lifetime, such as 30m, 1h or 7d.
+        /// Lifetime, such as 30m, 1h30m or 7d (at most 366 days).
         #[arg(long, default_value = "1h", value_parser = parse_ttl)]
         ttl: Duration,
         #[arg(long, env = "SVH_JWT_SECRET", hide_env_values = true)]
@@ -76,17 +76,20 @@ pub enum Command {
     },
 }
 
+/// Longest token lifetime `token` mints.
+const MAX_TTL: Duration = Duration::from_secs(366 * 86_400);
+
+/// A human duration (`90s`, `30m`, `1h30m`, `7d`) of at least a second and
+/// at most [`MAX_TTL`].
 pub fn parse_ttl(s: &str) -> Result<Duration, String> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = n.parse().map_err(|_| format!("{s:?}: expected a number and a unit, such as 1h"))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
-    };
-    Ok(Duration::from_secs(n * secs))
+    let ttl = humantime::parse_duration(s).map_err(|e| format!("{s:?} is not a duration such as 30m, 1h30m or 7d: {e}"))?;
+    if ttl < Duration::from_secs(1) {
+        return Err(format!("{s:?}: a token must live at least one second"));
+    }
+    if ttl > MAX_TTL {
+        return Err(format!("{s:?}: a token may live at most {}", humantime::format_duration(MAX_TTL)));
+    }
+    Ok(ttl)
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -106,7 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("role {} needs at least one --council", role.as_str());
             }
             let principal = Principal { subject: subject.unwrap_or_else(|| role.as_str().to_owned()), role, councils };
-            println!("{}", TokenSigner::hs256(&jwt_secret).sign(&principal, ttl));
+            println!("{}", TokenSigner::hs256(&jwt_secret).sign(&principal, ttl)?);
             Ok(())
         }
         Some(Command::ExportSchema) => {

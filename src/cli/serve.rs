@@ -13,22 +13,23 @@ use crate::dataset::generate::{self, Scale};
 use crate::service::load;
 
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    match config.log_format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
-        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).init(),
-    }
-    let demo = config.is_embedded_default();
-    let provider = config.tokens.jwt_public_key_file.is_some() || config.tokens.jwt_jwks_file.is_some();
-    if config.jwt_secret.is_none() && !provider {
-        anyhow::ensure!(demo, "set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE when SVH_DATABASE_URL is set");
+    init_logging(config.log_format);
+    // The demo with its printed tokens is for a run with nothing configured;
+    // a configured deployment never prints a token (SVH_DEMO loads the
+    // region alone).
+    let unconfigured = config.is_unconfigured();
+    if unconfigured {
         // The demo makes up a secret for this process and prints ready tokens below.
         let bytes: [u8; 32] = rand::rng().random();
         config.jwt_secret = Some(Secret::new(hex::encode(bytes)));
     }
+    anyhow::ensure!(
+        config.jwt_secret.is_some() || config.tokens.is_set(),
+        "set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE when SVH_DATABASE_URL is set"
+    );
     let app = crate::build_app(&config).await?;
-    if demo && entity::council::Entity::find().count(&app.db).await? == 0 {
-        tracing::info!("empty embedded database: loading the demo region (Liverpool City Region)");
+    if (unconfigured || config.demo) && entity::council::Entity::find().count(&app.db).await? == 0 {
+        tracing::info!("empty database: loading the demo region (Liverpool City Region)");
         let ds = generate::generate(Scale::Small, 1);
         let summary = load::load_dataset(&app.db, &ds, 5_000, |done, total| tracing::info!("demo region: {done}/{total} records")).await?;
         tracing::info!(
@@ -40,24 +41,43 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    println!("social-value-hub listening on http://{addr}");
-    println!("GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})");
-    if let (true, Some(secret)) = (demo, &config.jwt_secret) {
-        print_demo_tokens(secret);
+    tracing::info!(graphql = %format!("http://{addr}/graphql"), "social-value-hub listening on http://{addr}; GraphiQL at http://{addr}/graphql");
+    if let (true, Some(secret)) = (unconfigured, &config.jwt_secret) {
+        print_demo_tokens(secret, config.log_format, addr)?;
     }
-    axum::serve(listener, app.router).with_graceful_shutdown(shutdown_signal()).await?;
+    crate::http::serve(listener, app.router, shutdown_signal()).await?;
     Ok(())
 }
 
-fn print_demo_tokens(secret: &Secret) {
+/// Log lines go to stdout: one JSON object each with `json`, and colour
+/// only when stdout is a terminal.
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::stdout().is_terminal();
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init(),
+        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).with_ansi(false).init(),
+    }
+}
+
+/// The demo's tokens, for a person at the terminal: on stdout with text
+/// logs, on stderr with JSON logs (stdout is then for JSON lines only).
+fn print_demo_tokens(secret: &Secret, format: LogFormat, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    use std::io::Write;
     let signer = TokenSigner::hs256(secret);
-    println!("Demo tokens (valid 12 hours, for this process only):");
+    let mut text = format!("GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})\nDemo tokens (valid 12 hours, for this process only):\n");
     for role in Role::ALL {
         let councils = if role.is_council_role() { vec!["LIV".to_owned()] } else { vec![] };
         let who = if councils.is_empty() { String::new() } else { format!(" (councils {})", councils.join(",")) };
-        let token = signer.sign(&Principal { subject: format!("demo-{}", role.as_str()), role, councils }, Duration::from_secs(12 * 3600));
-        println!("  {}{who}:\n    {token}", role.as_str());
+        let token = signer.sign(&Principal { subject: format!("demo-{}", role.as_str()), role, councils }, Duration::from_secs(12 * 3600))?;
+        text.push_str(&format!("  {}{who}:\n    {token}\n", role.as_str()));
     }
+    match format {
+        LogFormat::Text => std::io::stdout().write_all(text.as_bytes())?,
+        LogFormat::Json => std::io::stderr().write_all(text.as_bytes())?,
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

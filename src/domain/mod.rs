@@ -2,6 +2,7 @@
 //! financial years and quarters, and the checks that make a record valid.
 //! No database, no GraphQL, nothing that awaits.
 
+pub mod code;
 pub mod decimal;
 pub mod period;
 pub mod record;

@@ -6,6 +6,7 @@ use entity::audit_event;
 use super::error::GqlResult;
 use super::framework::Council;
 use super::records::{Conn, connection, page_request};
+use super::input::Values;
 use super::scalars::{DateTime, stored_json};
 use super::{db, principal, reference};
 use crate::service::audit as svc;
@@ -61,7 +62,7 @@ impl AuditEvent {
 
 #[derive(InputObject, Default)]
 pub struct AuditFilter {
-    council_codes: Option<Vec<String>>,
+    council_codes: Option<Values<String>>,
     entity: Option<String>,
     external_id: Option<String>,
     actor: Option<String>,
@@ -94,7 +95,7 @@ impl AuditQuery {
     async fn audit_events(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<AuditFilter>) -> GqlResult<Conn<AuditEvent>> {
         let f = filter.unwrap_or_default();
         let f = svc::AuditFilter {
-            council_codes: f.council_codes,
+            council_codes: f.council_codes.map(Into::into),
             entity: f.entity,
             external_id: f.external_id,
             actor: f.actor,

@@ -6,8 +6,10 @@ pub mod changes;
 pub mod edit;
 pub mod error;
 pub mod framework;
+pub mod guard;
 pub mod ids;
 pub mod inline;
+pub mod input;
 pub mod loaders;
 pub mod prefetch;
 pub mod records;
@@ -39,12 +41,12 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
     // Complexity counts one per selected field (aliases and fragment
     // repetitions included), which is what `max_query_fields` bounds.
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_query_depth)
-        .limit_complexity(limits.max_query_fields)
-        .data(limits.clone());
+    // Depth is bounded by `guard`, which gives introspection a bound of its own.
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(limits.max_query_fields).data(limits.clone());
     if !limits.introspection {
-        builder = builder.disable_introspection();
+        // `guard` refuses introspection with an explicit error first; no
+        // "Did you mean …?" may name fields either.
+        builder = builder.disable_introspection().disable_suggestions();
     }
     if let Some(db) = db {
         builder = builder.data(db);

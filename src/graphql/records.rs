@@ -11,6 +11,7 @@ use super::error::GqlResult;
 use super::framework::{Council, Measure};
 use super::ids::{self, Kind};
 use super::inline::Inline;
+use super::input::Values;
 use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId};
 use super::prefetch;
 use super::scalars::{Date, DateTime, Decimal};
@@ -313,7 +314,7 @@ pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) 
 
 #[derive(InputObject, Default)]
 pub struct SupplierFilter {
-    refs: Option<Vec<String>>,
+    refs: Option<Values<String>>,
     /// Case-insensitive substring of the name.
     name_contains: Option<String>,
     is_sme: Option<bool>,
@@ -322,26 +323,26 @@ pub struct SupplierFilter {
 
 #[derive(InputObject, Default)]
 pub struct ContractFilter {
-    council_codes: Option<Vec<String>>,
-    supplier_refs: Option<Vec<String>>,
-    external_ids: Option<Vec<String>>,
+    council_codes: Option<Values<String>>,
+    supplier_refs: Option<Values<String>>,
+    external_ids: Option<Values<String>>,
 }
 
 #[derive(InputObject, Default)]
 pub struct CommitmentFilter {
-    council_codes: Option<Vec<String>>,
-    contract_ids: Option<Vec<ID>>,
-    measure_codes: Option<Vec<String>>,
-    theme_codes: Option<Vec<String>>,
-    financial_years: Option<Vec<i32>>,
+    council_codes: Option<Values<String>>,
+    contract_ids: Option<Values<ID>>,
+    measure_codes: Option<Values<String>>,
+    theme_codes: Option<Values<String>>,
+    financial_years: Option<Values<i32>>,
 }
 
 #[derive(InputObject, Default)]
 pub struct EvidenceFilter {
-    council_codes: Option<Vec<String>>,
-    commitment_ids: Option<Vec<ID>>,
-    statuses: Option<Vec<EvidenceStatus>>,
-    financial_years: Option<Vec<i32>>,
+    council_codes: Option<Values<String>>,
+    commitment_ids: Option<Values<ID>>,
+    statuses: Option<Values<EvidenceStatus>>,
+    financial_years: Option<Values<i32>>,
 }
 
 #[derive(Default)]
@@ -352,7 +353,7 @@ impl RecordsQuery {
     /// Regional suppliers: readable by every role.
     async fn suppliers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<SupplierFilter>) -> GqlResult<Conn<Supplier>> {
         let f = filter.unwrap_or_default();
-        let f = svc::SupplierFilter { refs: f.refs, name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
+        let f = svc::SupplierFilter { refs: f.refs.map(Into::into), name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
         let page = svc::suppliers(db(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         Ok(connection(page, |m| m.id.into(), Supplier, after.is_some()))
     }
@@ -360,7 +361,7 @@ impl RecordsQuery {
     /// Contracts of the councils the caller may read.
     async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
         let f = filter.unwrap_or_default();
-        let f = svc::ContractFilter { council_codes: f.council_codes, supplier_refs: f.supplier_refs, external_ids: f.external_ids };
+        let f = svc::ContractFilter { council_codes: f.council_codes.map(Into::into), supplier_refs: f.supplier_refs.map(Into::into), external_ids: f.external_ids.map(Into::into) };
         let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
@@ -370,11 +371,11 @@ impl RecordsQuery {
     async fn commitments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<CommitmentFilter>) -> GqlResult<Conn<Commitment>> {
         let f = filter.unwrap_or_default();
         let f = svc::CommitmentFilter {
-            council_codes: f.council_codes,
+            council_codes: f.council_codes.map(Into::into),
             contract_ids: f.contract_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Contract, i)).transpose()?,
-            measure_codes: f.measure_codes,
-            theme_codes: f.theme_codes,
-            financial_years: f.financial_years,
+            measure_codes: f.measure_codes.map(Into::into),
+            theme_codes: f.theme_codes.map(Into::into),
+            financial_years: f.financial_years.map(Into::into),
         };
         let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
@@ -385,10 +386,10 @@ impl RecordsQuery {
     async fn evidence(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<EvidenceFilter>) -> GqlResult<Conn<Evidence>> {
         let f = filter.unwrap_or_default();
         let f = svc::EvidenceFilter {
-            council_codes: f.council_codes,
+            council_codes: f.council_codes.map(Into::into),
             commitment_ids: f.commitment_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Commitment, i)).transpose()?,
-            statuses: f.statuses.map(|s| s.into_iter().map(Into::into).collect()),
-            financial_years: f.financial_years,
+            statuses: f.statuses.map(|s| Vec::from(s).into_iter().map(Into::into).collect()),
+            financial_years: f.financial_years.map(Into::into),
         };
         let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;

@@ -6,6 +6,7 @@ use entity::supplier;
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
 use super::inline::Inline;
+use super::input::Values;
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
 use super::{db, prefetch, principal, reference};
@@ -25,12 +26,12 @@ pub enum RollupDimension {
 
 #[derive(InputObject, Default)]
 pub struct RollupFilter {
-    council_codes: Option<Vec<String>>,
-    theme_codes: Option<Vec<String>>,
-    measure_codes: Option<Vec<String>>,
-    supplier_refs: Option<Vec<String>>,
+    council_codes: Option<Values<String>>,
+    theme_codes: Option<Values<String>>,
+    measure_codes: Option<Values<String>>,
+    supplier_refs: Option<Values<String>>,
     /// Commitments by their own year, evidence by the year of its period.
-    financial_years: Option<Vec<i32>>,
+    financial_years: Option<Values<i32>>,
     sme_only: Option<bool>,
     vcse_only: Option<bool>,
 }
@@ -38,11 +39,11 @@ pub struct RollupFilter {
 impl From<RollupFilter> for svc::RollupFilter {
     fn from(f: RollupFilter) -> Self {
         svc::RollupFilter {
-            council_codes: f.council_codes,
-            theme_codes: f.theme_codes,
-            measure_codes: f.measure_codes,
-            supplier_refs: f.supplier_refs,
-            financial_years: f.financial_years,
+            council_codes: f.council_codes.map(Into::into),
+            theme_codes: f.theme_codes.map(Into::into),
+            measure_codes: f.measure_codes.map(Into::into),
+            supplier_refs: f.supplier_refs.map(Into::into),
+            financial_years: f.financial_years.map(Into::into),
             sme_only: f.sme_only.unwrap_or(false),
             vcse_only: f.vcse_only.unwrap_or(false),
         }

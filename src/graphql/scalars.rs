@@ -10,7 +10,7 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 /// float and may have lost digits. The text is parsed into money or a
 /// quantity where it is used, so that a bad number in a sync batch is
 /// reported against its record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Decimal(pub String);
 
 impl Decimal {
@@ -28,7 +28,8 @@ impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
             Value::String(s) => Ok(Decimal(s)),
-            Value::Number(n) => Err(InputValueError::custom(format!("Decimal must be a JSON string such as \"{n}\", not a number"))),
+            // A JSON number has passed through a float and may have lost digits.
+            Value::Number(n) => Err(InputValueError::custom(format!("send a Decimal as a JSON string, such as \"{n}\", not as the JSON number {n}"))),
             other => Err(InputValueError::expected_type(other)),
         }
     }
@@ -39,7 +40,7 @@ impl ScalarType for Decimal {
 }
 
 /// A calendar date, `YYYY-MM-DD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
 #[Scalar(name = "Date")]

@@ -4,11 +4,18 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
 use super::error::GqlResult;
 use super::ids;
+use super::input::Lenient;
 use super::records::EvidenceStatus;
 use super::scalars::{Date, Decimal};
 use super::{db, limits, principal};
 use crate::service::sync::{self as svc, CommitmentIn, ContractIn, DeletionIn, EvidenceIn, SupplierIn, SyncBatch};
 
+// The Decimal and Date fields of a sync record are `Lenient`: a value that
+// fails as one of these types (a bad date, a number for a Decimal) is
+// reported against its record like any other invalid value. A value that is
+// not a GraphQL built-in type (an Int, a String, an enum) is refused by
+// validation before any resolver runs, with the path to its record and field
+// (`input.commitments.1.financialYear`).
 #[derive(InputObject)]
 pub struct SyncInput {
     council_code: String,
@@ -56,10 +63,10 @@ pub struct ContractInput {
     external_id: String,
     title: String,
     supplier_ref: String,
-    value_gbp: Decimal,
-    start_date: Date,
-    end_date: Date,
-    social_value_weighting_pct: Option<Decimal>,
+    value_gbp: Lenient<Decimal>,
+    start_date: Lenient<Date>,
+    end_date: Lenient<Date>,
+    social_value_weighting_pct: Lenient<Option<Decimal>>,
 }
 
 #[derive(InputObject)]
@@ -68,18 +75,19 @@ pub struct CommitmentInput {
     contract_external_id: String,
     measure_code: String,
     financial_year: i32,
-    target_quantity: Decimal,
+    target_quantity: Lenient<Decimal>,
 }
 
 #[derive(InputObject)]
 pub struct EvidenceInput {
     external_id: String,
     commitment_external_id: String,
-    period_start: Date,
-    period_end: Date,
-    quantity: Decimal,
-    #[graphql(default_with = "EvidenceStatus::Submitted")]
-    status: EvidenceStatus,
+    period_start: Lenient<Date>,
+    period_end: Lenient<Date>,
+    quantity: Lenient<Decimal>,
+    /// SUBMITTED when absent or null.
+    #[graphql(default_with = "Some(EvidenceStatus::Submitted)")]
+    status: Option<EvidenceStatus>,
     evidence_url: Option<String>,
     evidence_sha256: Option<String>,
 }
@@ -111,73 +119,103 @@ pub struct SyncError {
     message: String,
 }
 
+/// One record's fields as they are taken out of their [`Lenient`] wrappers:
+/// each refused value is noted with its field, and the record then stands
+/// in the batch with a placeholder, so that others may still refer to it.
+struct Record {
+    entity: &'static str,
+    index: usize,
+    refused: Vec<String>,
+}
+
+impl Record {
+    fn new(entity: &'static str, index: usize) -> Self {
+        Self { entity, index, refused: Vec::new() }
+    }
+
+    fn take<T: Default>(&mut self, field: &str, value: Lenient<T>) -> T {
+        value.0.unwrap_or_else(|reason| {
+            self.refused.push(format!("{field}: {reason}"));
+            T::default()
+        })
+    }
+
+    /// The record's error, if any of its values was refused.
+    fn done(self, external_id: &str, errors: &mut Vec<svc::SyncError>) {
+        if !self.refused.is_empty() {
+            let external_id = (!external_id.is_empty()).then(|| external_id.to_owned());
+            errors.push(svc::SyncError { entity: self.entity, index: self.index, external_id, code: "INVALID_VALUE", message: self.refused.join("; ") });
+        }
+    }
+}
+
 impl From<SyncInput> for SyncBatch {
     fn from(i: SyncInput) -> Self {
-        SyncBatch {
-            council_code: i.council_code,
-            idempotency_key: i.idempotency_key,
-            deletions: i
-                .deletions
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| DeletionIn { entity: d.entity.into(), external_id: d.external_id })
-                .collect(),
-            suppliers: i
-                .suppliers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| SupplierIn {
-                    supplier_ref: s.r#ref,
-                    name: s.name,
-                    companies_house_number: s.companies_house_number,
-                    postcode: s.postcode,
-                    is_sme: s.is_sme,
-                    is_vcse: s.is_vcse,
-                })
-                .collect(),
-            contracts: i
-                .contracts
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| ContractIn {
+        let mut refused = Vec::new();
+        let suppliers = enumerate(i.suppliers)
+            .map(|(_, s)| SupplierIn {
+                supplier_ref: s.r#ref,
+                name: s.name,
+                companies_house_number: s.companies_house_number,
+                postcode: s.postcode,
+                is_sme: s.is_sme,
+                is_vcse: s.is_vcse,
+            })
+            .collect();
+        let contracts = enumerate(i.contracts)
+            .map(|(n, c)| {
+                let mut r = Record::new("CONTRACT", n);
+                let contract = ContractIn {
                     external_id: c.external_id,
                     title: c.title,
                     supplier_ref: c.supplier_ref,
-                    value_gbp: c.value_gbp.0,
-                    start_date: c.start_date.0,
-                    end_date: c.end_date.0,
-                    social_value_weighting_pct: c.social_value_weighting_pct.map(|d| d.0),
-                })
-                .collect(),
-            commitments: i
-                .commitments
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| CommitmentIn {
+                    value_gbp: r.take("valueGbp", c.value_gbp).0,
+                    start_date: r.take("startDate", c.start_date).0,
+                    end_date: r.take("endDate", c.end_date).0,
+                    social_value_weighting_pct: r.take("socialValueWeightingPct", c.social_value_weighting_pct).map(|d| d.0),
+                };
+                r.done(&contract.external_id, &mut refused);
+                contract
+            })
+            .collect();
+        let commitments = enumerate(i.commitments)
+            .map(|(n, c)| {
+                let mut r = Record::new("COMMITMENT", n);
+                let commitment = CommitmentIn {
                     external_id: c.external_id,
                     contract_external_id: c.contract_external_id,
                     measure_code: c.measure_code,
                     financial_year: c.financial_year,
-                    target_quantity: c.target_quantity.0,
-                })
-                .collect(),
-            evidence: i
-                .evidence
-                .unwrap_or_default()
-                .into_iter()
-                .map(|e| EvidenceIn {
+                    target_quantity: r.take("targetQuantity", c.target_quantity).0,
+                };
+                r.done(&commitment.external_id, &mut refused);
+                commitment
+            })
+            .collect();
+        let evidence = enumerate(i.evidence)
+            .map(|(n, e)| {
+                let mut r = Record::new("EVIDENCE", n);
+                let evidence = EvidenceIn {
                     external_id: e.external_id,
                     commitment_external_id: e.commitment_external_id,
-                    period_start: e.period_start.0,
-                    period_end: e.period_end.0,
-                    quantity: e.quantity.0,
-                    status: e.status.into(),
+                    period_start: r.take("periodStart", e.period_start).0,
+                    period_end: r.take("periodEnd", e.period_end).0,
+                    quantity: r.take("quantity", e.quantity).0,
+                    status: e.status.unwrap_or(EvidenceStatus::Submitted).into(),
                     evidence_url: e.evidence_url,
                     evidence_sha256: e.evidence_sha256,
-                })
-                .collect(),
-        }
+                };
+                r.done(&evidence.external_id, &mut refused);
+                evidence
+            })
+            .collect();
+        let deletions = enumerate(i.deletions).map(|(_, d)| DeletionIn { entity: d.entity.into(), external_id: d.external_id }).collect();
+        SyncBatch { council_code: i.council_code, idempotency_key: i.idempotency_key, suppliers, contracts, commitments, evidence, deletions, refused }
     }
+}
+
+fn enumerate<T>(list: Option<Vec<T>>) -> impl Iterator<Item = (usize, T)> {
+    list.unwrap_or_default().into_iter().enumerate()
 }
 
 #[derive(Default)]

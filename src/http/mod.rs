@@ -1,28 +1,32 @@
-//! The HTTP surface: `POST /graphql` (JSON only, bearer token required),
-//! `GET /graphql` (GraphiQL), `/healthz`, `/readyz` and `/metrics`.
+//! The HTTP surface: `/graphql` (see [`graphql`]), GraphiQL's assets,
+//! `/healthz`, `/readyz` and `/metrics`, and what wraps every route: body
+//! limits, compression, opt-in CORS, a request timeout and the request id.
 
+mod graphiql;
+mod graphql;
+
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Extension, State};
-use axum::http::HeaderValue;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 
-use crate::auth::{Principal, TokenVerifier};
+use crate::auth::{Principal, TokenError, TokenVerifier};
+use crate::config::{Config, Limits};
+use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
-use crate::config::Limits;
-use crate::graphql::{AppSchema, request_data};
 use crate::service::db::{self, StatementCounter};
 
 #[derive(Clone)]
@@ -35,28 +39,109 @@ pub struct AppState {
     pub limits: Limits,
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    let graphql_routes = if state.limits.graphiql { get(graphiql).post(graphql) } else { post(graphql) };
-    Router::new()
-        .route("/graphql", graphql_routes)
+/// Largest request head (request line and headers) read: big enough that an
+/// oversized `Authorization` header reaches the service and is answered
+/// 401 in JSON like any bad token, instead of an empty 431 from the server.
+const MAX_HEAD_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
+    let max_body_bytes = config.max_body_bytes;
+    let timeout = config.http.request_timeout();
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .merge(graphiql::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        // axum's DefaultBodyLimit does not reach our JSON extractor's
-        // streaming of the body; the tower layer bounds every route.
+        // axum's own extractors (the JSON body) stop at 2 MiB unless told;
+        // the tower layer bounds every body as it streams.
+        .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
-        .layer(axum::middleware::map_response(move |r: Response| async move { too_large_as_json(r, max_body_bytes) }))
-        .layer(axum::middleware::from_fn(request_context))
-        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(axum::middleware::map_response(move |r: Response| async move { errors_as_json(r, max_body_bytes, timeout) }))
+        .layer(CompressionLayer::new());
+    if let Some(cors) = cors(&config.http.cors_origins)? {
+        router = router.layer(cors);
+    }
+    Ok(router.layer(axum::middleware::from_fn(request_context)).with_state(state))
 }
 
-/// The body limit answers 413 in plain text; clients get the same JSON error shape as everywhere else.
-fn too_large_as_json(response: Response, max_body_bytes: usize) -> Response {
-    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
-        return error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &format!("the request body is larger than {max_body_bytes} bytes (SVH_MAX_BODY_BYTES)"));
+/// CORS for the configured origins only; none configured means none allowed.
+fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    let origins: Vec<HeaderValue> = origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).map(HeaderValue::from_str).collect::<Result<_, _>>().map_err(|_| anyhow::anyhow!("SVH_CORS_ORIGINS holds a value that is not an origin"))?;
+    if origins.is_empty() {
+        return Ok(None);
     }
-    response
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static(REQUEST_ID)])
+            .expose_headers([HeaderName::from_static(REQUEST_ID)])
+            .max_age(Duration::from_secs(3600)),
+    ))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets the
+/// requests in flight finish. Like `axum::serve`, with a request head of up
+/// to [`MAX_HEAD_BYTES`].
+pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().max_buf_size(MAX_HEAD_BYTES);
+    builder.http2().max_header_list_size(MAX_HEAD_BYTES as u32);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause instead of spinning.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+                let connection = graceful.watch(connection.into_owned());
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Errors raised by the layers (a body too large, a request past its time)
+/// come with an empty or plain-text body; clients get the same JSON error
+/// shape as everywhere else.
+fn errors_as_json(response: Response, max_body_bytes: usize, timeout: Duration) -> Response {
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !json => {
+            error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &format!("the request body is larger than {max_body_bytes} bytes (SVH_MAX_BODY_BYTES)"))
+        }
+        // The timeout's own response has no body at all (/readyz's 503 has text).
+        StatusCode::SERVICE_UNAVAILABLE if response.headers().get(header::CONTENT_TYPE).is_none() => error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "INTERNAL",
+            &format!("the request took longer than {} s (SVH_REQUEST_TIMEOUT_SECS) and was abandoned; nothing of it was written", timeout.as_secs()),
+        ),
+        _ => response,
+    }
 }
 
 /// A GraphQL-shaped error response outside of schema execution.
@@ -64,88 +149,21 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
-async fn graphql(
-    State(state): State<AppState>,
-    Extension(request_id): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Result<Json<async_graphql::BatchRequest>, JsonRejection>,
-) -> Response {
-    let started = Instant::now();
+/// The caller of a request, or the 401 that refuses it (with the reason,
+/// never the token, in the log).
+fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Principal, Response> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match state.verifier.principal(authorization) {
-        Ok(p) => p,
-        Err(e) => {
-            // The reason, never the token.
-            tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
-            state.metrics.observe("none".into(), "UNAUTHENTICATED", started.elapsed());
-            return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
-        }
-    };
-    let batch = match body {
-        Ok(Json(r)) => r,
-        Err(rejection) => {
-            let message = format!("expected a GraphQL request (a JSON object) or a batch of them (an array): {}", rejection.body_text());
-            let status = match rejection.status() {
-                StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-                other => other,
-            };
-            return error_response(status, "BAD_USER_INPUT", &message);
-        }
-    };
-    let response = match batch {
-        BatchRequest::Single(request) => BatchResponse::Single(execute(&state, &request_id, &principal, request).await),
-        BatchRequest::Batch(requests) => {
-            let max = state.limits.max_batch_operations;
-            if requests.len() > max {
-                let message = format!("a batch holds at most {max} operations (SVH_MAX_BATCH_OPERATIONS); this one has {}", requests.len());
-                return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message);
-            }
-            // One after another, each with its own loaders: a batch costs what its operations cost.
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                responses.push(execute(&state, &request_id, &principal, request).await);
-            }
-            BatchResponse::Batch(responses)
-        }
-    };
-    Json(response).into_response()
-}
-
-/// Runs one operation for `principal`; logs it and counts it by root field and outcome.
-async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal, request: async_graphql::Request) -> async_graphql::Response {
-    let started = Instant::now();
-    let operation = state.metrics.operation_label(root_field(&request).as_deref());
-    let operation_name = request.operation_name.clone().unwrap_or_default();
-    let request = request_data(request, &state.db, principal.clone()).data(state.metrics.clone());
-    let response = with_codes(state.schema.execute(request).await);
-    let outcome = response.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|x| x.get("code")).map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
-    let latency = started.elapsed();
-    tracing::info!(
-        request_id = %request_id.0,
-        operation = %operation,
-        operation_name = %operation_name,
-        subject = %principal.subject,
-        role = principal.role.as_str(),
-        outcome = %outcome,
-        latency_ms = latency.as_secs_f64() * 1000.0,
-        "graphql request"
-    );
-    state.metrics.observe(operation, &outcome, latency);
-    response
-}
-
-/// The first root field the request selects (of the operation it names), for the metrics label.
-fn root_field(request: &async_graphql::Request) -> Option<String> {
-    use async_graphql::parser::types::{DocumentOperations, Selection};
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    let op = match (&doc.operations, &request.operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str())?,
-        (DocumentOperations::Multiple(ops), None) => ops.values().next()?,
-    };
-    op.node.selection_set.node.items.iter().find_map(|s| match &s.node {
-        Selection::Field(f) => Some(f.node.name.node.to_string()),
-        _ => None,
+    state.verifier.principal(authorization).map_err(|e| {
+        tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
+        state.metrics.observe("none".into(), "UNAUTHENTICATED", Duration::ZERO);
+        let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
+        // RFC 6750 §3: say how to authenticate, and whether the token given was the problem.
+        let challenge = match e {
+            TokenError::Missing => r#"Bearer realm="social-value-hub""#,
+            TokenError::Invalid(_) => r#"Bearer realm="social-value-hub", error="invalid_token""#,
+        };
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        r
     })
 }
 
@@ -168,22 +186,6 @@ async fn request_context(mut request: axum::extract::Request, next: Next) -> Res
 }
 
 const REQUEST_ID: &str = "x-request-id";
-
-/// Errors raised by async-graphql itself (syntax, validation, limits,
-/// argument coercion) carry no code; they are all the client's doing.
-fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
-    for error in &mut response.errors {
-        let ext = error.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", "BAD_USER_INPUT");
-        }
-    }
-    response
-}
-
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("social-value-hub").finish())
-}
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match db::ping(&state.db).await {

@@ -19,7 +19,11 @@ impl StatementCounter {
     }
 }
 
-pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, Arc<StatementCounter>), DbErr> {
+/// A pool of `pool_size` connections. On PostgreSQL, `statement_timeout`
+/// cancels a statement that runs longer (a request past its time would
+/// otherwise leave its statement running after the client has gone); SQLite
+/// has no such setting, and there the request timeout alone applies.
+pub async fn connect(url: &str, pool_size: u32, statement_timeout: Option<Duration>) -> Result<(DatabaseConnection, Arc<StatementCounter>), DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(pool_size.max(2))
         .min_connections(1)
@@ -41,7 +45,8 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<(DatabaseConnection, A
     // PostgreSQL: plan every statement for its own parameters. A generic plan
     // cached while a table was small (a fresh import) keeps scanning the whole
     // table long after an index would be the right choice.
-    opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+    let timeout_ms = statement_timeout.map_or(0, |t| t.as_millis()).to_string();
+    opts.map_sqlx_postgres_opts(move |o| o.options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", timeout_ms.as_str())]));
     let mut db = Database::connect(opts).await?;
     let counter = Arc::new(StatementCounter::default());
     let c = counter.clone();

@@ -62,12 +62,22 @@ impl FrameworkSnapshot {
     }
 }
 
+/// A name: trimmed, 1 to 200 characters, no control characters.
 fn required(field: &str, value: &str) -> AppResult<String> {
     let v = value.trim();
     if v.is_empty() || v.len() > 200 {
         return Err(bad_input(format!("{field} must be 1 to 200 characters")));
     }
+    if v.chars().any(char::is_control) {
+        return Err(bad_input(format!("{field} must not contain control characters")));
+    }
     Ok(v.to_owned())
+}
+
+/// A code exactly as sent, in the one code syntax.
+fn valid_code(field: &str, value: &str) -> AppResult<String> {
+    crate::domain::code::check(field, value).map_err(bad_input)?;
+    Ok(value.to_owned())
 }
 
 /// Records a reference-data change, or nothing when the content is unchanged.
@@ -88,8 +98,8 @@ pub struct CouncilInput {
 
 pub async fn upsert_council(db: &DatabaseConnection, actor: &Principal, input: CouncilInput) -> AppResult<council::Model> {
     actor.ensure_can_write_framework()?;
-    let code = required("code", &input.code)?;
-    let (name, gss_code) = (required("name", &input.name)?, required("gssCode", &input.gss_code)?);
+    let code = valid_code("code", &input.code)?;
+    let (name, gss_code) = (required("name", &input.name)?, valid_code("gssCode", &input.gss_code)?);
     let mut tx = WriteTx::begin(db, actor).await?;
     let existing = council::Entity::find().filter(council::Column::Code.eq(&code)).one(&tx.txn).await?;
     let desired = council::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name, gss_code };
@@ -124,7 +134,7 @@ pub struct ThemeInput {
 
 pub async fn upsert_theme(db: &DatabaseConnection, actor: &Principal, input: ThemeInput) -> AppResult<theme::Model> {
     actor.ensure_can_write_framework()?;
-    let code = required("code", &input.code)?;
+    let code = valid_code("code", &input.code)?;
     let name = required("name", &input.name)?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let existing = theme::Entity::find().filter(theme::Column::Code.eq(&code)).one(&tx.txn).await?;
@@ -146,8 +156,9 @@ pub struct MeasureInput {
 
 pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: MeasureInput) -> AppResult<measure::Model> {
     actor.ensure_can_write_framework()?;
-    let code = required("code", &input.code)?;
+    let code = valid_code("code", &input.code)?;
     let (name, unit) = (required("name", &input.name)?, required("unit", &input.unit)?);
+    valid_code("themeCode", &input.theme_code)?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let theme = theme_by_code(&tx.txn, &input.theme_code).await.map_err(|_| bad_input(format!("unknown theme {}", input.theme_code)))?;
     let existing = measure::Entity::find().filter(measure::Column::Code.eq(&code)).one(&tx.txn).await?;
@@ -175,6 +186,7 @@ const MAX_PROXY_PENCE: i64 = 10_000_000;
 
 pub async fn set_proxy(db: &DatabaseConnection, actor: &Principal, measure_code: &str, financial_year: i32, value_gbp: &str) -> AppResult<proxy::Model> {
     actor.ensure_can_write_framework()?;
+    valid_code("measureCode", measure_code)?;
     let year = FinancialYear::parse(financial_year).ok_or_else(|| bad_input(format!("financialYear {financial_year} is out of range")))?;
     let value = Money::parse(value_gbp).map_err(|e| bad_input(format!("valueGbp: {e}")))?;
     if value.scaled() > MAX_PROXY_PENCE {

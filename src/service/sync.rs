@@ -37,6 +37,10 @@ pub struct SyncBatch {
     pub commitments: Vec<CommitmentIn>,
     pub evidence: Vec<EvidenceIn>,
     pub deletions: Vec<DeletionIn>,
+    /// Records whose values were refused before validation (a value that is
+    /// not of its field's type); such a batch is never applied.
+    #[serde(skip)]
+    pub refused: Vec<SyncError>,
 }
 
 impl SyncBatch {
@@ -174,6 +178,7 @@ fn idempotency_lock(council_id: i32, key: &str) -> i64 {
 
 /// Applies one batch of at most `max_records` records (never more than `MAX_BATCH_RECORDS`).
 pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch, max_records: usize) -> AppResult<SyncOutcome> {
+    crate::domain::code::check("councilCode", &batch.council_code).map_err(bad_input)?;
     actor.ensure_can_sync(&batch.council_code)?;
     let max = max_records.min(MAX_BATCH_RECORDS);
     if batch.len() > max {
@@ -200,8 +205,8 @@ async fn sync_once(db: &DatabaseConnection, actor: &Principal, batch: &SyncBatch
 
     let payload = batch.payload_sha256();
     if let Some(key) = &batch.idempotency_key {
-        if key.is_empty() || key.len() > 200 {
-            return Err(bad_input("idempotencyKey must be 1 to 200 characters"));
+        if key.is_empty() || key.len() > 200 || key.chars().any(char::is_control) {
+            return Err(bad_input("idempotencyKey must be 1 to 200 characters, none of them control characters"));
         }
         tx.lock(idempotency_lock(council.id, key)).await?;
         let stored = idempotency_key::Entity::find()
@@ -335,6 +340,16 @@ fn quantity(text: &str) -> Result<Quantity, String> {
     }
 }
 
+/// The first field whose text holds U+0000, which PostgreSQL cannot store
+/// (and SQLite would store silently).
+fn with_nul<'a>(fields: &[(&'a str, Option<&String>)]) -> Option<&'a str> {
+    fields.iter().find(|(_, v)| v.is_some_and(|v| v.contains('\0'))).map(|(f, _)| *f)
+}
+
+fn nul_message(field: &str) -> String {
+    format!("{field}: contains a NUL character (U+0000)")
+}
+
 fn bad_text(value: &str) -> bool {
     value.trim().is_empty() || value.len() > 200
 }
@@ -349,7 +364,10 @@ fn duplicates<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K> + Clone) ->
 }
 
 fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Result<Plan, Vec<SyncError>> {
-    let mut p = Problems(Vec::new());
+    // A record refused as a type has its error already and is not checked
+    // again (its placeholders would only add noise); others may refer to it.
+    let mut p = Problems(b.refused.clone());
+    let refused: HashSet<(&str, usize)> = b.refused.iter().map(|e| (e.entity, e.index)).collect();
     let mut plan = Plan { suppliers: Vec::new(), contracts: Vec::new(), commitments: Vec::new(), evidence: Vec::new(), deletions: Vec::new() };
     let deleting = |entity: RecordEntity| -> HashSet<&str> { b.deletions.iter().filter(|d| d.entity == entity).map(|d| d.external_id.as_str()).collect() };
     let (deleted_contracts, deleted_commitments) = (deleting(RecordEntity::Contract), deleting(RecordEntity::Commitment));
@@ -358,7 +376,9 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let dup = duplicates(b.suppliers.iter().map(|s| s.supplier_ref.as_str()));
     for (i, s) in b.suppliers.iter().enumerate() {
         let e = "SUPPLIER";
-        if dup.contains(&i) {
+        if let Some(field) = with_nul(&[("ref", Some(&s.supplier_ref)), ("name", Some(&s.name)), ("companiesHouseNumber", s.companies_house_number.as_ref()), ("postcode", s.postcode.as_ref())]) {
+            p.add(e, i, &s.supplier_ref, "INVALID_VALUE", nul_message(field));
+        } else if dup.contains(&i) {
             p.add(e, i, &s.supplier_ref, "DUPLICATE", format!("supplier {} appears more than once in the batch", s.supplier_ref));
         } else if bad_text(&s.supplier_ref) || bad_text(&s.name) {
             p.add(e, i, &s.supplier_ref, "INVALID_VALUE", "ref and name must be 1 to 200 characters");
@@ -371,7 +391,13 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let dup = duplicates(b.contracts.iter().map(|c| c.external_id.as_str()));
     for (i, c) in b.contracts.iter().enumerate() {
         let (e, id) = ("CONTRACT", c.external_id.as_str());
+        if refused.contains(&(e, i)) {
+            continue;
+        }
         let before = p.0.len();
+        if let Some(field) = with_nul(&[("externalId", Some(&c.external_id)), ("title", Some(&c.title)), ("supplierRef", Some(&c.supplier_ref))]) {
+            p.add(e, i, id, "INVALID_VALUE", nul_message(field));
+        }
         if dup.contains(&i) {
             p.add(e, i, id, "DUPLICATE", format!("contract {id} appears more than once in the batch"));
         }
@@ -409,7 +435,15 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let mut batch_commitment_measure: HashMap<&str, Option<i32>> = HashMap::new();
     for (i, c) in b.commitments.iter().enumerate() {
         let (e, id) = ("COMMITMENT", c.external_id.as_str());
+        let measure = fw.measures.get(&c.measure_code);
+        batch_commitment_measure.insert(id, measure.map(|m| m.id));
+        if refused.contains(&(e, i)) {
+            continue;
+        }
         let before = p.0.len();
+        if let Some(field) = with_nul(&[("externalId", Some(&c.external_id)), ("contractExternalId", Some(&c.contract_external_id)), ("measureCode", Some(&c.measure_code))]) {
+            p.add(e, i, id, "INVALID_VALUE", nul_message(field));
+        }
         if dup.contains(&i) {
             p.add(e, i, id, "DUPLICATE", format!("commitment {id} appears more than once in the batch"));
         }
@@ -420,8 +454,6 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
         if !contract_known || deleted_contracts.contains(c.contract_external_id.as_str()) {
             p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown contract {}", c.contract_external_id));
         }
-        let measure = fw.measures.get(&c.measure_code);
-        batch_commitment_measure.insert(id, measure.map(|m| m.id));
         match measure {
             None => p.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown measure {}", c.measure_code)),
             Some(m) if fw.proxy(m.id, c.financial_year).is_none() => {
@@ -441,7 +473,18 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let dup = duplicates(b.evidence.iter().map(|e| e.external_id.as_str()));
     for (i, ev) in b.evidence.iter().enumerate() {
         let (e, id) = ("EVIDENCE", ev.external_id.as_str());
+        if refused.contains(&(e, i)) {
+            continue;
+        }
         let before = p.0.len();
+        if let Some(field) = with_nul(&[
+            ("externalId", Some(&ev.external_id)),
+            ("commitmentExternalId", Some(&ev.commitment_external_id)),
+            ("evidenceUrl", ev.evidence_url.as_ref()),
+            ("evidenceSha256", ev.evidence_sha256.as_ref()),
+        ]) {
+            p.add(e, i, id, "INVALID_VALUE", nul_message(field));
+        }
         if dup.contains(&i) {
             p.add(e, i, id, "DUPLICATE", format!("evidence {id} appears more than once in the batch"));
         }
@@ -503,6 +546,10 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let dup = duplicates(b.deletions.iter().map(|d| (d.entity.as_str(), d.external_id.as_str())));
     for (i, d) in b.deletions.iter().enumerate() {
         let (e, id) = (d.entity.as_str(), d.external_id.as_str());
+        if with_nul(&[("externalId", Some(&d.external_id))]).is_some() {
+            p.add(e, i, id, "INVALID_VALUE", nul_message("externalId"));
+            continue;
+        }
         if dup.contains(&i) {
             p.add(e, i, id, "DUPLICATE", format!("{e} {id} is deleted more than once in the batch"));
             continue;

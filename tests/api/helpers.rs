@@ -96,6 +96,8 @@ impl TestApp {
             db_pool_size: 8,
             max_body_bytes: 16 * 1024 * 1024,
             log_format: Default::default(),
+            demo: false,
+            http: Default::default(),
             tokens: Default::default(),
             limits: Default::default(),
         };
@@ -103,7 +105,7 @@ impl TestApp {
         let app = social_value_hub::build_app(&config).await.expect("build app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app.router).await.unwrap() });
+        tokio::spawn(async move { social_value_hub::http::serve(listener, app.router, std::future::pending()).await.unwrap() });
         TestApp { addr, database_url: url, db: app.db, statements: app.statements, client: reqwest::Client::new(), _file: file }
     }
 

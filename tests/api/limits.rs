@@ -97,10 +97,19 @@ async fn introspection_and_graphiql_can_be_switched_off() {
         })
         .await;
         let tok = token("auditor", &[]);
+        // An explicit error, not a silent null.
         let (_, body) = app.gql(Some(&tok), "{ __schema { queryType { name } } }", json!({})).await;
-        assert!(body.get("errors").is_some() || body["data"]["__schema"].is_null(), "introspection still answers: {body}");
-        let page = reqwest::Client::new().get(app.url("/graphql")).send().await.unwrap();
-        assert_eq!(page.status(), 405);
+        assert!(message(&body).contains("introspection is switched off"), "{body}");
+        assert!(body["data"].is_null(), "{body}");
+        let (_, body) = app.gql(Some(&tok), "{ __type(name: \"Query\") { name } }", json!({})).await;
+        assert!(message(&body).contains("introspection is switched off"), "{body}");
+        // No suggestion names a field of the schema.
+        let (_, body) = app.gql(Some(&tok), "{ contract { id } }", json!({})).await;
+        assert!(!message(&body).contains("did you mean"), "{body}");
+        assert!(!message(&body).is_empty(), "{body}");
+        // A browser gets no GraphiQL page.
+        let page = reqwest::Client::new().get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+        assert_ne!(page.headers()["content-type"], "text/html; charset=utf-8");
         // Ordinary queries still work.
         assert!(app.ok(&tok, "{ councils { code } }", json!({})).await["councils"].is_array());
     }
