@@ -15,6 +15,7 @@ mod limits;
 mod load;
 mod money;
 mod observability;
+mod overflow;
 mod records;
 mod replicas;
 mod rollup;
