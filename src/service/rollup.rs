@@ -145,8 +145,9 @@ fn record_delivered() -> String {
     figures(NONE, "COUNT(*)", [zero("v"), zero("q"), d, vv, dq, zero("cv")])
 }
 
-/// The figures of summary cells, summed over the rows or (`sum` false) row by row.
-fn summary_figures(sum: bool) -> String {
+/// The figures of summary cells, summed over the rows or (`sum` false) row
+/// by row; without contract value where it comes from the records.
+fn summary_figures(sum: bool, contract_value: bool) -> String {
     let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
     let split = |c: &str, name: &str| sum_parts(&format!("c.{c}"), name, sum);
     figures(
@@ -158,17 +159,21 @@ fn summary_figures(sum: bool) -> String {
             split("delivered_value", "d"),
             split("verified_value", "vv"),
             split("delivered_centi", "dq"),
-            split("value_pence", "cv"),
+            if contract_value { split("value_pence", "cv") } else { zero("cv") },
         ],
     )
 }
 
 fn summed_cells() -> String {
-    summary_figures(true)
+    summary_figures(true, true)
 }
 
 fn cell_rows() -> String {
-    summary_figures(false)
+    summary_figures(false, true)
+}
+
+fn summed_finest_cells() -> String {
+    summary_figures(true, false)
 }
 
 fn quarterly_cells() -> String {
@@ -230,6 +235,14 @@ const CELL_DELIVERED_QUARTERLY: Source = Source {
     quarter: "c.quarter",
     theme: "m.theme_id",
     theme_join: MEASURE_JOIN,
+    ..CELL_SUMMARY
+};
+
+/// The finest summary cells (one measure and year), which add up to any
+/// group's figures but its contract value: a contract with commitments in
+/// several measures or years is in several of them.
+const CELL_SUMMARY_FINEST: Source = Source {
+    figures: summed_finest_cells,
     ..CELL_SUMMARY
 };
 
@@ -548,9 +561,10 @@ impl Plan {
             return vec![part(src, w, dims, &level, width)];
         }
         let mut parts = if self.cells {
-            // The finest summary rows (one measure and year) add up to anything.
+            // The finest summary rows (one measure and year) add up to
+            // anything but contract value, which comes from the records.
             let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
-            vec![part(&CELL_SUMMARY, w, dims, &level, width)]
+            vec![part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
         } else {
             vec![part(&RECORD_COMMITTED, w, dims, "", width), part(&RECORD_DELIVERED, w, dims, "", width)]
         };

@@ -520,7 +520,7 @@ async fn contract_values_at_their_limit_sum_exactly_across_many_contracts() {
         }
         let auditor = token("auditor", &[]);
         for dims in [json!([]), json!(["COUNCIL"]), json!(["THEME"]), json!(["MEASURE"]), json!(["FINANCIAL_YEAR"]), json!(["COUNCIL", "FINANCIAL_YEAR"])] {
-            for filter in [Value::Null, json!({"councilCodes": ["LIV"]})] {
+            for filter in [Value::Null, json!({"councilCodes": ["LIV"]}), json!({"financialYears": [2024, 2025]}), json!({"themeCodes": ["GROWTH", "JOBS"]})] {
                 let r = app.ok(&auditor, ROLLUP, json!({"f": filter, "g": dims})).await;
                 let what = format!("{filter} by {dims}");
                 assert_eq!(wide(&r["rollup"]["totals"]["contractValue"]), total_pence * 100, "{what} totals");
