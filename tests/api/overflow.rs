@@ -146,7 +146,7 @@ impl Oracle {
 
     /// Sync batches, one per council, of every record.
     fn batches(&self) -> Vec<Value> {
-        let mut councils: BTreeMap<&str, (BTreeMap<&str, Value>, BTreeMap<String, Value>, Vec<Value>, Vec<Value>)> = BTreeMap::new();
+        let mut councils: BTreeMap<&str, Batch> = BTreeMap::new();
         for c in &self.records {
             let (suppliers, contracts, commitments, evidence) = councils.entry(c.council).or_default();
             suppliers.insert(c.supplier, json!({"ref": c.supplier, "name": format!("{} Ltd", c.supplier), "isSme": c.supplier.ends_with('1'), "isVcse": false}));
@@ -172,6 +172,9 @@ impl Oracle {
             .collect()
     }
 }
+
+/// One council's records for a sync batch: suppliers and contracts by key, commitments, evidence.
+type Batch<'a> = (BTreeMap<&'a str, Value>, BTreeMap<String, Value>, Vec<Value>, Vec<Value>);
 
 /// An integer of hundredths as the decimal text a council's system sends.
 fn pounds(v: i128, dp: u32) -> String {
