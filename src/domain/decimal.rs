@@ -118,43 +118,58 @@ impl Quantity {
 }
 scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
 
-/// A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy
-/// (pence) is exactly this unit. i128 so that regional sums cannot overflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Value(i128);
+/// A figure wider than one record's: i128, so that sums over any number of
+/// records within their limits cannot overflow.
+macro_rules! wide {
+    ($name:ident, $dp:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(i128);
+
+        impl $name {
+            pub const DP: u32 = $dp;
+
+            pub fn from_scaled(v: i128) -> Self {
+                Self(v)
+            }
+
+            pub fn scaled(self) -> i128 {
+                self.0
+            }
+        }
+
+        impl std::ops::Add for $name {
+            type Output = $name;
+            fn add(self, rhs: $name) -> $name {
+                $name(self.0 + rhs.0)
+            }
+        }
+
+        impl std::iter::Sum for $name {
+            fn sum<I: Iterator<Item = $name>>(iter: I) -> $name {
+                iter.fold($name::default(), |a, b| a + b)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&format_scaled(self.0, Self::DP))
+            }
+        }
+    };
+}
+
+wide!(
+    Value,
+    4,
+    "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit."
+);
+wide!(MoneyTotal, 2, "A sum of money in pence, such as the value of every contract of a region.");
+wide!(QuantityTotal, 2, "A sum of quantities in hundredths, such as the delivery of every record of a measure.");
 
 impl Value {
-    pub const DP: u32 = 4;
-
     pub fn of(quantity: Quantity, proxy: Money) -> Self {
         Self(quantity.scaled() as i128 * proxy.scaled() as i128)
-    }
-
-    pub fn from_scaled(v: i128) -> Self {
-        Self(v)
-    }
-
-    pub fn scaled(self) -> i128 {
-        self.0
-    }
-}
-
-impl std::ops::Add for Value {
-    type Output = Value;
-    fn add(self, rhs: Value) -> Value {
-        Value(self.0 + rhs.0)
-    }
-}
-
-impl std::iter::Sum for Value {
-    fn sum<I: Iterator<Item = Value>>(iter: I) -> Value {
-        iter.fold(Value::default(), |a, b| a + b)
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_scaled(self.0, Self::DP))
     }
 }
 
@@ -171,6 +186,10 @@ mod tests {
         assert_eq!(Value::of(Quantity::parse("3.3").unwrap(), Money::parse("248.50").unwrap()).to_string(), "820.05");
         assert_eq!(Value::of(Quantity::parse("0.01").unwrap(), Money::parse("0.17").unwrap()).to_string(), "0.0017");
         assert_eq!(format_scaled(-5, 2), "-0.05");
+        // Sums past 64 bits: twenty records at the quantity and proxy limits.
+        let max = Value::of(Quantity::MAX, Money::from_scaled(10_000_000));
+        assert_eq!(std::iter::repeat_n(max, 20).sum::<Value>().to_string(), "2000000000000000.00");
+        assert_eq!(MoneyTotal::from_scaled(i64::MAX as i128 + 1).to_string(), "92233720368547758.08");
     }
 
     #[test]

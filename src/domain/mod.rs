@@ -7,6 +7,6 @@ pub mod decimal;
 pub mod period;
 pub mod record;
 
-pub use decimal::{Money, Percent, Quantity, Value};
+pub use decimal::{Money, MoneyTotal, Percent, Quantity, QuantityTotal, Value};
 pub use period::{FinancialYear, Quarter};
 pub use record::{EvidenceStatus, RecordEntity, Sha256};

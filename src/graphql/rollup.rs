@@ -96,7 +96,7 @@ impl RollupMetrics {
     /// committedValue / contractValue; null when there is no contract value.
     async fn social_value_ratio(&self) -> Option<f64> {
         // contract value is in pence, committed value in ten-thousandths: scale to match.
-        ratio(self.m.committed_value.scaled(), self.m.contract_value.scaled() as i128 * 100)
+        ratio(self.m.committed_value.scaled(), self.m.contract_value.scaled() * 100)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod records;
 pub mod rollup;
 pub mod rollup_cells;
 pub mod snapshot;
+pub mod split_sum;
 pub mod sync;
 pub mod tombstone;
 pub mod valuation;

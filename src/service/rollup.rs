@@ -9,8 +9,8 @@
 //! measure and year), with contract values from the records. Grouping by CONTRACT,
 //! which names individual records and is always limited to the caller's
 //! councils, reads the records. Values are quantity (hundredths) × proxy
-//! (pence), summed as integers and cast to BIGINT so that both
-//! backends stay exact.
+//! (pence), summed as integers in two BIGINT parts (service::split_sum) so
+//! that both backends stay exact at any size.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +18,9 @@ use entity::{council, measure, supplier, theme};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, Statement};
 
 use crate::auth::Principal;
-use crate::domain::{Money, Quantity, Value};
+use super::rollup_cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
+use super::split_sum::{self, sum_parts, sum_records, zero};
+use crate::domain::{MoneyTotal, QuantityTotal, Value};
 use crate::error::{AppResult, bad_input, forbidden};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,9 +76,9 @@ pub struct Metrics {
     pub delivered_value: Value,
     pub verified_value: Value,
     /// Only meaningful when the group is one measure (see `Rollup::quantities`).
-    pub committed_quantity: Quantity,
-    pub delivered_quantity: Quantity,
-    pub contract_value: Money,
+    pub committed_quantity: QuantityTotal,
+    pub delivered_quantity: QuantityTotal,
+    pub contract_value: MoneyTotal,
 }
 
 pub struct Rollup {
@@ -102,8 +104,8 @@ pub struct TrendPoint {
 struct Source {
     /// FROM, with the proxy join where values are computed.
     from: &'static str,
-    /// The FIGURES columns (the trend's source: n, d and vv).
-    figures: &'static str,
+    /// The figures' columns (see `figures`; the trend's source: n, d and vv).
+    figures: fn() -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
     aggregates: bool,
     /// The rows that count.
@@ -121,16 +123,67 @@ const MEASURE_JOIN: &str = " JOIN measure m ON m.id = c.measure_id";
 const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 
 /// Every part of a rollup statement selects the same figures, in this
-/// order, so that parts combine with UNION ALL: commitments, committed
-/// value and quantity, evidence, delivered value, verified value, delivered
-/// quantity, contract value.
-const FIGURES: [&str; 8] = ["n", "v", "q", "ne", "d", "vv", "dq", "cv"];
+/// order, so that parts combine with UNION ALL: commitments (n), committed
+/// value (v) and quantity (q), evidence (ne), delivered value (d), verified
+/// value (vv), delivered quantity (dq), contract value (cv). All but the
+/// counts are two parts each (service::split_sum).
+/// `n` and `ne` are counts; the others, v, q, d, vv, dq and cv, the parts of the sums.
+fn figures(n: &str, ne: &str, sums: [String; 6]) -> String {
+    let [v, q, d, vv, dq, cv] = sums;
+    [format!("{n} AS n"), v, q, format!("{ne} AS ne"), d, vv, dq, cv].join(", ")
+}
+
+const NONE: &str = "CAST(0 AS BIGINT)";
+
+fn record_committed() -> String {
+    let v = sum_records("c.target_centi * p.value_pence", "v");
+    figures("COUNT(*)", NONE, [v, sum_records("c.target_centi", "q"), zero("d"), zero("vv"), zero("dq"), zero("cv")])
+}
+
+fn record_delivered() -> String {
+    let (d, vv, dq) = (sum_records(DELIVERED_VALUE, "d"), sum_records(VERIFIED_VALUE, "vv"), sum_records(DELIVERED_CENTI, "dq"));
+    figures(NONE, "COUNT(*)", [zero("v"), zero("q"), d, vv, dq, zero("cv")])
+}
+
+/// The figures of summary cells, summed over the rows or (`sum` false) row
+/// by row; without contract value where it comes from the records.
+fn summary_figures(sum: bool, contract_value: bool) -> String {
+    let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
+    let split = |c: &str, name: &str| sum_parts(&format!("c.{c}"), name, sum);
+    figures(
+        &count("commitments"),
+        &count("evidence"),
+        [
+            split("committed_value", "v"),
+            split("target_centi", "q"),
+            split("delivered_value", "d"),
+            split("verified_value", "vv"),
+            split("delivered_centi", "dq"),
+            if contract_value { split("value_pence", "cv") } else { zero("cv") },
+        ],
+    )
+}
+
+fn summed_cells() -> String {
+    summary_figures(true, true)
+}
+
+fn cell_rows() -> String {
+    summary_figures(false, true)
+}
+
+fn summed_finest_cells() -> String {
+    summary_figures(true, false)
+}
+
+fn quarterly_cells() -> String {
+    ["CAST(SUM(c.evidence) AS BIGINT) AS n".to_owned(), sum_parts("c.delivered_value", "d", true), sum_parts("c.verified_value", "vv", true)].join(", ")
+}
 
 /// Commitments, valued at their own year's proxy.
 const RECORD_COMMITTED: Source = Source {
     from: "commitment c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
-    figures: "COUNT(*) AS n, CAST(SUM(c.target_centi * p.value_pence) AS BIGINT) AS v, CAST(SUM(c.target_centi) AS BIGINT) AS q,
-        CAST(0 AS BIGINT) AS ne, CAST(0 AS BIGINT) AS d, CAST(0 AS BIGINT) AS vv, CAST(0 AS BIGINT) AS dq, CAST(0 AS BIGINT) AS cv",
+    figures: record_committed,
     aggregates: true,
     live: "c.deleted = FALSE",
     supplier: "k.supplier_id",
@@ -146,10 +199,7 @@ const RECORD_COMMITTED: Source = Source {
 /// counted but never delivered.
 const RECORD_DELIVERED: Source = Source {
     from: "evidence e JOIN commitment c ON c.id = e.commitment_id JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year",
-    figures: "CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS v, CAST(0 AS BIGINT) AS q, COUNT(*) AS ne,
-        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS d,
-        CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT) AS vv,
-        CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS dq, CAST(0 AS BIGINT) AS cv",
+    figures: record_delivered,
     live: "c.deleted = FALSE AND e.deleted = FALSE",
     year: "e.financial_year",
     quarter: "e.quarter",
@@ -159,26 +209,14 @@ const RECORD_DELIVERED: Source = Source {
 /// Commitments, for the distinct contracts they belong to.
 const RECORD_CONTRACTS: Source = Source {
     from: "commitment c",
-    figures: "",
+    figures: String::new,
     ..RECORD_COMMITTED
 };
-
-/// The FIGURES of summary cells, each through `$sum` (SUM, or nothing for a row as it is).
-macro_rules! summary_figures {
-    ($sum:literal) => {
-        concat!(
-            "CAST(", $sum, "(c.commitments) AS BIGINT) AS n, CAST(", $sum, "(c.committed_value) AS BIGINT) AS v, ",
-            "CAST(", $sum, "(c.target_centi) AS BIGINT) AS q, CAST(", $sum, "(c.evidence) AS BIGINT) AS ne, ",
-            "CAST(", $sum, "(c.delivered_value) AS BIGINT) AS d, CAST(", $sum, "(c.verified_value) AS BIGINT) AS vv, ",
-            "CAST(", $sum, "(c.delivered_centi) AS BIGINT) AS dq, CAST(", $sum, "(c.value_pence) AS BIGINT) AS cv"
-        )
-    };
-}
 
 /// Every figure from the summary cells the write path keeps (service::rollup_cells).
 const CELL_SUMMARY: Source = Source {
     from: "rollup_summary c",
-    figures: summary_figures!("SUM"),
+    figures: summed_cells,
     aggregates: true,
     live: "",
     supplier: "c.supplier_id",
@@ -193,17 +231,24 @@ const CELL_SUMMARY: Source = Source {
 /// Delivery per quarter, for the trend.
 const CELL_DELIVERED_QUARTERLY: Source = Source {
     from: "rollup_delivered_quarterly c",
-    figures: "CAST(SUM(c.evidence) AS BIGINT) AS n, CAST(SUM(c.delivered_value) AS BIGINT) AS d,
-        CAST(SUM(c.verified_value) AS BIGINT) AS vv",
+    figures: quarterly_cells,
     quarter: "c.quarter",
     theme: "m.theme_id",
     theme_join: MEASURE_JOIN,
     ..CELL_SUMMARY
 };
 
+/// The finest summary cells (one measure and year), which add up to any
+/// group's figures but its contract value: a contract with commitments in
+/// several measures or years is in several of them.
+const CELL_SUMMARY_FINEST: Source = Source {
+    figures: summed_finest_cells,
+    ..CELL_SUMMARY
+};
+
 /// Summary cells read row by row, where each group is one row (`Where::one_row_per_group`).
 const CELL_SUMMARY_ROW: Source = Source {
-    figures: summary_figures!(""),
+    figures: cell_rows,
     aggregates: false,
     ..CELL_SUMMARY
 };
@@ -424,16 +469,16 @@ fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
 }
 
 fn metrics_of(row: &QueryResult) -> AppResult<Metrics> {
-    let [n, v, q, ne, d, vv, dq, cv] = FIGURES.map(|f| int(row, f));
+    let wide = |f: &str| split_sum::get(row, f);
     Ok(Metrics {
-        commitment_count: n?,
-        committed_value: Value::from_scaled(v? as i128),
-        committed_quantity: Quantity::from_scaled(q?),
-        evidence_count: ne?,
-        delivered_value: Value::from_scaled(d? as i128),
-        verified_value: Value::from_scaled(vv? as i128),
-        delivered_quantity: Quantity::from_scaled(dq?),
-        contract_value: Money::from_scaled(cv?),
+        commitment_count: int(row, "n")?,
+        committed_value: Value::from_scaled(wide("v")?),
+        committed_quantity: QuantityTotal::from_scaled(wide("q")?),
+        evidence_count: int(row, "ne")?,
+        delivered_value: Value::from_scaled(wide("d")?),
+        verified_value: Value::from_scaled(wide("vv")?),
+        delivered_quantity: QuantityTotal::from_scaled(wide("dq")?),
+        contract_value: MoneyTotal::from_scaled(wide("cv")?),
     })
 }
 
@@ -444,9 +489,9 @@ impl Metrics {
         self.committed_value = self.committed_value + o.committed_value;
         self.delivered_value = self.delivered_value + o.delivered_value;
         self.verified_value = self.verified_value + o.verified_value;
-        self.committed_quantity = Quantity::from_scaled(self.committed_quantity.scaled() + o.committed_quantity.scaled());
-        self.delivered_quantity = Quantity::from_scaled(self.delivered_quantity.scaled() + o.delivered_quantity.scaled());
-        self.contract_value = Money::from_scaled(self.contract_value.scaled() + o.contract_value.scaled());
+        self.committed_quantity = self.committed_quantity + o.committed_quantity;
+        self.delivered_quantity = self.delivered_quantity + o.delivered_quantity;
+        self.contract_value = self.contract_value + o.contract_value;
     }
 }
 
@@ -476,7 +521,7 @@ fn group_by(group: &[String]) -> String {
 fn part(src: &Source, w: &Where, dims: &[Dimension], level: &str, width: usize) -> String {
     let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
     let group_by = if src.aggregates { group_by(&group) } else { String::new() };
-    format!("SELECT {}{}{}{group_by}", lead(&group, width), src.figures, w.sql_from(src, dims, level))
+    format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(), w.sql_from(src, dims, level))
 }
 
 /// Σ value of the distinct contracts with a commitment in each group, from
@@ -485,11 +530,11 @@ fn record_contracts_part(w: &Where, dims: &[Dimension], width: usize) -> String 
     let src = &RECORD_CONTRACTS;
     let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
     let group: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
+    let cv = sum_records("kv.value_pence", "cv");
     format!(
-        "SELECT {}CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS v, CAST(0 AS BIGINT) AS q, CAST(0 AS BIGINT) AS ne, CAST(0 AS BIGINT) AS d,
-            CAST(0 AS BIGINT) AS vv, CAST(0 AS BIGINT) AS dq, CAST(SUM(kv.value_pence) AS BIGINT) AS cv
-         FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
+        "SELECT {}{} FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
         lead(&group, width),
+        figures(NONE, NONE, [zero("v"), zero("q"), zero("d"), zero("vv"), zero("dq"), cv]),
         w.sql_from(src, dims, ""),
         group_by(&group)
     )
@@ -516,9 +561,10 @@ impl Plan {
             return vec![part(src, w, dims, &level, width)];
         }
         let mut parts = if self.cells {
-            // The finest summary rows (one measure and year) add up to anything.
+            // The finest summary rows (one measure and year) add up to
+            // anything but contract value, which comes from the records.
             let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
-            vec![part(&CELL_SUMMARY, w, dims, &level, width)]
+            vec![part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
         } else {
             vec![part(&RECORD_COMMITTED, w, dims, "", width), part(&RECORD_DELIVERED, w, dims, "", width)]
         };
@@ -564,7 +610,7 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
         parts.push(plan.total_contract_value(&w, dims.len()));
     }
     let mut groups: BTreeMap<GroupKey, Metrics> = BTreeMap::new();
-    let mut total_contract_value = Money::default();
+    let mut total_contract_value = MoneyTotal::default();
     for row in query(db, parts.join(" UNION ALL ")).await? {
         let m = metrics_of(&row)?;
         if !dims.is_empty() && row.try_get::<i32>("", "total")? == 1 {
@@ -604,7 +650,7 @@ pub async fn delivery_trend(
     let src = &CELL_DELIVERED_QUARTERLY;
     let sql = format!(
         "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
-        src.figures,
+        (src.figures)(),
         w.sql_from(src, &[], supplier_level(w.by_supplier())),
         year = src.year,
         quarter = src.quarter,
@@ -618,8 +664,8 @@ pub async fn delivery_trend(
                 financial_year: row.try_get::<i32>("", "fy")?,
                 quarter: row.try_get::<i32>("", "qtr")?,
                 evidence_count: int(row, "n")?,
-                delivered_value: Value::from_scaled(int(row, "d")? as i128),
-                verified_value: Value::from_scaled(int(row, "vv")? as i128),
+                delivered_value: Value::from_scaled(split_sum::get(row, "d")?),
+                verified_value: Value::from_scaled(split_sum::get(row, "vv")?),
             })
         })
         .collect()

@@ -24,6 +24,8 @@
 //! recomputed from the records, and the council-level rows (`supplier_id = 0`)
 //! take the difference. The touched pairs are read from the changes the write
 //! records for the audit trail, so no writer has to remember this step.
+//! Every summed figure is kept as two BIGINT parts (service::split_sum), so
+//! that no cell's sum can overflow however many records it holds.
 //! Values are quantity × the proxy of the measure and year, and the summary
 //! keeps themes, so a changed proxy touches every pair with figures on its
 //! measure and year, and a measure moved to another theme every pair with
@@ -38,40 +40,63 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::lookup;
+use super::{lookup, split_sum};
 use super::write::Change;
 use crate::error::AppResult;
 
 /// One cell table: its key columns after (supplier_id, council_id), its
-/// figures, and an expression that is zero exactly when a cell is empty.
+/// counts, its figures (kept as two parts each, see service::split_sum),
+/// and an expression that is zero exactly when a cell is empty.
 struct Table {
     name: &'static str,
     keys: &'static [&'static str],
+    counts: &'static [&'static str],
     figures: &'static [&'static str],
     empty: &'static str,
 }
 
-/// What the delivered cells sum: evidence of every status, quantities and
-/// values of delivered (not rejected) and of verified evidence.
-const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
+impl Table {
+    /// Every stored figure column: the counts, then each figure's two parts.
+    fn columns(&self) -> Vec<String> {
+        let parts = self.figures.iter().flat_map(|f| split_sum::parts(f));
+        self.counts.iter().map(|c| (*c).to_owned()).chain(parts).collect()
+    }
+}
+
+/// One evidence record's figures, over evidence `e` and the proxy `p` of
+/// its measure and year: delivered (not rejected) and verified quantities
+/// and values.
+pub(super) const DELIVERED_CENTI: &str = "CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END";
+pub(super) const VERIFIED_CENTI: &str = "CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi ELSE 0 END";
+pub(super) const DELIVERED_VALUE: &str = "CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END";
+pub(super) const VERIFIED_VALUE: &str = "CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END";
+
+/// What the delivered cells sum, by column: evidence of every status, and
+/// quantities and values of delivered and of verified evidence.
+const DELIVERED: [(&str, &str); 4] = [
+    ("delivered_centi", DELIVERED_CENTI),
+    ("verified_centi", VERIFIED_CENTI),
+    ("delivered_value", DELIVERED_VALUE),
+    ("verified_value", VERIFIED_VALUE),
+];
+const DELIVERED_FIGURES: &[&str] = &["delivered_centi", "verified_centi", "delivered_value", "verified_value"];
 
 const QUARTERLY: Table = Table {
     name: "rollup_delivered_quarterly",
     keys: &["measure_id", "financial_year", "quarter"],
-    figures: DELIVERED,
+    counts: &["evidence"],
+    figures: DELIVERED_FIGURES,
     empty: "evidence",
 };
 
 const SUMMARY: Table = Table {
     name: "rollup_summary",
     keys: &["theme_id", "measure_id", "financial_year"],
+    counts: &["contracts", "commitments", "evidence"],
     figures: &[
-        "contracts",
         "value_pence",
-        "commitments",
         "target_centi",
         "committed_value",
-        "evidence",
         "delivered_centi",
         "verified_centi",
         "delivered_value",
@@ -91,49 +116,58 @@ const GROUPING_KEYS: &str = "CASE WHEN g.column1 > 0 THEN f.theme_id ELSE 0 END 
     CASE WHEN g.column1 = 2 THEN f.measure_id ELSE 0 END AS measure_id,
     CASE WHEN g.column2 = 1 THEN f.financial_year ELSE 0 END AS financial_year";
 
+/// Zero parts of the summary `figures` a part of its UNION does not have.
+fn zeros(figures: &[&str]) -> String {
+    figures.iter().map(|f| split_sum::zero(f)).collect::<Vec<_>>().join(", ")
+}
+
 /// Supplier-level cells recomputed from the records of the contracts in
 /// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
 fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
-    let delivered = DELIVERED.join(", ");
+    let per_commitment = ["delivered_centi", "delivered_value", "verified_value"];
+    let per_commitment_sums: Vec<String> =
+        DELIVERED.iter().filter(|(f, _)| per_commitment.contains(f)).map(|(f, e)| split_sum::sum_records(e, f)).collect();
+    let per_commitment_columns: Vec<String> = per_commitment.iter().flat_map(|f| split_sum::parts(f)).collect();
+    let delivered_sums: Vec<String> = DELIVERED.iter().map(|(f, e)| split_sum::sum_records(e, f)).collect();
+    let quarterly_sums: Vec<String> = DELIVERED_FIGURES.iter().map(|f| split_sum::sum_parts(&format!("q.{f}"), f, true)).collect();
+    let summary = SUMMARY.columns();
+    let summed: Vec<String> = summary.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
+    // The rows of `f` below have every summary column but the contracts'.
+    let projected: Vec<String> = summary
+        .iter()
+        .map(|c| if c == "contracts" || c.starts_with("value_pence") { format!("0 AS {c}") } else { format!("f.{c}") })
+        .collect();
     [
         format!(
-            "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, delivered_centi, delivered_value, verified_value)
-             SELECT c.id, k.council_id, k.supplier_id,
-                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END) AS BIGINT)
+            "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, {})
+             SELECT c.id, k.council_id, k.supplier_id, {}
              FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
                   JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
              WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
-             GROUP BY c.id, k.council_id, k.supplier_id"
+             GROUP BY c.id, k.council_id, k.supplier_id",
+            per_commitment_columns.join(", "),
+            per_commitment_sums.join(", "),
         ),
         format!(
-            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {delivered})
-             SELECT supplier_id, council_id, measure_id, financial_year, quarter, n, d, v, d * proxy, v * proxy FROM (
-             SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*) AS n,
-                CAST(SUM(CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS d,
-                CAST(SUM(CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi ELSE 0 END) AS BIGINT) AS v,
-                MIN(p.value_pence) AS proxy
+            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {})
+             SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*), {}
              FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
                   JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
              WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
-             GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter) t"
+             GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter",
+            QUARTERLY.columns().join(", "),
+            delivered_sums.join(", "),
         ),
         // Distinct contracts per grouping from the records; commitments per
         // measure and year from the records and delivery from the quarterly
-        // cells just written, each projected onto every grouping.
+        // cells just written, each projected onto every grouping. Every
+        // part lists the summary's columns in the same order.
         format!(
-            "INSERT INTO rollup_summary (supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence,
-                commitments, target_centi, committed_value, {delivered})
-             SELECT supplier_id, council_id, theme_id, measure_id, financial_year,
-                CAST(SUM(contracts) AS BIGINT), CAST(SUM(value_pence) AS BIGINT), CAST(SUM(commitments) AS BIGINT),
-                CAST(SUM(target_centi) AS BIGINT), CAST(SUM(committed_value) AS BIGINT), CAST(SUM(evidence) AS BIGINT),
-                CAST(SUM(delivered_centi) AS BIGINT), CAST(SUM(verified_centi) AS BIGINT),
-                CAST(SUM(delivered_value) AS BIGINT), CAST(SUM(verified_value) AS BIGINT)
+            "INSERT INTO rollup_summary (supplier_id, council_id, theme_id, measure_id, financial_year, {columns})
+             SELECT supplier_id, council_id, theme_id, measure_id, financial_year, {summed}
              FROM (
                 SELECT supplier_id, council_id, theme_id, measure_id, financial_year, COUNT(*) AS contracts,
-                    SUM(value_pence) AS value_pence, 0 AS commitments, 0 AS target_centi, 0 AS committed_value,
-                    0 AS evidence, 0 AS delivered_centi, 0 AS verified_centi, 0 AS delivered_value, 0 AS verified_value
+                    0 AS commitments, 0 AS evidence, {contract_value}, {no_commitments}
                 FROM (SELECT DISTINCT f.contract_id, f.supplier_id, f.council_id, f.value_pence, {GROUPING_KEYS}
                       FROM (SELECT k.id AS contract_id, k.supplier_id, k.council_id, k.value_pence, m.theme_id, c.measure_id, c.financial_year
                           FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
@@ -141,25 +175,33 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
                       CROSS JOIN {GROUPINGS}) t
                 GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year
              UNION ALL
-                SELECT f.supplier_id, f.council_id, {GROUPING_KEYS}, 0, 0, f.commitments, f.target_centi, f.committed_value,
-                    f.evidence, f.delivered_centi, f.verified_centi, f.delivered_value, f.verified_value
+                SELECT f.supplier_id, f.council_id, {GROUPING_KEYS}, {projected}
                 FROM (
                     SELECT k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year, COUNT(*) AS commitments,
-                        SUM(c.target_centi) AS target_centi, SUM(c.target_centi * p.value_pence) AS committed_value,
-                        0 AS evidence, 0 AS delivered_centi, 0 AS verified_centi, 0 AS delivered_value, 0 AS verified_value
+                        CAST(0 AS BIGINT) AS evidence, {target}, {committed}, {no_delivery}
                     FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
                          JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year
                     WHERE {records} AND c.deleted = FALSE
                     GROUP BY k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year
                 UNION ALL
-                    SELECT q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year, 0, 0, 0,
-                        SUM(q.evidence), SUM(q.delivered_centi), SUM(q.verified_centi), SUM(q.delivered_value), SUM(q.verified_value)
+                    SELECT q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year, CAST(0 AS BIGINT),
+                        CAST(SUM(q.evidence) AS BIGINT), {no_commitment_figures}, {quarterly_sums}
                     FROM rollup_delivered_quarterly q JOIN measure m ON m.id = q.measure_id
                     WHERE {cells} AND q.supplier_id <> 0
                     GROUP BY q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year
                 ) f CROSS JOIN {GROUPINGS}
              ) u
-             GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year"
+             GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year",
+            columns = summary.join(", "),
+            summed = summed.join(", "),
+            contract_value = split_sum::sum_records("value_pence", "value_pence"),
+            no_commitments = zeros(&SUMMARY.figures[1..]),
+            projected = projected.join(", "),
+            target = split_sum::sum_records("c.target_centi", "target_centi"),
+            committed = split_sum::sum_records("c.target_centi * p.value_pence", "committed_value"),
+            no_delivery = zeros(DELIVERED_FIGURES),
+            no_commitment_figures = zeros(&["target_centi", "committed_value"]),
+            quarterly_sums = quarterly_sums.join(", "),
         ),
     ]
 }
@@ -167,22 +209,15 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
 /// Adds (`sign` 1) or takes away (-1) the supplier-level cells in `scope` to/from the council-level rows.
 fn council_level_sql(t: &Table, sign: i32, scope: &str) -> String {
     let keys = t.keys.join(", ");
-    let sums: Vec<String> = t
-        .figures
-        .iter()
-        .map(|f| format!("CAST({sign} * SUM({f}) AS BIGINT)"))
-        .collect();
-    let adds: Vec<String> = t
-        .figures
-        .iter()
-        .map(|f| format!("{f} = {0}.{f} + excluded.{f}", t.name))
-        .collect();
+    let columns = t.columns();
+    let sums: Vec<String> = columns.iter().map(|f| format!("CAST({sign} * SUM({f}) AS BIGINT)")).collect();
+    let adds: Vec<String> = columns.iter().map(|f| format!("{f} = {0}.{f} + excluded.{f}", t.name)).collect();
     format!(
         "INSERT INTO {name} (supplier_id, council_id, {keys}, {figures})
          SELECT 0, council_id, {keys}, {sums} FROM {name} WHERE {scope} GROUP BY council_id, {keys}
          ON CONFLICT (supplier_id, council_id, {keys}) DO UPDATE SET {adds}",
         name = t.name,
-        figures = t.figures.join(", "),
+        figures = columns.join(", "),
         sums = sums.join(", "),
         adds = adds.join(", "),
     )

@@ -1,29 +1,25 @@
 //! Delivered and verified figures per commitment, summed by the write path.
 //!
 //! A value is quantity (hundredths) × proxy (pence) in ten-thousandths of a
-//! pound, kept as BIGINT on both backends so that it stays exact.
+//! pound; the cells keep each sum as two BIGINT parts (service::split_sum)
+//! so that it stays exact on both backends at any size.
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 
-use crate::domain::{Quantity, Value};
+use super::split_sum;
+use crate::domain::{QuantityTotal, Value};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
-    pub delivered_quantity: Quantity,
+    pub delivered_quantity: QuantityTotal,
     pub delivered_value: Value,
     pub verified_value: Value,
 }
 
-#[derive(FromQueryResult)]
-struct Row {
-    commitment_id: i32,
-    delivered_centi: i64,
-    delivered_e4: i64,
-    verified_e4: i64,
-}
+const FIGURES: [&str; 3] = ["delivered_centi", "delivered_value", "verified_value"];
 
 /// Delivery per commitment, as the write path keeps it
 /// (service::rollup_cells); the caller has already scoped the commitment ids.
@@ -35,24 +31,26 @@ pub async fn delivery_of(db: &impl ConnectionTrait, commitment_ids: &[i32]) -> A
     let placeholders: Vec<String> = (1..=commitment_ids.len())
         .map(|i| if backend == sea_orm::DbBackend::Postgres { format!("${i}") } else { "?".into() })
         .collect();
+    let columns: Vec<String> = FIGURES.iter().flat_map(|f| split_sum::parts(f)).collect();
     let sql = format!(
-        "SELECT commitment_id, delivered_centi, delivered_value AS delivered_e4, verified_value AS verified_e4
-         FROM commitment_delivery WHERE commitment_id IN ({})",
+        "SELECT commitment_id, {} FROM commitment_delivery WHERE commitment_id IN ({})",
+        columns.join(", "),
         placeholders.join(", ")
     );
     let stmt = Statement::from_sql_and_values(backend, sql, commitment_ids.iter().map(|&i| i.into()));
-    let rows = Row::find_by_statement(stmt).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.commitment_id,
+    db.query_all_raw(stmt)
+        .await?
+        .iter()
+        .map(|row| {
+            let [quantity, delivered, verified] = FIGURES.map(|f| split_sum::get(row, f));
+            Ok((
+                row.try_get::<i32>("", "commitment_id")?,
                 Delivery {
-                    delivered_quantity: Quantity::from_scaled(r.delivered_centi),
-                    delivered_value: Value::from_scaled(r.delivered_e4 as i128),
-                    verified_value: Value::from_scaled(r.verified_e4 as i128),
+                    delivered_quantity: QuantityTotal::from_scaled(quantity?),
+                    delivered_value: Value::from_scaled(delivered?),
+                    verified_value: Value::from_scaled(verified?),
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }

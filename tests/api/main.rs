@@ -17,6 +17,7 @@ mod limits;
 mod load;
 mod money;
 mod observability;
+mod overflow;
 mod records;
 mod replicas;
 mod rollup;

@@ -613,15 +613,15 @@ async fn cells(app: &TestApp) -> Vec<String> {
     let tables = [
         (
             "rollup_delivered_quarterly",
-            "supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
+            "supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi_hi, delivered_centi_lo, verified_centi_hi, verified_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
         ),
         (
             "rollup_summary",
-            "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, value_pence, commitments, target_centi, committed_value, evidence, delivered_centi, verified_centi, delivered_value, verified_value",
+            "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, evidence, value_pence_hi, value_pence_lo, target_centi_hi, target_centi_lo, committed_value_hi, committed_value_lo, delivered_centi_hi, delivered_centi_lo, verified_centi_hi, verified_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
         ),
         (
             "commitment_delivery",
-            "commitment_id, council_id, supplier_id, delivered_centi, delivered_value, verified_value",
+            "commitment_id, council_id, supplier_id, delivered_centi_hi, delivered_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
         ),
     ];
     let mut out = Vec::new();
