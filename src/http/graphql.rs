@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-use async_graphql::{BatchRequest, BatchResponse, ServerError, Variables};
+use async_graphql::{BatchResponse, ServerError, Variables};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -71,11 +71,21 @@ fn names_json(headers: &HeaderMap) -> bool {
     [GRAPHQL_RESPONSE, "application/json"].iter().any(|m| quality(accept(headers), m).is_some_and(|q| q > 0.0))
 }
 
+/// A POST body: one request, or a batch of them. (async-graphql's own
+/// `BatchRequest` tries a single request first, and serde reads an empty
+/// array as a request with every field missing.)
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum Body {
+    Batch(Vec<async_graphql::Request>),
+    Single(async_graphql::Request),
+}
+
 pub async fn post(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
-    body: Result<axum::Json<BatchRequest>, JsonRejection>,
+    body: Result<axum::Json<Body>, JsonRejection>,
 ) -> Response {
     let media = MediaType::negotiate(&headers);
     let principal = match super::authenticate(&state, &request_id, &headers) {
@@ -94,11 +104,11 @@ pub async fn post(
         }
     };
     match batch {
-        BatchRequest::Single(request) => {
+        Body::Single(request) => {
             let outcome = execute(&state, &request_id, &principal, request, Method::POST).await;
             respond(media, outcome)
         }
-        BatchRequest::Batch(requests) => {
+        Body::Batch(requests) => {
             let max = state.limits.max_batch_operations;
             if requests.is_empty() {
                 return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the batch is empty: send one request object, or an array of 1 or more");

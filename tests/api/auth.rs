@@ -91,3 +91,48 @@ async fn only_json_requests_are_accepted() {
     })
     .await;
 }
+
+/// HS256 over any header, as a provider that sets `crit` would sign.
+fn signed_with_header(header: serde_json::Value, claims: serde_json::Value) -> String {
+    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
+    format!("{input}.{signature}")
+}
+
+#[tokio::test]
+async fn refused_tokens_say_why_in_words_and_401s_carry_a_bearer_challenge() {
+    on_each_backend(|app| async move {
+        let now = chrono::Utc::now().timestamp();
+        let expired_at = now - 7200;
+        let later = now + 3600;
+        let claims = json!({"sub": "x", "exp": now + 7200, "role": "auditor"});
+        let when = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let cases: Vec<(&str, Option<String>, String)> = vec![
+            ("expired", Some(sign(json!({"sub":"x","exp":expired_at,"role":"auditor"}))), format!("the token expired at {}", when(expired_at))),
+            ("not yet valid", Some(sign(json!({"sub":"x","exp":now+7200,"nbf":later,"role":"auditor"}))), format!("the token is not valid before {}", when(later))),
+            ("crit", Some(signed_with_header(json!({"alg":"HS256","typ":"JWT","crit":["exp-ext"],"exp-ext":1}), claims.clone())), "critical extensions".into()),
+            ("NUL in councils", Some(sign(json!({"sub":"x","exp":now+3600,"role":"council_viewer","councils":["LIV\u{0}"]}))), "councils claim".into()),
+            ("huge header", Some("x".repeat(1_000_000)), "longer than".into()),
+            ("no token", None, "missing bearer token".into()),
+        ];
+        for (name, tok, reason) in cases {
+            let mut req = reqwest::Client::new().post(app.url("/graphql")).json(&json!({"query": VIEWER}));
+            if let Some(t) = &tok {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 401, "{name}");
+            let challenge = res.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            assert!(challenge.starts_with("Bearer"), "{name}: {challenge:?}");
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{name}: {body}");
+            let message = body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(&reason), "{name}: {message}");
+            assert!(!message.contains("Signature") && !message.contains("ErrorKind"), "{name}: {message}");
+        }
+        // A token that became valid a minute ago reads.
+        assert_eq!(app.gql(Some(&sign(json!({"sub":"x","exp":now+3600,"nbf":now-60,"role":"auditor"}))), VIEWER, json!({})).await.0, 200);
+    })
+    .await;
+}

@@ -262,32 +262,39 @@ pub async fn audit_count(app: &TestApp) -> i64 {
 }
 
 /// A `social-value-hub serve` process with the tests' secret and `env`
-/// (nothing inherited), killed when dropped; its output goes to `log`.
+/// (nothing inherited), killed when dropped; its stdout goes to `log` and
+/// its stderr to `errors`.
 pub struct ServerProcess {
     child: std::process::Child,
     pub addr: SocketAddr,
     pub log: PathBuf,
+    pub errors: PathBuf,
 }
 
 impl ServerProcess {
     pub async fn start(env: &[(&str, &str)]) -> ServerProcess {
+        Self::start_with(&[("SVH_JWT_SECRET", SECRET)].into_iter().chain(env.iter().copied()).collect::<Vec<_>>(), &std::env::temp_dir()).await
+    }
+
+    /// A server with exactly `env` (not even the tests' secret), run in `dir`.
+    pub async fn start_with(env: &[(&str, &str)], dir: &std::path::Path) -> ServerProcess {
         let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let log = std::env::temp_dir().join(format!("{}.log", unique_name()));
-        let out = std::fs::File::create(&log).unwrap();
+        let name = unique_name();
+        let (log, errors) = (std::env::temp_dir().join(format!("{name}.log")), std::env::temp_dir().join(format!("{name}.err")));
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_social-value-hub"));
-        cmd.arg("serve").env_clear().env("SVH_LISTEN", addr.to_string()).env("SVH_JWT_SECRET", SECRET).env("RUST_LOG", "info");
+        cmd.arg("serve").current_dir(dir).env_clear().env("SVH_LISTEN", addr.to_string()).env("RUST_LOG", "info");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.stdout(out.try_clone().unwrap()).stderr(out).spawn().expect("start the server");
-        let server = ServerProcess { child, addr, log };
-        for _ in 0..200 {
+        let child = cmd.stdout(std::fs::File::create(&log).unwrap()).stderr(std::fs::File::create(&errors).unwrap()).spawn().expect("start the server");
+        let server = ServerProcess { child, addr, log, errors };
+        for _ in 0..1200 {
             if reqwest::get(format!("http://{addr}/readyz")).await.is_ok_and(|r| r.status() == 200) {
                 return server;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("server at {addr} never became ready: {}", std::fs::read_to_string(&server.log).unwrap_or_default());
+        panic!("server at {addr} never became ready: {}", server.output());
     }
 }
 
@@ -309,7 +316,12 @@ impl ServerProcess {
         None
     }
 
+    /// What it wrote to stdout and then to stderr.
     pub fn output(&self) -> String {
+        self.stdout() + &std::fs::read_to_string(&self.errors).unwrap_or_default()
+    }
+
+    pub fn stdout(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -319,5 +331,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(&self.errors);
     }
 }

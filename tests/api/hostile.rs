@@ -164,3 +164,107 @@ async fn malformed_requests_never_cause_a_5xx_a_leak_or_a_partial_write() {
     })
     .await;
 }
+
+/// The code and message of the first error, and the status.
+async fn refusal(app: &TestApp, tok: &str, query: &str, variables: Value) -> (u16, String, String) {
+    let (status, body) = app.gql(Some(tok), query, variables).await;
+    let e = &body["errors"][0];
+    (status, e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {body}")).to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_everywhere_and_named_per_record_in_a_sync() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let (viewer, admin, sync) = (token("council_viewer", &["LIV"]), token("regional_admin", &[]), token("council_sync", &["LIV"]));
+        let cases: Vec<(&str, &str, Value)> = vec![
+            (&viewer, "query($c: [String!]) { contracts(filter: {councilCodes: $c}) { totalCount } }", json!({"c": ["LIV\u{0}"]})),
+            (&viewer, "{ contracts(filter: {supplierRefs: [\"S\\u0000\"]}) { totalCount } }", json!({})),
+            (&viewer, "query($n: String) { suppliers(filter: {nameContains: $n}) { totalCount } }", json!({"n": "a\u{0}"})),
+            (&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": "ZZ\u{0}", "name": "Z", "gssCode": "E1"}})),
+            (&admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": "T1", "name": "N\u{0}"}})),
+            (&sync, SYNC, json!({"input": {"councilCode": "LIV\u{0}"}})),
+        ];
+        for (tok, q, v) in cases {
+            let (status, code, message) = refusal(&app, tok, q, v.clone()).await;
+            assert_eq!((status, code.as_str()), (200, "BAD_USER_INPUT"), "{q} {v}: {message}");
+        }
+        let mut batch = small_batch("LIV");
+        batch["contracts"][0]["title"] = json!("Library\u{0}");
+        batch["evidence"][1]["evidenceUrl"] = json!("https://x/\u{0}");
+        let d = app.ok(&sync, SYNC, json!({"input": batch})).await;
+        let errors = &d["syncCouncilData"]["errors"];
+        assert_eq!(d["syncCouncilData"]["applied"], false);
+        assert_eq!(errors.as_array().unwrap().len(), 2, "{errors}");
+        assert_eq!((&errors[0]["entity"], &errors[0]["index"]), (&json!("CONTRACT"), &json!(0)));
+        assert!(errors[0]["message"].as_str().unwrap().starts_with("title: contains a NUL"), "{errors}");
+        assert_eq!((&errors[1]["entity"], &errors[1]["index"]), (&json!("EVIDENCE"), &json!(1)));
+        assert!(errors[1]["message"].as_str().unwrap().starts_with("evidenceUrl: contains a NUL"), "{errors}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filter_lists_are_capped_and_deduplicated() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        app.ok(&token("council_sync", &["LIV"]), SYNC, json!({"input": small_batch("LIV")})).await;
+        let tok = token("auditor", &[]);
+        let many: Vec<String> = (0..100_000).map(|i| format!("K{i}")).collect();
+        for q in [
+            "query($v: [String!]) { contracts(filter: {externalIds: $v}) { totalCount } }",
+            "query($v: [String!]) { rollup(filter: {supplierRefs: $v}) { totals { committedValue } } }",
+            "query($v: [String!]) { auditEvents(filter: {councilCodes: $v}) { totalCount } }",
+        ] {
+            let (_, code, message) = refusal(&app, &tok, q, json!({"v": many})).await;
+            assert_eq!(code, "BAD_USER_INPUT", "{q}");
+            assert!(message.contains("at most 1000 values"), "{q}: {message}");
+        }
+        // A thousand copies of one value are one value.
+        let d = app.ok(&tok, "query($v: [String!]) { contracts(filter: {externalIds: $v}) { totalCount } }", json!({"v": vec!["K1"; 1000]})).await;
+        assert_eq!(d["contracts"]["totalCount"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn codes_have_one_syntax_and_are_never_trimmed() {
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let admin = token("regional_admin", &[]);
+        let upsert = "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code name } }";
+        for code in [" LIV", "LIV ", "LI\tV", "LIV\n", "", "LIV/2", &"A".repeat(65)] {
+            let (_, c, message) = refusal(&app, &admin, upsert, json!({"i": {"code": code, "name": "Overwritten", "gssCode": "E08000012"}})).await;
+            assert_eq!(c, "BAD_USER_INPUT", "{code:?}");
+            assert!(message.contains("a code is 1 to 64"), "{code:?}: {message}");
+        }
+        let d = app.ok(&admin, "{ councils { code name } }", json!({})).await;
+        assert!(d["councils"].as_array().unwrap().iter().any(|c| c["code"] == "LIV" && c["name"] == "Liverpool City Council"), "{d}");
+        let (_, c, _) = refusal(&app, &admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": "JOBS\u{7}", "name": "x"}})).await;
+        assert_eq!(c, "BAD_USER_INPUT");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn empty_batches_missing_queries_and_huge_documents_get_plain_early_refusals() {
+    on_each_backend(|app| async move {
+        let client = reqwest::Client::new();
+        let tok = token("auditor", &[]);
+        for (body, expected) in [(json!([]), "the batch is empty"), (json!({"variables": {}}), "no GraphQL document"), (json!({"query": "   "}), "no GraphQL document")] {
+            let res = client.post(app.url("/graphql")).bearer_auth(&tok).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            let json: Value = res.json().await.unwrap();
+            let message = json["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(expected), "{body}: {status} {json}");
+            assert!(!message.contains("-->") && !message.contains("= expected"), "a parser diagram: {message}");
+            assert_eq!(json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        }
+        // 100,000 directives: refused by counting tokens, before any parsing.
+        let query = format!("{{ viewer {} {{ role }} }}", "@skip(if: false) ".repeat(100_000));
+        let (_, code, message) = refusal(&app, &tok, &query, json!({})).await;
+        assert_eq!(code, "BAD_USER_INPUT");
+        assert!(message.contains("SVH_MAX_QUERY_TOKENS"), "{message}");
+    })
+    .await;
+}

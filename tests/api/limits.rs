@@ -114,3 +114,27 @@ async fn introspection_and_graphiql_can_be_switched_off() {
         assert!(app.ok(&tok, "{ councils { code } }", json!({})).await["councils"].is_array());
     }
 }
+
+/// graphql-js's `getIntrospectionQuery` (every option on), what GraphiQL and schemathesis send.
+const STANDARD_INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");
+
+#[tokio::test]
+async fn the_standard_introspection_query_works_under_the_default_limits_and_a_deep_one_does_not() {
+    on_each_backend(|app| async move {
+        let tok = token("dashboard", &[]);
+        let (status, body) = app.gql(Some(&tok), STANDARD_INTROSPECTION, json!({})).await;
+        assert_eq!(status, 200);
+        assert!(body.get("errors").is_none(), "{body}");
+        let types = body["data"]["__schema"]["types"].as_array().unwrap();
+        assert!(types.iter().any(|t| t["name"] == "SyncInput"), "{body}");
+
+        // Introspection's cycles nested 30 deep: refused before it runs.
+        let hostile = format!("{{ __schema {{ types {{ {}name{} }} }} }}", "fields { type { ".repeat(14), " } }".repeat(14));
+        let (_, body) = app.gql(Some(&tok), &hostile, json!({})).await;
+        assert!(message(&body).contains("introspection query is nested too deep"), "{body}");
+        // The depth limit of data queries is not loosened by introspection's.
+        let (_, body) = app.gql(Some(&tok), &nested(8), json!({})).await;
+        assert!(message(&body).contains("nested too deep"), "{body}");
+    })
+    .await;
+}

@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod audit;
+mod cli;
 mod auth;
 mod edits;
 mod faults;
