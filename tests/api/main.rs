@@ -8,6 +8,7 @@ mod auth;
 mod edits;
 mod faults;
 mod framework;
+mod graphiql;
 mod feed;
 mod helpers;
 mod hostile;
