@@ -230,3 +230,23 @@ async fn a_request_past_its_time_is_abandoned_with_503_and_writes_nothing() {
         assert_eq!(d, json!({"contracts": {"totalCount": 0}, "evidence": {"totalCount": 0}}));
     }
 }
+
+#[tokio::test]
+async fn postgresql_statements_are_cancelled_at_the_request_timeout_or_their_own() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    for backend in backends() {
+        if matches!(backend, Backend::Sqlite) {
+            continue; // SQLite has no statement timeout; the request timeout alone applies.
+        }
+        let app = TestApp::spawn_with(backend.clone(), |c| c.http.request_timeout_secs = 7).await;
+        let show = Statement::from_string(DbBackend::Postgres, "SHOW statement_timeout");
+        let row = app.db.query_one_raw(show.clone()).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<String>("", "statement_timeout").unwrap(), "7s");
+
+        let app = TestApp::spawn_with(backend, |c| c.http.db_statement_timeout_secs = Some(1)).await;
+        let started = std::time::Instant::now();
+        let err = app.db.execute_unprepared("SELECT pg_sleep(3)").await.unwrap_err();
+        assert!(err.to_string().contains("statement timeout"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    }
+}
