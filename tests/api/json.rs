@@ -7,6 +7,12 @@ use serde_json::json;
 
 use crate::helpers::*;
 
+/// The response body as text.
+async fn raw_body(app: &TestApp, token: &str, query: &str, variables: serde_json::Value) -> String {
+    let res = reqwest::Client::new().post(app.url("/graphql")).bearer_auth(token).json(&json!({"query": query, "variables": variables})).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_commitments_feed_entry_and_audit_event_are_plain_json() {
     on_each_backend(|app| async move {
@@ -14,6 +20,11 @@ async fn a_commitments_feed_entry_and_audit_event_are_plain_json() {
         let sync = token("council_sync", &["LIV"]);
         app.ok(&sync, SYNC, json!({"input": small_batch("LIV")})).await;
 
+        // As sent, before any client library reads it: a JSON parser with
+        // serde_json's arbitrary_precision would turn its private number
+        // object back into a number and hide the leak.
+        let raw = raw_body(&app, &sync, CHANGES, json!({"c": "LIV", "first": 50})).await;
+        assert!(raw.contains(r#""financialYear":2024"#) && !raw.contains("serde_json"), "{raw}");
         let (changes, _) = drain_feed(&app, &sync, "LIV", json!(null)).await;
         let entry = changes.iter().find(|c| c["externalId"] == "K1/1").expect("the commitment's feed entry");
         assert_eq!(
@@ -22,6 +33,8 @@ async fn a_commitments_feed_entry_and_audit_event_are_plain_json() {
         );
 
         let q = "{ auditEvents(first: 100, filter: {entity: \"COMMITMENT\", externalId: \"K1/1\"}) { edges { node { before after } } } }";
+        let raw = raw_body(&app, &token("auditor", &[]), q, json!({})).await;
+        assert!(raw.contains(r#""financialYear":2024"#) && !raw.contains("serde_json"), "{raw}");
         let d = app.ok(&token("auditor", &[]), q, json!({})).await;
         let event = &d["auditEvents"]["edges"][0]["node"];
         assert_eq!(event["before"], json!(null));
