@@ -97,7 +97,7 @@ pub fn check_document(doc: &ExecutableDocument, variables: &Variables, limits: &
         // A sync batch reports a NUL against the record that holds it.
         nul_allowed |= op.node.ty == OperationType::Mutation && root_fields(&op.node.selection_set).any(|f| f == "syncCouncilData");
     }
-    if !nul_allowed && (has_nul(&variables_value(variables)) || document_has_nul(doc)) {
+    if !nul_allowed && (variables.values().any(has_nul) || document_has_nul(doc)) {
         return Err("a value holds a NUL character (U+0000), which this service does not accept".into());
     }
     Ok(())
@@ -162,10 +162,6 @@ impl<'a> Walk<'a> {
         self.memo.insert((name, intro), d);
         d
     }
-}
-
-fn variables_value(variables: &Variables) -> Value {
-    Value::Object(variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 fn has_nul(v: &Value) -> bool {

@@ -227,11 +227,9 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
             return Err(refused("the request has no GraphQL document: send it as \"query\"").response);
         }
         guard::check_tokens(&request.query, limits.max_query_tokens).map_err(|m| refused(m).response)?;
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        let doc = request.parsed_query().map_err(|e| refused(e.to_string()).response)?;
-        guard::check_document(doc, &variables, limits).map_err(|m| refused(m).response)?;
-        let op = match (&doc.operations, &operation_name) {
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| refused(e.to_string()).response)?;
+        guard::check_document(&doc, &request.variables, limits).map_err(|m| refused(m).response)?;
+        let op = match (&doc.operations, &request.operation_name) {
             (DocumentOperations::Single(op), _) => Some(op),
             (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
             (DocumentOperations::Multiple(ops), None) => ops.values().next(),
@@ -242,7 +240,10 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
                 _ => None,
             })
         });
-        Ok((root, op.map(|op| op.node.ty)))
+        let ty = op.map(|op| op.node.ty);
+        // async-graphql executes this document instead of parsing the text again.
+        request.set_parsed_query(doc);
+        Ok((root, ty))
     })();
     let (root, ty) = match checked {
         Ok(found) => found,
