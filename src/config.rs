@@ -70,6 +70,10 @@ pub struct HttpConfig {
     #[arg(long, env = "SVH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
+    /// Compress responses (gzip, br or zstd, as the client accepts).
+    #[arg(long, env = "SVH_COMPRESSION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub compression: bool,
+
     /// Longest time one request may take, in seconds; past it the request is
     /// abandoned (HTTP 503) and, on PostgreSQL, its statement cancelled.
     #[arg(long, env = "SVH_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -83,7 +87,7 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { cors_origins: Vec::new(), request_timeout_secs: 30, db_statement_timeout_secs: None }
+        Self { cors_origins: Vec::new(), compression: true, request_timeout_secs: 30, db_statement_timeout_secs: None }
     }
 }
 

@@ -58,8 +58,10 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
-        .layer(axum::middleware::map_response(move |r: Response| async move { errors_as_json(r, max_body_bytes, timeout) }))
-        .layer(CompressionLayer::new());
+        .layer(axum::middleware::map_response(move |r: Response| async move { errors_as_json(r, max_body_bytes, timeout) }));
+    if config.http.compression {
+        router = router.layer(CompressionLayer::new());
+    }
     if let Some(cors) = cors(&config.http.cors_origins)? {
         router = router.layer(cors);
     }

@@ -210,6 +210,21 @@ async fn responses_are_compressed_for_clients_that_accept_gzip_br_or_zstd() {
 }
 
 #[tokio::test]
+async fn compression_can_be_switched_off() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.http.compression = false).await;
+    let res = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .bearer_auth(token("dashboard", &[]))
+        .header("accept-encoding", "gzip, br, zstd")
+        .json(&json!({"query": "{ __schema { types { name } } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert!(res.json::<Value>().await.unwrap()["data"]["__schema"].is_object());
+}
+
+#[tokio::test]
 async fn a_request_past_its_time_is_abandoned_with_503_and_writes_nothing() {
     for backend in backends() {
         let app = TestApp::spawn_with(backend, |c| c.http.request_timeout_secs = 1).await;
