@@ -78,7 +78,7 @@ fn names_json(headers: &HeaderMap) -> bool {
 #[serde(untagged)]
 pub enum Body {
     Batch(Vec<async_graphql::Request>),
-    Single(async_graphql::Request),
+    Single(Box<async_graphql::Request>),
 }
 
 pub async fn post(
@@ -90,7 +90,7 @@ pub async fn post(
     let media = MediaType::negotiate(&headers);
     let principal = match super::authenticate(&state, &request_id, &headers) {
         Ok(p) => p,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let batch = match body {
         Ok(axum::Json(r)) => r,
@@ -105,7 +105,7 @@ pub async fn post(
     };
     match batch {
         Body::Single(request) => {
-            let outcome = execute(&state, &request_id, &principal, request, Method::POST).await;
+            let outcome = execute(&state, &request_id, &principal, *request, Method::POST).await;
             respond(media, outcome)
         }
         Body::Batch(requests) => {
@@ -157,7 +157,7 @@ pub async fn get(
     let media = MediaType::negotiate(&headers);
     let principal = match super::authenticate(&state, &request_id, &headers) {
         Ok(p) => p,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let request = match params.and_then(get_request) {
         Ok(r) => r,
@@ -224,11 +224,11 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
     let name = request.operation_name.clone().unwrap_or_default();
     let checked = (|| {
         if request.query.trim().is_empty() {
-            return Err(refused("the request has no GraphQL document: send it as \"query\"").response);
+            return Err("the request has no GraphQL document: send it as \"query\"".to_owned());
         }
-        guard::check_tokens(&request.query, limits.max_query_tokens).map_err(|m| refused(m).response)?;
-        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| refused(e.to_string()).response)?;
-        guard::check_document(&doc, &request.variables, limits).map_err(|m| refused(m).response)?;
+        guard::check_tokens(&request.query, limits.max_query_tokens)?;
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| e.to_string())?;
+        guard::check_document(&doc, &request.variables, limits)?;
         let op = match (&doc.operations, &request.operation_name) {
             (DocumentOperations::Single(op), _) => Some(op),
             (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
@@ -247,7 +247,7 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
     })();
     let (root, ty) = match checked {
         Ok(found) => found,
-        Err(response) => return log(state, request_id, principal, &name, None, response, started).into(),
+        Err(message) => return log(state, request_id, principal, &name, None, refused(message).response, started).into(),
     };
     if method == Method::GET && ty != Some(OperationType::Query) {
         let response = refused("GET runs queries only: send mutations with POST").response;

@@ -153,7 +153,7 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// The caller of a request, or the 401 that refuses it (with the reason,
 /// never the token, in the log).
-fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Principal, Response> {
+fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     state.verifier.principal(authorization).map_err(|e| {
         tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
@@ -165,7 +165,7 @@ fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -
             TokenError::Invalid(_) => r#"Bearer realm="social-value-hub", error="invalid_token""#,
         };
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
-        r
+        Box::new(r)
     })
 }
 
