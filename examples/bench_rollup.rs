@@ -60,7 +60,9 @@ async fn main() {
     let requests: usize = args.get(2).map_or(200, |n| n.parse().unwrap());
     let council = args.get(3).cloned().unwrap_or_else(|| "LANCS".into());
     let secret = Secret::new(std::env::var("SVH_JWT_SECRET").expect("SVH_JWT_SECRET"));
-    let token = TokenSigner::hs256(&secret).sign(&Principal { subject: "bench".into(), role: Role::Auditor, councils: vec![] }, Duration::from_secs(3600)).expect("an hour fits");
+    let token = TokenSigner::hs256(&secret)
+        .sign(&Principal { subject: "bench".into(), role: Role::Auditor, councils: vec![] }, Duration::from_secs(3600))
+        .expect("an hour fits");
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().unwrap();
     println!("| query | concurrency | p50 ms | p99 ms | requests/s |");
     println!("| --- | --- | --- | --- | --- |");

@@ -16,7 +16,16 @@ use social_value_hub::service::load::council_batches;
 const SYNC: &str = "mutation($input: SyncInput!) { syncCouncilData(input: $input) { applied created updated unchanged errors { entity index code message } } }";
 
 async fn post(client: &reqwest::Client, url: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body: Value = client.post(format!("{url}/graphql")).bearer_auth(token).json(&json!({"query": query, "variables": variables})).send().await.unwrap().json().await.unwrap();
+    let body: Value = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(body.get("errors").is_none(), "{body}");
     body["data"].clone()
 }
@@ -28,13 +37,25 @@ async fn main() {
     let concurrency: usize = args.get(3).map_or(4, |c| c.parse().unwrap());
     let signer = TokenSigner::hs256(&Secret::new(std::env::var("SVH_JWT_SECRET").expect("SVH_JWT_SECRET")));
     let token = |role: Role, council: Option<&str>| {
-        signer.sign(&Principal { subject: format!("bench-{}", role.as_str()), role, councils: council.into_iter().map(str::to_owned).collect() }, Duration::from_secs(3600)).expect("an hour fits")
+        signer
+            .sign(
+                &Principal { subject: format!("bench-{}", role.as_str()), role, councils: council.into_iter().map(str::to_owned).collect() },
+                Duration::from_secs(3600),
+            )
+            .expect("an hour fits")
     };
     let ds = read_dir(&dir).expect("dataset");
     let client = reqwest::Client::new();
     let admin = token(Role::RegionalAdmin, None);
     for c in &ds.councils {
-        post(&client, &url, &admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": c.code, "name": c.name, "gssCode": c.gss_code}})).await;
+        post(
+            &client,
+            &url,
+            &admin,
+            "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }",
+            json!({"i": {"code": c.code, "name": c.name, "gssCode": c.gss_code}}),
+        )
+        .await;
     }
     for t in &ds.themes {
         post(&client, &url, &admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": t.code, "name": t.name}})).await;
@@ -45,7 +66,14 @@ async fn main() {
     }
     for p in &ds.proxies {
         let v = json!({"m": p.measure_code, "y": p.financial_year.parse::<i32>().unwrap(), "v": p.value_gbp});
-        post(&client, &url, &admin, "mutation($m: String!, $y: Int!, $v: Decimal!) { setProxy(measureCode: $m, financialYear: $y, valueGbp: $v) { financialYear } }", v).await;
+        post(
+            &client,
+            &url,
+            &admin,
+            "mutation($m: String!, $y: Int!, $v: Decimal!) { setProxy(measureCode: $m, financialYear: $y, valueGbp: $v) { financialYear } }",
+            v,
+        )
+        .await;
     }
 
     // Each council's batches stay in order (later ones refer to earlier ones); councils run side by side.
@@ -77,7 +105,9 @@ async fn main() {
                 loop {
                     let Some(batches) = queue.lock().unwrap().pop() else { return };
                     let code = batches[0]["councilCode"].as_str().unwrap().to_owned();
-                    let tok = signer.sign(&Principal { subject: format!("{}-bench", code), role: Role::CouncilSync, councils: vec![code] }, Duration::from_secs(3600)).expect("an hour fits");
+                    let tok = signer
+                        .sign(&Principal { subject: format!("{}-bench", code), role: Role::CouncilSync, councils: vec![code] }, Duration::from_secs(3600))
+                        .expect("an hour fits");
                     for b in batches {
                         let d = post(&client, &url, &tok, SYNC, json!({ "input": b })).await;
                         assert_eq!(d["syncCouncilData"]["applied"], true, "{}", d.to_string().chars().take(500).collect::<String>());

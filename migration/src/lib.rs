@@ -14,6 +14,13 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_regional_model::Migration), Box::new(m20261128_000002_feed_and_audit::Migration), Box::new(m20261128_000003_rollup_cells::Migration), Box::new(m20261128_000004_rollup_summary::Migration), Box::new(m20261128_000005_read_indexes::Migration), Box::new(m20261128_000006_split_sums::Migration)]
+        vec![
+            Box::new(m20261128_000001_regional_model::Migration),
+            Box::new(m20261128_000002_feed_and_audit::Migration),
+            Box::new(m20261128_000003_rollup_cells::Migration),
+            Box::new(m20261128_000004_rollup_summary::Migration),
+            Box::new(m20261128_000005_read_indexes::Migration),
+            Box::new(m20261128_000006_split_sums::Migration),
+        ]
     }
 }

@@ -13,12 +13,7 @@ impl MigrationName for Migration {
 }
 
 fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{}_{}", from.0, from.1))
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
+    ForeignKey::create().name(format!("fk_{}_{}", from.0, from.1)).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
 }
 
 fn index(table: &'static str, name: &str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
@@ -53,25 +48,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("council")
-                .col(pk_auto("id"))
-                .col(string_uniq("code"))
-                .col(string("name"))
-                .col(string("gss_code"))
-                .to_owned(),
-        )
-        .await?;
-        m.create_table(
-            Table::create()
-                .table("theme")
-                .col(pk_auto("id"))
-                .col(string_uniq("code"))
-                .col(string("name"))
-                .to_owned(),
-        )
-        .await?;
+        m.create_table(Table::create().table("council").col(pk_auto("id")).col(string_uniq("code")).col(string("name")).col(string("gss_code")).to_owned())
+            .await?;
+        m.create_table(Table::create().table("theme").col(pk_auto("id")).col(string_uniq("code")).col(string("name")).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table("measure")

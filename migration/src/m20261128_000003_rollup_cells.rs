@@ -25,11 +25,7 @@ impl MigrationName for Migration {
 /// values of delivered (not rejected) and of verified evidence.
 const DELIVERED: &[&str] = &["evidence", "delivered_centi", "verified_centi", "delivered_value", "verified_value"];
 
-fn cells(
-    table: &'static str,
-    keys: &[&'static str],
-    figures: &[&'static str],
-) -> TableCreateStatement {
+fn cells(table: &'static str, keys: &[&'static str], figures: &[&'static str]) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(table);
     let mut pk = Index::create();
@@ -44,12 +40,7 @@ fn cells(
 }
 
 fn by_pair(table: &'static str) -> IndexCreateStatement {
-    Index::create()
-        .name(format!("{table}_council_supplier"))
-        .table(table)
-        .col("council_id")
-        .col("supplier_id")
-        .to_owned()
+    Index::create().name(format!("{table}_council_supplier")).table(table).col("council_id").col("supplier_id").to_owned()
 }
 
 #[async_trait::async_trait]
@@ -70,46 +61,15 @@ impl MigrationTrait for Migration {
         .await?;
         // Delivery per quarter for the trend, and summed over quarters (a
         // third of the rows) for rollups.
-        m.create_table(cells(
-            "rollup_delivered_quarterly",
-            &[
-                "supplier_id",
-                "council_id",
-                "measure_id",
-                "financial_year",
-                "quarter",
-            ],
-            DELIVERED,
-        ))
-        .await?;
-        m.create_table(cells(
-            "rollup_delivered",
-            &["supplier_id", "council_id", "measure_id", "financial_year"],
-            DELIVERED,
-        ))
-        .await?;
+        m.create_table(cells("rollup_delivered_quarterly", &["supplier_id", "council_id", "measure_id", "financial_year", "quarter"], DELIVERED)).await?;
+        m.create_table(cells("rollup_delivered", &["supplier_id", "council_id", "measure_id", "financial_year"], DELIVERED)).await?;
         // Distinct contracts per cell, where 0 in theme_id, measure_id or
         // financial_year means "all": counting each contract once is not
         // additive across themes, measures or years, so each of those
         // groupings is kept (see service::rollup_cells).
-        m.create_table(cells(
-            "rollup_contract",
-            &[
-                "supplier_id",
-                "council_id",
-                "theme_id",
-                "measure_id",
-                "financial_year",
-            ],
-            &["contracts", "value_pence"],
-        ))
-        .await?;
-        for t in [
-            "rollup_committed",
-            "rollup_delivered_quarterly",
-            "rollup_delivered",
-            "rollup_contract",
-        ] {
+        m.create_table(cells("rollup_contract", &["supplier_id", "council_id", "theme_id", "measure_id", "financial_year"], &["contracts", "value_pence"]))
+            .await?;
+        for t in ["rollup_committed", "rollup_delivered_quarterly", "rollup_delivered", "rollup_contract"] {
             m.create_index(by_pair(t)).await?;
         }
         // Contract cells are read by grouping: (council, all years, all themes, …).
@@ -124,32 +84,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("contract_council_supplier")
-                .table("contract")
-                .col("council_id")
-                .col("supplier_id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("contract_council_supplier").table("contract").col("council_id").col("supplier_id").to_owned()).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(
-            Index::drop()
-                .name("contract_council_supplier")
-                .table("contract")
-                .to_owned(),
-        )
-        .await?;
-        for t in [
-            "rollup_contract",
-            "rollup_delivered",
-            "rollup_delivered_quarterly",
-            "rollup_committed",
-        ] {
+        m.drop_index(Index::drop().name("contract_council_supplier").table("contract").to_owned()).await?;
+        for t in ["rollup_contract", "rollup_delivered", "rollup_delivered_quarterly", "rollup_committed"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

@@ -71,8 +71,7 @@ impl MigrationTrait for Migration {
         }
         m.create_table(t.primary_key(&mut pk).to_owned()).await?;
         // The write path recomputes the rows of the (council, supplier) pairs a write touched.
-        m.create_index(Index::create().name("rollup_summary_council_supplier").table("rollup_summary").col("council_id").col("supplier_id").to_owned())
-            .await?;
+        m.create_index(Index::create().name("rollup_summary_council_supplier").table("rollup_summary").col("council_id").col("supplier_id").to_owned()).await?;
         // Reads pick one grouping of one council: (council, all years, all themes, …).
         m.create_index(
             Index::create()
@@ -97,8 +96,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("commitment_delivery_council_supplier").table("commitment_delivery").col("council_id").col("supplier_id").to_owned())
-            .await?;
+        m.create_index(
+            Index::create().name("commitment_delivery_council_supplier").table("commitment_delivery").col("council_id").col("supplier_id").to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

@@ -12,7 +12,8 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 const SUMMARY_KEY: [&str; 5] = ["council_id", "financial_year", "theme_id", "measure_id", "supplier_id"];
-const SUMMARY_FIGURES: [&str; 8] = ["commitments", "committed_value", "target_centi", "evidence", "delivered_value", "verified_value", "delivered_centi", "value_pence"];
+const SUMMARY_FIGURES: [&str; 8] =
+    ["commitments", "committed_value", "target_centi", "evidence", "delivered_value", "verified_value", "delivered_centi", "value_pence"];
 const LIVE_BY_COUNCIL: [&str; 3] = ["council_id", "deleted", "id"];
 const RECORDS: [&str; 2] = ["contract", "commitment"];
 

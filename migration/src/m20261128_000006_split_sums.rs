@@ -88,9 +88,8 @@ impl MigrationTrait for Migration {
         m.create_index(by_pair("rollup_summary")).await?;
         // As migration 5's: the grouping key, the supplier and every figure a
         // rollup reads, so that a rollup reads the index alone, in key order.
-        let mut covering: Vec<String> = ["council_id", "financial_year", "theme_id", "measure_id", "supplier_id", "commitments", "evidence"]
-            .map(String::from)
-            .to_vec();
+        let mut covering: Vec<String> =
+            ["council_id", "financial_year", "theme_id", "measure_id", "supplier_id", "commitments", "evidence"].map(String::from).to_vec();
         for f in ["committed_value", "target_centi", "delivered_value", "verified_value", "delivered_centi", "value_pence"] {
             covering.extend(parts(f));
         }

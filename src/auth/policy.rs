@@ -18,14 +18,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::RegionalAdmin,
-        Role::CouncilEditor,
-        Role::CouncilSync,
-        Role::CouncilViewer,
-        Role::Auditor,
-        Role::Dashboard,
-    ];
+    pub const ALL: [Role; 6] = [Role::RegionalAdmin, Role::CouncilEditor, Role::CouncilSync, Role::CouncilViewer, Role::Auditor, Role::Dashboard];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,11 +73,7 @@ impl Principal {
 
     /// Naming a council in a filter, or fetching one of its records.
     pub fn ensure_can_read_council(&self, council: &str) -> AppResult<()> {
-        if self.read_scope().includes(council) {
-            Ok(())
-        } else {
-            Err(forbidden(format!("you may not read the records of council {council}")))
-        }
+        if self.read_scope().includes(council) { Ok(()) } else { Err(forbidden(format!("you may not read the records of council {council}"))) }
     }
 
     /// Writing a council's records through `syncCouncilData`.

@@ -105,7 +105,9 @@ impl TokenVerifier {
     /// a PEM public key or a JWKS file.
     pub fn from_config(secret: Option<&Secret>, config: &TokenConfig) -> anyhow::Result<Self> {
         let keys = match (secret, &config.jwt_public_key_file, &config.jwt_jwks_file) {
-            (Some(secret), None, None) => Keys::One(Box::new(Key { key: DecodingKey::from_secret(secret.expose().as_bytes()), validation: validation(Algorithm::HS256, config) })),
+            (Some(secret), None, None) => {
+                Keys::One(Box::new(Key { key: DecodingKey::from_secret(secret.expose().as_bytes()), validation: validation(Algorithm::HS256, config) }))
+            }
             (None, Some(path), None) => {
                 let pem = std::fs::read(path).with_context(|| format!("reading SVH_JWT_PUBLIC_KEY_FILE {}", path.display()))?;
                 // The key's type decides the one algorithm accepted.

@@ -66,7 +66,9 @@ fn init_logging(format: LogFormat) {
 fn print_demo_tokens(secret: &Secret, format: LogFormat, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     use std::io::Write;
     let signer = TokenSigner::hs256(secret);
-    let mut text = format!("GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})\nDemo tokens (valid 12 hours, for this process only):\n");
+    let mut text = format!(
+        "GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})\nDemo tokens (valid 12 hours, for this process only):\n"
+    );
     for role in Role::ALL {
         let councils = if role.is_council_role() { vec!["LIV".to_owned()] } else { vec![] };
         let who = if councils.is_empty() { String::new() } else { format!(" (councils {})", councils.join(",")) };

@@ -20,10 +20,7 @@ use anyhow::Context as _;
 use chrono::{Datelike as _, Days, NaiveDate};
 use sha2::{Digest as _, Sha256};
 
-use super::{
-    CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, MeasureRow, ProxyRow,
-    SupplierRow, ThemeRow,
-};
+use super::{CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, MeasureRow, ProxyRow, SupplierRow, ThemeRow};
 use py_random::Rng;
 
 // ------------------------------------------------------------------ scale ----
@@ -62,12 +59,7 @@ impl Scale {
             Scale::Medium => (15, 5000, 8.0, 6.1),
             Scale::Large => (15, 20000, 8.0, 7.7),
         };
-        ScaleParams {
-            councils,
-            contracts,
-            commit_mean,
-            evid_mean,
-        }
+        ScaleParams { councils, contracts, commit_mean, evid_mean }
     }
 }
 
@@ -85,10 +77,7 @@ impl FromStr for Scale {
     type Err = ParseScaleError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scale::ALL
-            .into_iter()
-            .find(|scale| scale.as_str() == s)
-            .ok_or_else(|| ParseScaleError(s.to_owned()))
+        Scale::ALL.into_iter().find(|scale| scale.as_str() == s).ok_or_else(|| ParseScaleError(s.to_owned()))
     }
 }
 
@@ -126,14 +115,7 @@ const fn council(
     districts: &'static [&'static str],
     areas: &'static [&'static str],
 ) -> CouncilDef {
-    CouncilDef {
-        code,
-        name,
-        gss,
-        size,
-        districts,
-        areas,
-    }
+    CouncilDef { code, name, gss, size, districts, areas }
 }
 
 #[rustfmt::skip]
@@ -166,25 +148,13 @@ const LANCS_COUNCILS: [CouncilDef; 15] = [
 ];
 
 /// Postcode districts of suppliers based outside the member councils.
-const OUTSIDE_DISTRICTS: &[&str] = &[
-    "M1", "M2", "M3", "M15", "M50", "WN1", "BL1", "OL1", "WA1", "WA4", "CW1", "LS1", "B1", "EC1A",
-    "SE1",
-];
+const OUTSIDE_DISTRICTS: &[&str] = &["M1", "M2", "M3", "M15", "M50", "WN1", "BL1", "OL1", "WA1", "WA4", "CW1", "LS1", "B1", "EC1A", "SE1"];
 
 const THEMES: [(&str, &str); 5] = [
     ("JOBS", "Jobs: promote local skills and employment"),
-    (
-        "GROWTH",
-        "Growth: supporting the growth of responsible regional business",
-    ),
-    (
-        "SOCIAL",
-        "Social: healthier, safer and more resilient communities",
-    ),
-    (
-        "ENV",
-        "Environment: decarbonising and safeguarding our world",
-    ),
+    ("GROWTH", "Growth: supporting the growth of responsible regional business"),
+    ("SOCIAL", "Social: healthier, safer and more resilient communities"),
+    ("ENV", "Environment: decarbonising and safeguarding our world"),
     ("INNOV", "Innovation: promoting social innovation"),
 ];
 
@@ -209,20 +179,8 @@ struct MeasureDef {
     step: i64,
 }
 
-const fn measure(
-    code: &'static str,
-    name: &'static str,
-    unit: &'static str,
-    proxy_2022: Option<&'static str>,
-    step: i64,
-) -> MeasureDef {
-    MeasureDef {
-        code,
-        name,
-        unit,
-        proxy_2022,
-        step,
-    }
+const fn measure(code: &'static str, name: &'static str, unit: &'static str, proxy_2022: Option<&'static str>, step: i64) -> MeasureDef {
+    MeasureDef { code, name, unit, proxy_2022, step }
 }
 
 #[rustfmt::skip]
@@ -260,11 +218,7 @@ impl MeasureDef {
 
     /// Quantity text: £ units always with 2 dp, others with up to 2 dp.
     fn fmt_quantity(&self, hundredths: i64) -> String {
-        if self.is_money() {
-            fmt_money(hundredths)
-        } else {
-            fmt_qty(hundredths)
-        }
+        if self.is_money() { fmt_money(hundredths) } else { fmt_qty(hundredths) }
     }
 }
 
@@ -309,9 +263,7 @@ const CONTRACT_SUBJECTS: &[&str] = &[
 const SOLE_TRADER_INITIALS: &[u8] = b"ABCDEGHJKLMNPRST";
 /// Letters used in the inward code of a postcode.
 const POSTCODE_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
-const WEIGHTINGS: &[&str] = &[
-    "10", "10", "10", "15", "15", "20", "20", "5", "25", "30", "12.5", "7.5",
-];
+const WEIGHTINGS: &[&str] = &["10", "10", "10", "15", "15", "20", "20", "5", "25", "30", "12.5", "7.5"];
 
 // ---------------------------------------------------- external id formats ----
 // They differ by council (index in the council list) and deliberately collide
@@ -379,11 +331,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// Financial year containing a date: FY N runs 1 April N to 31 March N+1.
 fn fy_of(d: NaiveDate) -> i32 {
-    if d.month() >= 4 {
-        d.year()
-    } else {
-        d.year() - 1
-    }
+    if d.month() >= 4 { d.year() } else { d.year() - 1 }
 }
 
 fn cumulative(weights: impl IntoIterator<Item = f64>) -> Vec<f64> {
@@ -414,10 +362,7 @@ fn allocate(total: usize, weights: &[f64]) -> Vec<usize> {
     }
     while rem < 0 {
         // the largest share, first on ties
-        let j = (0..base.len())
-            .rev()
-            .max_by_key(|&k| base[k])
-            .expect("at least one council");
+        let j = (0..base.len()).rev().max_by_key(|&k| base[k]).expect("at least one council");
         base[j] -= 1;
         rem += 1;
     }
@@ -468,16 +413,10 @@ fn quarter_table() -> Vec<[Quarter; 4]> {
                     let mm = 4 + qi as i32 * 3 + k as i32; // 4..15: April of fy .. March of fy+1
                     let (y, m) = (fy + (mm - 1) / 12, ((mm - 1) % 12 + 1) as u32);
                     let first = date(y, m, 1);
-                    let last = first
-                        .checked_add_months(chrono::Months::new(1))
-                        .expect("date")
-                        - Days::new(1);
+                    let last = first.checked_add_months(chrono::Months::new(1)).expect("date") - Days::new(1);
                     (iso(first), iso(last))
                 });
-                Quarter {
-                    full: (months[0].0.clone(), months[2].1.clone()),
-                    months,
-                }
+                Quarter { full: (months[0].0.clone(), months[2].1.clone()), months }
             })
         })
         .collect()
@@ -487,10 +426,7 @@ fn quarter_table() -> Vec<[Quarter; 4]> {
 /// u = 0.6 * (size percentile) + 0.4 * noise (midpoint quadrature, bisection).
 fn solve_exponent(mean_k: f64) -> f64 {
     let grid: Vec<f64> = (0..60).map(|i| (i as f64 + 0.5) / 60.0).collect();
-    let us: Vec<f64> = grid
-        .iter()
-        .flat_map(|&v| grid.iter().map(move |&w| 0.6 * v + 0.4 * w))
-        .collect();
+    let us: Vec<f64> = grid.iter().flat_map(|&v| grid.iter().map(move |&w| 0.6 * v + 0.4 * w)).collect();
     let target = (mean_k - 1.0) / 14.0;
     let (mut lo, mut hi) = (0.01f64, 50.0f64);
     for _ in 0..50 {
@@ -509,11 +445,7 @@ fn solve_exponent(mean_k: f64) -> f64 {
 // -------------------------------------------------------------- suppliers ----
 
 /// Supplier rows, and each one's home council index (`None` = outside the region).
-fn gen_suppliers(
-    rng: &mut Rng,
-    n: usize,
-    councils: &[CouncilDef],
-) -> (Vec<SupplierRow>, Vec<Option<usize>>) {
+fn gen_suppliers(rng: &mut Rng, n: usize, councils: &[CouncilDef]) -> (Vec<SupplierRow>, Vec<Option<usize>>) {
     let mut rows = Vec::with_capacity(n);
     let mut homes = Vec::with_capacity(n);
     let mut ch_used: HashSet<String> = HashSet::new();
@@ -556,17 +488,9 @@ fn gen_suppliers(
                 Some(h) => council_area(councils[h].name),
                 None => place,
             };
-            name = if rng.random() < 0.5 {
-                format!("{area} {noun}")
-            } else {
-                format!("{place} {noun}")
-            };
+            name = if rng.random() < 0.5 { format!("{area} {noun}") } else { format!("{place} {noun}") };
             // a CIC is always a company; charities and unincorporated groups mostly are not
-            ch = if noun.contains("Interest Company") || rng.random() < 0.4 {
-                ch_number(rng, &mut ch_used, 0.5)
-            } else {
-                String::new()
-            };
+            ch = if noun.contains("Interest Company") || rng.random() < 0.4 { ch_number(rng, &mut ch_used, 0.5) } else { String::new() };
             (sme, vcse) = (true, true);
         } else if kind < 0.22 {
             // sole trader: no Companies House number
@@ -590,12 +514,7 @@ fn gen_suppliers(
             ch = ch_number(rng, &mut ch_used, prefix_kind);
             (sme, vcse) = (rng.random() < 0.78, false);
         }
-        let postcode = format!(
-            "{district} {}{}{}",
-            rng.between(1, 9),
-            *rng.pick(POSTCODE_LETTERS) as char,
-            *rng.pick(POSTCODE_LETTERS) as char
-        );
+        let postcode = format!("{district} {}{}{}", rng.between(1, 9), *rng.pick(POSTCODE_LETTERS) as char, *rng.pick(POSTCODE_LETTERS) as char);
         rows.push(SupplierRow {
             r#ref: format!("SUP-{:05}", i + 1),
             name,
@@ -611,9 +530,7 @@ fn gen_suppliers(
 
 /// "Knowsley Metropolitan Borough Council" -> "Knowsley" (as the Python's split chain).
 fn council_area(name: &str) -> &str {
-    [" Borough", " Metropolitan", " City", " Council"]
-        .iter()
-        .fold(name, |s, sep| s.split(sep).next().unwrap_or(s))
+    [" Borough", " Metropolitan", " City", " Council"].iter().fold(name, |s, sep| s.split(sep).next().unwrap_or(s))
 }
 
 // -------------------------------------------------------------- generator ----
@@ -622,40 +539,15 @@ fn council_area(name: &str) -> &str {
 /// always give the same rows.
 pub fn generate(scale: Scale, seed: u64) -> Dataset {
     let p = scale.params();
-    let councils: &[CouncilDef] = if p.councils <= LCR_COUNCILS.len() {
-        &LCR_COUNCILS[..p.councils]
-    } else {
-        &LANCS_COUNCILS
-    };
+    let councils: &[CouncilDef] = if p.councils <= LCR_COUNCILS.len() { &LCR_COUNCILS[..p.councils] } else { &LANCS_COUNCILS };
     let proxies = proxy_table();
     let qtab = quarter_table();
     let m_cum = cumulative(MEASURES.iter().map(|m| theme_weight(m.theme())));
 
     let mut ds = Dataset {
-        councils: councils
-            .iter()
-            .map(|c| CouncilRow {
-                code: c.code.into(),
-                name: c.name.into(),
-                gss_code: c.gss.into(),
-            })
-            .collect(),
-        themes: THEMES
-            .iter()
-            .map(|(code, name)| ThemeRow {
-                code: (*code).into(),
-                name: (*name).into(),
-            })
-            .collect(),
-        measures: MEASURES
-            .iter()
-            .map(|m| MeasureRow {
-                code: m.code.into(),
-                theme_code: m.theme().into(),
-                name: m.name.into(),
-                unit: m.unit.into(),
-            })
-            .collect(),
+        councils: councils.iter().map(|c| CouncilRow { code: c.code.into(), name: c.name.into(), gss_code: c.gss.into() }).collect(),
+        themes: THEMES.iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into() }).collect(),
+        measures: MEASURES.iter().map(|m| MeasureRow { code: m.code.into(), theme_code: m.theme().into(), name: m.name.into(), unit: m.unit.into() }).collect(),
         proxies: MEASURES
             .iter()
             .zip(&proxies)
@@ -677,15 +569,11 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
     let (suppliers, sup_home) = gen_suppliers(&mut srng, n_suppliers, councils);
     ds.suppliers = suppliers;
     // popularity: Zipf-like, so a few suppliers hold many contracts
-    let pop: Vec<f64> = (0..n_suppliers)
-        .map(|i| 1.0 / ((1 + i % 97) as f64).powf(0.8))
-        .collect();
+    let pop: Vec<f64> = (0..n_suppliers).map(|i| 1.0 / ((1 + i % 97) as f64).powf(0.8)).collect();
     // per home council: (supplier indexes, cumulative popularity)
     let home_cum: Vec<(Vec<usize>, Vec<f64>)> = (0..councils.len())
         .map(|h| {
-            let idx: Vec<usize> = (0..n_suppliers)
-                .filter(|&i| sup_home[i] == Some(h))
-                .collect();
+            let idx: Vec<usize> = (0..n_suppliers).filter(|&i| sup_home[i] == Some(h)).collect();
             let cum = cumulative(idx.iter().map(|&i| pop[i]));
             (idx, cum)
         })
@@ -693,10 +581,7 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
     let all_cum = cumulative(pop.iter().copied());
 
     // ---- contracts, commitments, evidence (council by council)
-    let per_council = allocate(
-        n_contracts,
-        &councils.iter().map(|c| c.size).collect::<Vec<_>>(),
-    );
+    let per_council = allocate(n_contracts, &councils.iter().map(|c| c.size).collect::<Vec<_>>());
     let mut crng = Rng::new(seed, "contracts");
     let mut krng = Rng::new(seed, "commitments");
     let mut erng = Rng::new(seed, "evidence");
@@ -710,10 +595,8 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
 
     // Reserve roughly what the scale produces, to avoid regrowing big Vecs.
     ds.contracts.reserve(n_contracts);
-    ds.commitments
-        .reserve((n_contracts as f64 * p.commit_mean * 1.05) as usize);
-    ds.evidence
-        .reserve((n_contracts as f64 * p.commit_mean * p.evid_mean * 0.85) as usize);
+    ds.commitments.reserve((n_contracts as f64 * p.commit_mean * 1.05) as usize);
+    ds.evidence.reserve((n_contracts as f64 * p.commit_mean * p.evid_mean * 0.85) as usize);
 
     for (ci, c) in councils.iter().enumerate() {
         let mut k_serial = 0;
@@ -795,9 +678,7 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
                 let share = (log_lo + krng.random() * (log_hi - log_lo)).exp();
                 let target_pence = value as f64 * share;
                 let proxy = proxies[mi][(fy - FIRST_FY) as usize];
-                let tq = (((target_pence / proxy as f64 * 100.0 / step as f64 + 0.5) as i64)
-                    * step)
-                    .max(step);
+                let tq = (((target_pence / proxy as f64 * 100.0 / step as f64 + 0.5) as i64) * step).max(step);
                 ds.commitments.push(CommitmentRow {
                     council_code: c.code.into(),
                     external_id: kext.clone(),
@@ -822,11 +703,7 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
                 let quarters = &qtab[(fy - FIRST_FY) as usize];
                 // some evidence lands in Q1/Q2 of the following year (never past LAST_FY,
                 // so every evidence year has a proxy)
-                let late: &[Quarter] = if fy < LAST_FY {
-                    &qtab[(fy + 1 - FIRST_FY) as usize][..2]
-                } else {
-                    &[]
-                };
+                let late: &[Quarter] = if fy < LAST_FY { &qtab[(fy + 1 - FIRST_FY) as usize][..2] } else { &[] };
                 let units = tq / step; // target in whole steps
                 let ne = ne.min(units); // no more rows than target units
                 let ratio = 0.5 + 0.75 * erng.random(); // this commitment's delivery ratio
@@ -834,20 +711,10 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
                 let per_row = units as f64 * ratio * cover / ne as f64; // in steps
                 let mut evs: Vec<(&Period, i64, &'static str)> = Vec::with_capacity(ne as usize);
                 for _ in 0..ne {
-                    let q = if !late.is_empty() && erng.random() < 0.08 {
-                        &late[erng.below(2)]
-                    } else {
-                        &quarters[erng.below(4)]
-                    };
+                    let q = if !late.is_empty() && erng.random() < 0.08 { &late[erng.below(2)] } else { &quarters[erng.below(4)] };
                     // a full quarter, or one calendar month inside it
-                    let period = if erng.random() < 0.25 {
-                        &q.months[erng.below(3)]
-                    } else {
-                        &q.full
-                    };
-                    let qty = ((per_row * (0.7 + 0.6 * erng.random()) + erng.random()) as i64)
-                        .max(1)
-                        * step;
+                    let period = if erng.random() < 0.25 { &q.months[erng.below(3)] } else { &q.full };
+                    let qty = ((per_row * (0.7 + 0.6 * erng.random()) + erng.random()) as i64).max(1) * step;
                     let s = erng.random();
                     let status = if s < 0.80 {
                         "verified"
@@ -880,10 +747,7 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
                         period_end: period.1.clone(),
                         quantity: m.fmt_quantity(qty),
                         status: status.into(),
-                        evidence_url: format!(
-                            "https://evidence.example/{code_lower}/{}.pdf",
-                            &digest[..20]
-                        ),
+                        evidence_url: format!("https://evidence.example/{code_lower}/{}.pdf", &digest[..20]),
                         evidence_sha256: digest,
                     });
                 }
@@ -909,9 +773,7 @@ pub fn write_dir(ds: &Dataset, dir: &Path) -> anyhow::Result<()> {
     ) -> anyhow::Result<()> {
         let path = dir.join(file);
         let inner = || -> anyhow::Result<()> {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_path(&path)?;
+            let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_path(&path)?;
             w.write_record(header)?;
             for row in rows {
                 w.write_record(fields(row))?;
@@ -922,117 +784,31 @@ pub fn write_dir(ds: &Dataset, dir: &Path) -> anyhow::Result<()> {
         inner().with_context(|| format!("writing {}", path.display()))
     }
 
-    write(
-        dir,
-        "councils.csv",
-        ["code", "name", "gss_code"],
-        &ds.councils,
-        |r| [&r.code, &r.name, &r.gss_code],
-    )?;
-    write(dir, "themes.csv", ["code", "name"], &ds.themes, |r| {
-        [&r.code, &r.name]
+    write(dir, "councils.csv", ["code", "name", "gss_code"], &ds.councils, |r| [&r.code, &r.name, &r.gss_code])?;
+    write(dir, "themes.csv", ["code", "name"], &ds.themes, |r| [&r.code, &r.name])?;
+    write(dir, "measures.csv", ["code", "theme_code", "name", "unit"], &ds.measures, |r| [&r.code, &r.theme_code, &r.name, &r.unit])?;
+    write(dir, "proxies.csv", ["measure_code", "financial_year", "value_gbp"], &ds.proxies, |r| [&r.measure_code, &r.financial_year, &r.value_gbp])?;
+    write(dir, "suppliers.csv", ["ref", "name", "companies_house_number", "postcode", "is_sme", "is_vcse"], &ds.suppliers, |r| {
+        [&r.r#ref, &r.name, &r.companies_house_number, &r.postcode, &r.is_sme, &r.is_vcse]
     })?;
     write(
         dir,
-        "measures.csv",
-        ["code", "theme_code", "name", "unit"],
-        &ds.measures,
-        |r| [&r.code, &r.theme_code, &r.name, &r.unit],
-    )?;
-    write(
-        dir,
-        "proxies.csv",
-        ["measure_code", "financial_year", "value_gbp"],
-        &ds.proxies,
-        |r| [&r.measure_code, &r.financial_year, &r.value_gbp],
-    )?;
-    write(
-        dir,
-        "suppliers.csv",
-        [
-            "ref",
-            "name",
-            "companies_house_number",
-            "postcode",
-            "is_sme",
-            "is_vcse",
-        ],
-        &ds.suppliers,
-        |r| {
-            [
-                &r.r#ref,
-                &r.name,
-                &r.companies_house_number,
-                &r.postcode,
-                &r.is_sme,
-                &r.is_vcse,
-            ]
-        },
-    )?;
-    write(
-        dir,
         "contracts.csv",
-        [
-            "council_code",
-            "external_id",
-            "title",
-            "supplier_ref",
-            "value_gbp",
-            "start_date",
-            "end_date",
-            "social_value_weighting_pct",
-        ],
+        ["council_code", "external_id", "title", "supplier_ref", "value_gbp", "start_date", "end_date", "social_value_weighting_pct"],
         &ds.contracts,
-        |r| {
-            [
-                &r.council_code,
-                &r.external_id,
-                &r.title,
-                &r.supplier_ref,
-                &r.value_gbp,
-                &r.start_date,
-                &r.end_date,
-                &r.social_value_weighting_pct,
-            ]
-        },
+        |r| [&r.council_code, &r.external_id, &r.title, &r.supplier_ref, &r.value_gbp, &r.start_date, &r.end_date, &r.social_value_weighting_pct],
     )?;
     write(
         dir,
         "commitments.csv",
-        [
-            "council_code",
-            "external_id",
-            "contract_external_id",
-            "measure_code",
-            "financial_year",
-            "target_quantity",
-        ],
+        ["council_code", "external_id", "contract_external_id", "measure_code", "financial_year", "target_quantity"],
         &ds.commitments,
-        |r| {
-            [
-                &r.council_code,
-                &r.external_id,
-                &r.contract_external_id,
-                &r.measure_code,
-                &r.financial_year,
-                &r.target_quantity,
-            ]
-        },
+        |r| [&r.council_code, &r.external_id, &r.contract_external_id, &r.measure_code, &r.financial_year, &r.target_quantity],
     )?;
     write(
         dir,
         "evidence.csv",
-        [
-            "council_code",
-            "external_id",
-            "commitment_external_id",
-            "period_start",
-            "period_end",
-            "quantity",
-            "status",
-            "evidence_url",
-            "evidence_sha256",
-        ],
+        ["council_code", "external_id", "commitment_external_id", "period_start", "period_end", "quantity", "status", "evidence_url", "evidence_sha256"],
         &ds.evidence,
         |r| {
             [
@@ -1076,17 +852,11 @@ mod py_random {
             let mut bytes = text.into_bytes();
             let digest = Sha512::digest(&bytes);
             bytes.extend_from_slice(&digest);
-            let mut key: Vec<u32> = bytes
-                .rchunks(4)
-                .map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | b as u32))
-                .collect();
+            let mut key: Vec<u32> = bytes.rchunks(4).map(|chunk| chunk.iter().fold(0u32, |acc, &b| (acc << 8) | b as u32)).collect();
             while key.len() > 1 && key.last() == Some(&0) {
                 key.pop(); // CPython uses only as many words as the integer needs
             }
-            let mut rng = Rng {
-                mt: [0; N],
-                index: N,
-            };
+            let mut rng = Rng { mt: [0; N], index: N };
             rng.init_by_array(&key);
             rng
         }
@@ -1095,9 +865,7 @@ mod py_random {
             self.mt[0] = s;
             for i in 1..N {
                 let prev = self.mt[i - 1];
-                self.mt[i] = 1_812_433_253u32
-                    .wrapping_mul(prev ^ (prev >> 30))
-                    .wrapping_add(i as u32);
+                self.mt[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
             }
             self.index = N;
         }
@@ -1107,9 +875,7 @@ mod py_random {
             let (mut i, mut j) = (1usize, 0usize);
             for _ in 0..N.max(key.len()) {
                 let prev = self.mt[i - 1];
-                self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
-                    .wrapping_add(key[j])
-                    .wrapping_add(j as u32);
+                self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
                 i += 1;
                 j += 1;
                 if i >= N {
@@ -1122,8 +888,7 @@ mod py_random {
             }
             for _ in 0..N - 1 {
                 let prev = self.mt[i - 1];
-                self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941))
-                    .wrapping_sub(i as u32);
+                self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
                 i += 1;
                 if i >= N {
                     self.mt[0] = self.mt[N - 1];
@@ -1207,20 +972,10 @@ mod py_random {
 fn erf(x: f64) -> f64 {
     const ERX: f64 = 8.45062911510467529297e-01;
     const EFX8: f64 = 1.02703333676410069053e+00;
-    const PP: [f64; 5] = [
-        1.28379167095512558561e-01,
-        -3.25042107247001499370e-01,
-        -2.84817495755985104766e-02,
-        -5.77027029648944159157e-03,
-        -2.37630166566501626084e-05,
-    ];
-    const QQ: [f64; 5] = [
-        3.97917223959155352819e-01,
-        6.50222499887672944485e-02,
-        5.08130628187576562776e-03,
-        1.32494738004321644526e-04,
-        -3.96022827877536812320e-06,
-    ];
+    const PP: [f64; 5] =
+        [1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05];
+    const QQ: [f64; 5] =
+        [3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06];
     const PA: [f64; 7] = [
         -2.36211856075265944077e-03,
         4.14856118683748331666e-01,
@@ -1291,10 +1046,8 @@ fn erf(x: f64) -> f64 {
     let y = if ix < 0x3ff4_0000 {
         // 0.84375 <= |x| < 1.25
         let s = x.abs() - 1.0;
-        let p =
-            PA[0] + s * (PA[1] + s * (PA[2] + s * (PA[3] + s * (PA[4] + s * (PA[5] + s * PA[6])))));
-        let q =
-            1.0 + s * (QA[0] + s * (QA[1] + s * (QA[2] + s * (QA[3] + s * (QA[4] + s * QA[5])))));
+        let p = PA[0] + s * (PA[1] + s * (PA[2] + s * (PA[3] + s * (PA[4] + s * (PA[5] + s * PA[6])))));
+        let q = 1.0 + s * (QA[0] + s * (QA[1] + s * (QA[2] + s * (QA[3] + s * (QA[4] + s * QA[5])))));
         ERX + p / q
     } else if ix < 0x4018_0000 {
         // 1.25 <= |x| < 6: 1 - erfc(|x|)
@@ -1303,26 +1056,13 @@ fn erf(x: f64) -> f64 {
         let (r, big_s) = if ix < 0x4006_db6e {
             // |x| < 1/0.35
             (
-                RA[0]
-                    + s * (RA[1]
-                        + s * (RA[2]
-                            + s * (RA[3] + s * (RA[4] + s * (RA[5] + s * (RA[6] + s * RA[7])))))),
-                1.0 + s
-                    * (SA[0]
-                        + s * (SA[1]
-                            + s * (SA[2]
-                                + s * (SA[3]
-                                    + s * (SA[4] + s * (SA[5] + s * (SA[6] + s * SA[7]))))))),
+                RA[0] + s * (RA[1] + s * (RA[2] + s * (RA[3] + s * (RA[4] + s * (RA[5] + s * (RA[6] + s * RA[7])))))),
+                1.0 + s * (SA[0] + s * (SA[1] + s * (SA[2] + s * (SA[3] + s * (SA[4] + s * (SA[5] + s * (SA[6] + s * SA[7]))))))),
             )
         } else {
             (
-                RB[0]
-                    + s * (RB[1]
-                        + s * (RB[2] + s * (RB[3] + s * (RB[4] + s * (RB[5] + s * RB[6]))))),
-                1.0 + s
-                    * (SB[0]
-                        + s * (SB[1]
-                            + s * (SB[2] + s * (SB[3] + s * (SB[4] + s * (SB[5] + s * SB[6])))))),
+                RB[0] + s * (RB[1] + s * (RB[2] + s * (RB[3] + s * (RB[4] + s * (RB[5] + s * RB[6]))))),
+                1.0 + s * (SB[0] + s * (SB[1] + s * (SB[2] + s * (SB[3] + s * (SB[4] + s * (SB[5] + s * SB[6])))))),
             )
         };
         let z = f64::from_bits(ax.to_bits() & 0xffff_ffff_0000_0000); // low word cleared
@@ -1377,14 +1117,8 @@ mod tests {
         assert_eq!(fmt_qty(1250), "12.5");
         assert_eq!(fmt_qty(1225), "12.25");
         assert_eq!(fmt_qty(5), "0.05");
-        assert_eq!(
-            council_area("Knowsley Metropolitan Borough Council"),
-            "Knowsley"
-        );
-        assert_eq!(
-            council_area("Lancashire County Council"),
-            "Lancashire County"
-        );
+        assert_eq!(council_area("Knowsley Metropolitan Borough Council"), "Knowsley");
+        assert_eq!(council_area("Lancashire County Council"), "Lancashire County");
         assert_eq!(allocate(30, &[1.0, 1.2, 3.0]), vec![6, 7, 17]);
     }
 
@@ -1396,10 +1130,7 @@ mod tests {
         assert_ne!(a, generate(Scale::Tiny, 2));
         let codes: Vec<&str> = a.councils.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes, ["HAL", "KNO", "LIV"]);
-        assert_eq!(
-            (a.themes.len(), a.measures.len(), a.proxies.len()),
-            (5, 20, 80)
-        );
+        assert_eq!((a.themes.len(), a.measures.len(), a.proxies.len()), (5, 20, 80));
         assert_eq!(a.contracts.len(), 30);
         assert_eq!(a.suppliers.len(), 4);
     }
@@ -1407,14 +1138,7 @@ mod tests {
     #[test]
     fn proxies_match_python() {
         let ds = generate(Scale::Tiny, 1);
-        let get = |m: &str, fy: &str| {
-            ds.proxies
-                .iter()
-                .find(|p| p.measure_code == m && p.financial_year == fy)
-                .unwrap()
-                .value_gbp
-                .as_str()
-        };
+        let get = |m: &str, fy: &str| ds.proxies.iter().find(|p| p.measure_code == m && p.financial_year == fy).unwrap().value_gbp.as_str();
         assert_eq!(get("JOBS-01", "2022"), "31250.00");
         assert_eq!(get("GROWTH-01", "2025"), "1.00");
         // every £-unit measure has proxy 1.00 in every year
@@ -1439,11 +1163,7 @@ mod tests {
         !whole.is_empty()
             && whole.bytes().all(|b| b.is_ascii_digit())
             && frac.bytes().all(|b| b.is_ascii_digit())
-            && if exactly_two {
-                frac.len() == 2
-            } else {
-                frac.len() <= 2 && (s.contains('.') != frac.is_empty())
-            }
+            && if exactly_two { frac.len() == 2 } else { frac.len() <= 2 && (s.contains('.') != frac.is_empty()) }
     }
 
     fn hundredths(s: &str) -> i64 {
@@ -1458,11 +1178,7 @@ mod tests {
         assert_eq!(ds.contracts.len(), 1000);
         assert_eq!(ds.suppliers.len(), 125);
 
-        let proxies: HashSet<(&str, &str)> = ds
-            .proxies
-            .iter()
-            .map(|p| (p.measure_code.as_str(), p.financial_year.as_str()))
-            .collect();
+        let proxies: HashSet<(&str, &str)> = ds.proxies.iter().map(|p| (p.measure_code.as_str(), p.financial_year.as_str())).collect();
         let measures: HashMap<&str, &MeasureDef> = MEASURES.iter().map(|m| (m.code, m)).collect();
 
         // suppliers: unique refs and Companies House numbers
@@ -1470,10 +1186,7 @@ mod tests {
         let mut chs = HashSet::new();
         for s in &ds.suppliers {
             assert!(refs.insert(s.r#ref.as_str()));
-            assert!(
-                s.companies_house_number.is_empty()
-                    || chs.insert(s.companies_house_number.as_str())
-            );
+            assert!(s.companies_house_number.is_empty() || chs.insert(s.companies_house_number.as_str()));
             assert!(s.companies_house_number.is_empty() || s.companies_house_number.len() == 8);
             assert!(["true", "false"].contains(&s.is_sme.as_str()));
             assert!(["true", "false"].contains(&s.is_vcse.as_str()));
@@ -1483,50 +1196,29 @@ mod tests {
         // contracts: unique per council, valid terms, money with 2 dp
         let mut contracts = HashMap::new();
         for c in &ds.contracts {
-            assert!(
-                contracts
-                    .insert((c.council_code.as_str(), c.external_id.as_str()), c)
-                    .is_none()
-            );
+            assert!(contracts.insert((c.council_code.as_str(), c.external_id.as_str()), c).is_none());
             assert!(refs.contains(c.supplier_ref.as_str()));
             assert!(d(&c.end_date) >= d(&c.start_date));
             assert!(is_decimal(&c.value_gbp, true), "{}", c.value_gbp);
             assert!(is_decimal(&c.social_value_weighting_pct, false));
         }
         // ids collide across councils, never within one
-        let ext_ids: HashSet<&str> = ds
-            .contracts
-            .iter()
-            .map(|c| c.external_id.as_str())
-            .collect();
+        let ext_ids: HashSet<&str> = ds.contracts.iter().map(|c| c.external_id.as_str()).collect();
         assert!(ext_ids.len() < ds.contracts.len());
 
         // commitments: unique, distinct (measure, year) per contract, year in term and with a proxy
         let mut commitments = HashMap::new();
         let mut pairs = HashSet::new();
         for k in &ds.commitments {
-            assert!(
-                commitments
-                    .insert((k.council_code.as_str(), k.external_id.as_str()), k)
-                    .is_none()
-            );
+            assert!(commitments.insert((k.council_code.as_str(), k.external_id.as_str()), k).is_none());
             let c = contracts[&(k.council_code.as_str(), k.contract_external_id.as_str())];
-            assert!(pairs.insert((
-                &k.council_code,
-                &k.contract_external_id,
-                &k.measure_code,
-                &k.financial_year
-            )));
+            assert!(pairs.insert((&k.council_code, &k.contract_external_id, &k.measure_code, &k.financial_year)));
             assert!(proxies.contains(&(k.measure_code.as_str(), k.financial_year.as_str())));
             let fy: i32 = k.financial_year.parse().unwrap();
             assert!((FIRST_FY..=LAST_FY).contains(&fy));
             assert!(fy >= fy_of(d(&c.start_date)) && fy <= fy_of(d(&c.end_date)));
             let m = measures[k.measure_code.as_str()];
-            assert!(
-                is_decimal(&k.target_quantity, m.is_money()),
-                "{}",
-                k.target_quantity
-            );
+            assert!(is_decimal(&k.target_quantity, m.is_money()), "{}", k.target_quantity);
             assert!(hundredths(&k.target_quantity) > 0);
             assert_eq!(hundredths(&k.target_quantity) % m.step, 0);
         }
@@ -1543,18 +1235,10 @@ mod tests {
             let k = commitments[&(e.council_code.as_str(), e.commitment_external_id.as_str())];
             let (ps, pe) = (d(&e.period_start), d(&e.period_end));
             assert!(pe >= ps);
-            assert_eq!(
-                fy_quarter(ps),
-                fy_quarter(pe),
-                "{} {}",
-                e.period_start,
-                e.period_end
-            );
+            assert_eq!(fy_quarter(ps), fy_quarter(pe), "{} {}", e.period_start, e.period_end);
             // a full quarter or one calendar month
-            let month =
-                ps.day() == 1 && pe.month() == ps.month() && pe.succ_opt().unwrap().day() == 1;
-            let quarter =
-                ps.day() == 1 && pe.succ_opt().unwrap().day() == 1 && (pe - ps).num_days() > 85;
+            let month = ps.day() == 1 && pe.month() == ps.month() && pe.succ_opt().unwrap().day() == 1;
+            let quarter = ps.day() == 1 && pe.succ_opt().unwrap().day() == 1 && (pe - ps).num_days() > 85;
             assert!(month || quarter, "{} {}", e.period_start, e.period_end);
             let fy = fy_of(ps);
             assert!(proxies.contains(&(k.measure_code.as_str(), fy.to_string().as_str())));
@@ -1564,30 +1248,21 @@ mod tests {
             let m = measures[k.measure_code.as_str()];
             assert!(is_decimal(&e.quantity, m.is_money()), "{}", e.quantity);
             assert_eq!(hundredths(&e.quantity) % m.step, 0);
-            *rows_per_commitment
-                .entry((&e.council_code, &e.commitment_external_id))
-                .or_default() += 1;
+            *rows_per_commitment.entry((&e.council_code, &e.commitment_external_id)).or_default() += 1;
             *status_count.entry(e.status.as_str()).or_default() += 1;
             assert!(e.evidence_url.starts_with("https://evidence.example/"));
-            assert!(
-                e.evidence_sha256.len() == 64
-                    && e.evidence_sha256.bytes().all(|b| b.is_ascii_hexdigit())
-            );
+            assert!(e.evidence_sha256.len() == 64 && e.evidence_sha256.bytes().all(|b| b.is_ascii_hexdigit()));
         }
         for ((council, kext), n) in rows_per_commitment {
             let k = commitments[&(council, kext)];
             let units = hundredths(&k.target_quantity) / measures[k.measure_code.as_str()].step;
             assert!(n <= units.min(12));
         }
-        let share =
-            |s: &str| status_count.get(s).copied().unwrap_or(0) as f64 / ds.evidence.len() as f64;
+        let share = |s: &str| status_count.get(s).copied().unwrap_or(0) as f64 / ds.evidence.len() as f64;
         assert!((0.75..0.85).contains(&share("verified")));
         assert!((0.11..0.19).contains(&share("submitted")));
         assert!((0.02..0.08).contains(&share("rejected")));
-        assert_eq!(
-            share("verified") + share("submitted") + share("rejected"),
-            1.0
-        );
+        assert_eq!(share("verified") + share("submitted") + share("rejected"), 1.0);
         assert!(later_year > 0);
         let per_commitment = ds.evidence.len() as f64 / ds.commitments.len() as f64;
         assert!((3.0..4.5).contains(&per_commitment), "{per_commitment}");

@@ -12,10 +12,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{
-    CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, MeasureRow, ProxyRow,
-    SupplierRow, ThemeRow,
-};
+use super::{CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, MeasureRow, ProxyRow, SupplierRow, ThemeRow};
 
 /// Why a dataset directory could not be read. Every message starts with the
 /// file name, then the line and column where there is one.
@@ -32,66 +29,32 @@ pub enum ReadError {
     },
 
     #[error("{file} line {line}: malformed CSV: {message}")]
-    Csv {
-        file: &'static str,
-        line: u64,
-        message: String,
-    },
+    Csv { file: &'static str, line: u64, message: String },
 
     #[error("{file}: the file is empty; line 1 must be the header: {}", .expected.join(","))]
-    EmptyFile {
-        file: &'static str,
-        expected: &'static [&'static str],
-    },
+    EmptyFile { file: &'static str, expected: &'static [&'static str] },
 
     #[error("{file} line 1: missing column {column} (expected columns: {})", .expected.join(", "))]
-    MissingColumn {
-        file: &'static str,
-        column: &'static str,
-        expected: &'static [&'static str],
-    },
+    MissingColumn { file: &'static str, column: &'static str, expected: &'static [&'static str] },
 
     #[error("{file} line 1: unknown column {column:?} (expected columns: {})", .expected.join(", "))]
-    UnknownColumn {
-        file: &'static str,
-        column: String,
-        expected: &'static [&'static str],
-    },
+    UnknownColumn { file: &'static str, column: String, expected: &'static [&'static str] },
 
     #[error("{file} line 1: column {column} appears more than once")]
     DuplicateColumn { file: &'static str, column: String },
 
     #[error("{file} line {line}: {found} fields, expected {expected} (one per header column)")]
-    FieldCount {
-        file: &'static str,
-        line: u64,
-        expected: usize,
-        found: usize,
-    },
+    FieldCount { file: &'static str, line: u64, expected: usize, found: usize },
 
     #[error("{file} line {line}, column {column}: not valid UTF-8")]
-    InvalidUtf8 {
-        file: &'static str,
-        line: u64,
-        column: &'static str,
-    },
+    InvalidUtf8 { file: &'static str, line: u64, column: &'static str },
 
     #[error("{file} line {line}, column {column}: {}", describe(.value, .expected))]
-    InvalidCell {
-        file: &'static str,
-        line: u64,
-        column: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    InvalidCell { file: &'static str, line: u64, column: &'static str, value: String, expected: &'static str },
 }
 
 fn describe(value: &str, expected: &str) -> String {
-    if value.is_empty() {
-        format!("is empty, expected {expected}")
-    } else {
-        format!("{value:?} is not {expected}")
-    }
+    if value.is_empty() { format!("is empty, expected {expected}") } else { format!("{value:?} is not {expected}") }
 }
 
 /// What a column's cells must look like.
@@ -168,12 +131,7 @@ fn check_decimal(s: &str) -> Result<(), &'static str> {
 
 fn check_date(s: &str) -> Result<(), &'static str> {
     let b = s.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape {
         return Err("a date (YYYY-MM-DD)");
     }
@@ -193,93 +151,33 @@ struct Spec<const N: usize> {
 
 use Kind::*;
 
-const COUNCILS: Spec<3> = Spec {
-    file: "councils.csv",
-    columns: ["code", "name", "gss_code"],
-    kinds: [Text, Text, Text],
-};
-const THEMES: Spec<2> = Spec {
-    file: "themes.csv",
-    columns: ["code", "name"],
-    kinds: [Text, Text],
-};
-const MEASURES: Spec<4> = Spec {
-    file: "measures.csv",
-    columns: ["code", "theme_code", "name", "unit"],
-    kinds: [Text, Text, Text, Text],
-};
-const PROXIES: Spec<3> = Spec {
-    file: "proxies.csv",
-    columns: ["measure_code", "financial_year", "value_gbp"],
-    kinds: [Text, Year, Decimal],
-};
+const COUNCILS: Spec<3> = Spec { file: "councils.csv", columns: ["code", "name", "gss_code"], kinds: [Text, Text, Text] };
+const THEMES: Spec<2> = Spec { file: "themes.csv", columns: ["code", "name"], kinds: [Text, Text] };
+const MEASURES: Spec<4> = Spec { file: "measures.csv", columns: ["code", "theme_code", "name", "unit"], kinds: [Text, Text, Text, Text] };
+const PROXIES: Spec<3> = Spec { file: "proxies.csv", columns: ["measure_code", "financial_year", "value_gbp"], kinds: [Text, Year, Decimal] };
 const SUPPLIERS: Spec<6> = Spec {
     file: "suppliers.csv",
-    columns: [
-        "ref",
-        "name",
-        "companies_house_number",
-        "postcode",
-        "is_sme",
-        "is_vcse",
-    ],
+    columns: ["ref", "name", "companies_house_number", "postcode", "is_sme", "is_vcse"],
     kinds: [Text, Text, OptText, OptText, Bool, Bool],
 };
 const CONTRACTS: Spec<8> = Spec {
     file: "contracts.csv",
-    columns: [
-        "council_code",
-        "external_id",
-        "title",
-        "supplier_ref",
-        "value_gbp",
-        "start_date",
-        "end_date",
-        "social_value_weighting_pct",
-    ],
+    columns: ["council_code", "external_id", "title", "supplier_ref", "value_gbp", "start_date", "end_date", "social_value_weighting_pct"],
     kinds: [Text, Text, Text, Text, Decimal, Date, Date, OptDecimal],
 };
 const COMMITMENTS: Spec<6> = Spec {
     file: "commitments.csv",
-    columns: [
-        "council_code",
-        "external_id",
-        "contract_external_id",
-        "measure_code",
-        "financial_year",
-        "target_quantity",
-    ],
+    columns: ["council_code", "external_id", "contract_external_id", "measure_code", "financial_year", "target_quantity"],
     kinds: [Text, Text, Text, Text, Year, Decimal],
 };
 const EVIDENCE: Spec<9> = Spec {
     file: "evidence.csv",
-    columns: [
-        "council_code",
-        "external_id",
-        "commitment_external_id",
-        "period_start",
-        "period_end",
-        "quantity",
-        "status",
-        "evidence_url",
-        "evidence_sha256",
-    ],
-    kinds: [
-        Text, Text, Text, Date, Date, Decimal, Status, OptText, OptSha256,
-    ],
+    columns: ["council_code", "external_id", "commitment_external_id", "period_start", "period_end", "quantity", "status", "evidence_url", "evidence_sha256"],
+    kinds: [Text, Text, Text, Date, Date, Decimal, Status, OptText, OptSha256],
 };
 
 /// All eight file names, in load order.
-pub const FILES: [&str; 8] = [
-    COUNCILS.file,
-    THEMES.file,
-    MEASURES.file,
-    PROXIES.file,
-    SUPPLIERS.file,
-    CONTRACTS.file,
-    COMMITMENTS.file,
-    EVIDENCE.file,
-];
+pub const FILES: [&str; 8] = [COUNCILS.file, THEMES.file, MEASURES.file, PROXIES.file, SUPPLIERS.file, CONTRACTS.file, COMMITMENTS.file, EVIDENCE.file];
 
 /// Read and check a whole dataset directory. All eight files are required;
 /// the first problem found is returned. Cross-references are not checked here.
@@ -287,70 +185,26 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
     // Report a missing file before spending time on the big ones.
     for file in FILES {
         if !dir.join(file).is_file() {
-            return Err(ReadError::MissingFile {
-                file,
-                dir: dir.to_path_buf(),
-            });
+            return Err(ReadError::MissingFile { file, dir: dir.to_path_buf() });
         }
     }
     Ok(Dataset {
-        councils: read_file(dir, &COUNCILS, |[code, name, gss_code]| CouncilRow {
-            code,
-            name,
-            gss_code,
-        })?,
+        councils: read_file(dir, &COUNCILS, |[code, name, gss_code]| CouncilRow { code, name, gss_code })?,
         themes: read_file(dir, &THEMES, |[code, name]| ThemeRow { code, name })?,
-        measures: read_file(dir, &MEASURES, |[code, theme_code, name, unit]| {
-            MeasureRow {
-                code,
-                theme_code,
-                name,
-                unit,
-            }
+        measures: read_file(dir, &MEASURES, |[code, theme_code, name, unit]| MeasureRow { code, theme_code, name, unit })?,
+        proxies: read_file(dir, &PROXIES, |[measure_code, financial_year, value_gbp]| ProxyRow { measure_code, financial_year, value_gbp })?,
+        suppliers: read_file(dir, &SUPPLIERS, |[r#ref, name, companies_house_number, postcode, is_sme, is_vcse]| SupplierRow {
+            r#ref,
+            name,
+            companies_house_number,
+            postcode,
+            is_sme,
+            is_vcse,
         })?,
-        proxies: read_file(
-            dir,
-            &PROXIES,
-            |[measure_code, financial_year, value_gbp]| ProxyRow {
-                measure_code,
-                financial_year,
-                value_gbp,
-            },
-        )?,
-        suppliers: read_file(
-            dir,
-            &SUPPLIERS,
-            |[
-                r#ref,
-                name,
-                companies_house_number,
-                postcode,
-                is_sme,
-                is_vcse,
-            ]| {
-                SupplierRow {
-                    r#ref,
-                    name,
-                    companies_house_number,
-                    postcode,
-                    is_sme,
-                    is_vcse,
-                }
-            },
-        )?,
         contracts: read_file(
             dir,
             &CONTRACTS,
-            |[
-                council_code,
-                external_id,
-                title,
-                supplier_ref,
-                value_gbp,
-                start_date,
-                end_date,
-                social_value_weighting_pct,
-            ]| ContractRow {
+            |[council_code, external_id, title, supplier_ref, value_gbp, start_date, end_date, social_value_weighting_pct]| ContractRow {
                 council_code,
                 external_id,
                 title,
@@ -361,41 +215,13 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
                 social_value_weighting_pct,
             },
         )?,
-        commitments: read_file(
-            dir,
-            &COMMITMENTS,
-            |[
-                council_code,
-                external_id,
-                contract_external_id,
-                measure_code,
-                financial_year,
-                target_quantity,
-            ]| {
-                CommitmentRow {
-                    council_code,
-                    external_id,
-                    contract_external_id,
-                    measure_code,
-                    financial_year,
-                    target_quantity,
-                }
-            },
-        )?,
+        commitments: read_file(dir, &COMMITMENTS, |[council_code, external_id, contract_external_id, measure_code, financial_year, target_quantity]| {
+            CommitmentRow { council_code, external_id, contract_external_id, measure_code, financial_year, target_quantity }
+        })?,
         evidence: read_file(
             dir,
             &EVIDENCE,
-            |[
-                council_code,
-                external_id,
-                commitment_external_id,
-                period_start,
-                period_end,
-                quantity,
-                status,
-                evidence_url,
-                evidence_sha256,
-            ]| EvidenceRow {
+            |[council_code, external_id, commitment_external_id, period_start, period_end, quantity, status, evidence_url, evidence_sha256]| EvidenceRow {
                 council_code,
                 external_id,
                 commitment_external_id,
@@ -411,91 +237,48 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
 }
 
 /// Stream one file row by row, checking each cell, into `build`'s rows.
-fn read_file<T, const N: usize>(
-    dir: &Path,
-    spec: &'static Spec<N>,
-    build: impl Fn([String; N]) -> T,
-) -> Result<Vec<T>, ReadError> {
+fn read_file<T, const N: usize>(dir: &Path, spec: &'static Spec<N>, build: impl Fn([String; N]) -> T) -> Result<Vec<T>, ReadError> {
     let file = spec.file;
     let handle = File::open(dir.join(file)).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => ReadError::MissingFile {
-            file,
-            dir: dir.to_path_buf(),
-        },
+        io::ErrorKind::NotFound => ReadError::MissingFile { file, dir: dir.to_path_buf() },
         _ => ReadError::Io { file, source },
     })?;
     // Headers and field counts are checked here, to report them with line numbers.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(handle);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(handle);
     let mut record = csv::ByteRecord::new();
     let csv_error = |e: csv::Error, line: u64| match e.into_kind() {
         csv::ErrorKind::Io(source) => ReadError::Io { file, source },
-        other => ReadError::Csv {
-            file,
-            line,
-            message: format!("{other:?}"),
-        },
+        other => ReadError::Csv { file, line, message: format!("{other:?}") },
     };
 
     // Header: the expected columns in any order (spreadsheets reorder them), no others.
-    if !reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(e, 1))?
-    {
-        return Err(ReadError::EmptyFile {
-            file,
-            expected: &spec.columns,
-        });
+    if !reader.read_byte_record(&mut record).map_err(|e| csv_error(e, 1))? {
+        return Err(ReadError::EmptyFile { file, expected: &spec.columns });
     }
     let header: Vec<String> = record
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let name = if i == 0 {
-                name.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(name)
-            } else {
-                name
-            };
+            let name = if i == 0 { name.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(name) } else { name };
             String::from_utf8_lossy(name).into_owned()
         })
         .collect();
     let mut position = [usize::MAX; N];
     for (at, name) in header.iter().enumerate() {
         let Some(col) = spec.columns.iter().position(|c| c == name) else {
-            if let Some(&column) = spec
-                .columns
-                .iter()
-                .find(|c| !header.iter().any(|h| h == *c))
-            {
+            if let Some(&column) = spec.columns.iter().find(|c| !header.iter().any(|h| h == *c)) {
                 // most likely a misspelt or renamed column: say which one is missing
-                return Err(ReadError::MissingColumn {
-                    file,
-                    column,
-                    expected: &spec.columns,
-                });
+                return Err(ReadError::MissingColumn { file, column, expected: &spec.columns });
             }
-            return Err(ReadError::UnknownColumn {
-                file,
-                column: name.clone(),
-                expected: &spec.columns,
-            });
+            return Err(ReadError::UnknownColumn { file, column: name.clone(), expected: &spec.columns });
         };
         if position[col] != usize::MAX {
-            return Err(ReadError::DuplicateColumn {
-                file,
-                column: name.clone(),
-            });
+            return Err(ReadError::DuplicateColumn { file, column: name.clone() });
         }
         position[col] = at;
     }
     if let Some(col) = position.iter().position(|&p| p == usize::MAX) {
-        return Err(ReadError::MissingColumn {
-            file,
-            column: spec.columns[col],
-            expected: &spec.columns,
-        });
+        return Err(ReadError::MissingColumn { file, column: spec.columns[col], expected: &spec.columns });
     }
 
     let mut rows = Vec::new();
@@ -509,29 +292,14 @@ fn read_file<T, const N: usize>(
         let line = record.position().map_or(last_line + 1, |p| p.line());
         last_line = line;
         if record.len() != header.len() {
-            return Err(ReadError::FieldCount {
-                file,
-                line,
-                expected: header.len(),
-                found: record.len(),
-            });
+            return Err(ReadError::FieldCount { file, line, expected: header.len(), found: record.len() });
         }
         let mut cells: [String; N] = std::array::from_fn(|_| String::new());
         for (col, cell) in cells.iter_mut().enumerate() {
             let column = spec.columns[col];
             let bytes = &record[position[col]];
-            let text = std::str::from_utf8(bytes).map_err(|_| ReadError::InvalidUtf8 {
-                file,
-                line,
-                column,
-            })?;
-            check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell {
-                file,
-                line,
-                column,
-                value: text.to_owned(),
-                expected,
-            })?;
+            let text = std::str::from_utf8(bytes).map_err(|_| ReadError::InvalidUtf8 { file, line, column })?;
+            check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell { file, line, column, value: text.to_owned(), expected })?;
             *cell = text.to_owned();
         }
         rows.push(build(cells));
@@ -551,15 +319,8 @@ mod tests {
     impl TempDir {
         fn new(name: &str) -> TempDir {
             static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos();
-            let dir = std::env::temp_dir().join(format!(
-                "svh-dataset-{name}-{}-{nanos}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+            let dir = std::env::temp_dir().join(format!("svh-dataset-{name}-{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
             std::fs::create_dir_all(&dir).unwrap();
             TempDir(dir)
         }
@@ -583,19 +344,13 @@ mod tests {
         let ds = generate(Scale::Tiny, 1);
         // the data exercises quoting and UTF-8
         assert!(ds.contracts.iter().any(|c| c.title.contains(',')));
-        assert!(
-            ds.contracts
-                .iter()
-                .any(|c| c.title.contains('–') || c.title.contains('é'))
-        );
+        assert!(ds.contracts.iter().any(|c| c.title.contains('–') || c.title.contains('é')));
         let dir = TempDir::new("roundtrip");
         write_dir(&ds, &dir.0).unwrap();
         let back = read_dir(&dir.0).unwrap();
         assert_eq!(back, ds);
         let header = std::fs::read_to_string(dir.0.join("evidence.csv")).unwrap();
-        assert!(header.starts_with(
-            "council_code,external_id,commitment_external_id,period_start,period_end,quantity,status,evidence_url,evidence_sha256\n"
-        ));
+        assert!(header.starts_with("council_code,external_id,commitment_external_id,period_start,period_end,quantity,status,evidence_url,evidence_sha256\n"));
     }
 
     #[test]
@@ -603,29 +358,16 @@ mod tests {
         let ds = generate(Scale::Tiny, 1);
         let dir = TempDir::new("reorder");
         write_dir(&ds, &dir.0).unwrap();
-        std::fs::write(
-            dir.0.join("themes.csv"),
-            "name,code\n\"Jobs, local\",JOBS\n",
-        )
-        .unwrap();
+        std::fs::write(dir.0.join("themes.csv"), "name,code\n\"Jobs, local\",JOBS\n").unwrap();
         let back = read_dir(&dir.0).unwrap();
-        assert_eq!(
-            back.themes,
-            vec![ThemeRow {
-                code: "JOBS".into(),
-                name: "Jobs, local".into()
-            }]
-        );
+        assert_eq!(back.themes, vec![ThemeRow { code: "JOBS".into(), name: "Jobs, local".into() }]);
     }
 
     #[test]
     fn bad_decimal_names_file_line_column() {
         let mut ds = generate(Scale::Tiny, 1);
         ds.contracts[15].value_gbp = "12.3x".into();
-        assert_eq!(
-            error_for("decimal", &ds, |_| ()),
-            r#"contracts.csv line 17, column value_gbp: "12.3x" is not a decimal with at most 2 decimal places"#
-        );
+        assert_eq!(error_for("decimal", &ds, |_| ()), r#"contracts.csv line 17, column value_gbp: "12.3x" is not a decimal with at most 2 decimal places"#);
         let mut ds = generate(Scale::Tiny, 1);
         ds.commitments[0].target_quantity = "1.234".into();
         assert_eq!(
@@ -638,108 +380,55 @@ mod tests {
     fn bad_date_names_file_line_column() {
         let mut ds = generate(Scale::Tiny, 1);
         ds.evidence[4].period_end = "2024-02-30".into();
-        assert_eq!(
-            error_for("date", &ds, |_| ()),
-            r#"evidence.csv line 6, column period_end: "2024-02-30" is not a real calendar date (YYYY-MM-DD)"#
-        );
+        assert_eq!(error_for("date", &ds, |_| ()), r#"evidence.csv line 6, column period_end: "2024-02-30" is not a real calendar date (YYYY-MM-DD)"#);
         let mut ds = generate(Scale::Tiny, 1);
         ds.contracts[0].start_date = "1/4/2024".into();
-        assert_eq!(
-            error_for("date2", &ds, |_| ()),
-            r#"contracts.csv line 2, column start_date: "1/4/2024" is not a date (YYYY-MM-DD)"#
-        );
+        assert_eq!(error_for("date2", &ds, |_| ()), r#"contracts.csv line 2, column start_date: "1/4/2024" is not a date (YYYY-MM-DD)"#);
     }
 
     #[test]
     fn missing_column_names_file_line_column() {
         let ds = generate(Scale::Tiny, 1);
         let msg = error_for("column", &ds, |dir| {
-            std::fs::write(
-                dir.join("commitments.csv"),
-                "council_code,external_id,contract_external_id,measure_code,target_quantity\nHAL,K1,C00001,JOBS-01,1\n",
-            )
-            .unwrap()
+            std::fs::write(dir.join("commitments.csv"), "council_code,external_id,contract_external_id,measure_code,target_quantity\nHAL,K1,C00001,JOBS-01,1\n")
+                .unwrap()
         });
         assert!(msg.starts_with("commitments.csv line 1: missing column financial_year (expected columns: council_code, external_id,"), "{msg}");
         // a misspelt column is reported as the missing one
-        let msg = error_for("column2", &ds, |dir| {
-            std::fs::write(dir.join("themes.csv"), "code,nmae\nJOBS,Jobs\n").unwrap()
-        });
-        assert_eq!(
-            msg,
-            "themes.csv line 1: missing column name (expected columns: code, name)"
-        );
+        let msg = error_for("column2", &ds, |dir| std::fs::write(dir.join("themes.csv"), "code,nmae\nJOBS,Jobs\n").unwrap());
+        assert_eq!(msg, "themes.csv line 1: missing column name (expected columns: code, name)");
     }
 
     #[test]
     fn other_errors() {
         let ds = generate(Scale::Tiny, 1);
-        let msg = error_for("missing", &ds, |dir| {
-            std::fs::remove_file(dir.join("proxies.csv")).unwrap()
-        });
+        let msg = error_for("missing", &ds, |dir| std::fs::remove_file(dir.join("proxies.csv")).unwrap());
         assert!(msg.starts_with("proxies.csv: file not found in "), "{msg}");
 
-        let msg = error_for("fields", &ds, |dir| {
-            std::fs::write(
-                dir.join("councils.csv"),
-                "code,name,gss_code\nHAL,Halton,E06000006\nKNO,Knowsley\n",
-            )
-            .unwrap()
-        });
-        assert_eq!(
-            msg,
-            "councils.csv line 3: 2 fields, expected 3 (one per header column)"
-        );
+        let msg = error_for("fields", &ds, |dir| std::fs::write(dir.join("councils.csv"), "code,name,gss_code\nHAL,Halton,E06000006\nKNO,Knowsley\n").unwrap());
+        assert_eq!(msg, "councils.csv line 3: 2 fields, expected 3 (one per header column)");
 
-        let msg = error_for("utf8", &ds, |dir| {
-            std::fs::write(
-                dir.join("themes.csv"),
-                b"code,name\nJOBS,Jobs\nENV,Env\xff\n",
-            )
-            .unwrap()
-        });
+        let msg = error_for("utf8", &ds, |dir| std::fs::write(dir.join("themes.csv"), b"code,name\nJOBS,Jobs\nENV,Env\xff\n").unwrap());
         assert_eq!(msg, "themes.csv line 3, column name: not valid UTF-8");
 
-        let msg = error_for("extra", &ds, |dir| {
-            std::fs::write(dir.join("themes.csv"), "code,name,colour\nJOBS,Jobs,red\n").unwrap()
-        });
-        assert_eq!(
-            msg,
-            r#"themes.csv line 1: unknown column "colour" (expected columns: code, name)"#
-        );
+        let msg = error_for("extra", &ds, |dir| std::fs::write(dir.join("themes.csv"), "code,name,colour\nJOBS,Jobs,red\n").unwrap());
+        assert_eq!(msg, r#"themes.csv line 1: unknown column "colour" (expected columns: code, name)"#);
 
-        let msg = error_for("empty", &ds, |dir| {
-            std::fs::write(dir.join("themes.csv"), "").unwrap()
-        });
-        assert_eq!(
-            msg,
-            "themes.csv: the file is empty; line 1 must be the header: code,name"
-        );
+        let msg = error_for("empty", &ds, |dir| std::fs::write(dir.join("themes.csv"), "").unwrap());
+        assert_eq!(msg, "themes.csv: the file is empty; line 1 must be the header: code,name");
 
         let mut bad = ds.clone();
         bad.suppliers[1].is_sme = "yes".into();
-        assert_eq!(
-            error_for("bool", &bad, |_| ()),
-            r#"suppliers.csv line 3, column is_sme: "yes" is not true or false"#
-        );
+        assert_eq!(error_for("bool", &bad, |_| ()), r#"suppliers.csv line 3, column is_sme: "yes" is not true or false"#);
         let mut bad = ds.clone();
         bad.evidence[0].status = "Verified".into();
-        assert_eq!(
-            error_for("status", &bad, |_| ()),
-            r#"evidence.csv line 2, column status: "Verified" is not one of submitted, verified, rejected"#
-        );
+        assert_eq!(error_for("status", &bad, |_| ()), r#"evidence.csv line 2, column status: "Verified" is not one of submitted, verified, rejected"#);
         let mut bad = ds.clone();
         bad.contracts[2].title = String::new();
-        assert_eq!(
-            error_for("required", &bad, |_| ()),
-            "contracts.csv line 4, column title: is empty, expected a value (this column is required)"
-        );
+        assert_eq!(error_for("required", &bad, |_| ()), "contracts.csv line 4, column title: is empty, expected a value (this column is required)");
         let mut bad = ds.clone();
         bad.proxies[0].financial_year = "2024/25".into();
-        assert_eq!(
-            error_for("year", &bad, |_| ()),
-            r#"proxies.csv line 2, column financial_year: "2024/25" is not a financial year such as 2025"#
-        );
+        assert_eq!(error_for("year", &bad, |_| ()), r#"proxies.csv line 2, column financial_year: "2024/25" is not a financial year such as 2025"#);
     }
 
     #[test]
@@ -747,9 +436,7 @@ mod tests {
         for ok in ["0", "12", "12.5", "12.25", "-3", "-0.01", "007.10"] {
             assert_eq!(check(Decimal, ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "", ".5", "5.", "1.234", "1,000", "+1", " 1", "1e3", "--1", "1.2.3", "£5",
-        ] {
+        for bad in ["", ".5", "5.", "1.234", "1,000", "+1", " 1", "1e3", "--1", "1.2.3", "£5"] {
             assert!(check(Decimal, bad).is_err(), "{bad}");
         }
         assert!(check(OptDecimal, "").is_ok());

@@ -15,10 +15,7 @@ pub fn check(field: &str, code: &str) -> Result<(), String> {
     if first_ok && rest_ok && code.len() <= MAX_LEN {
         Ok(())
     } else {
-        Err(format!(
-            "{field} {}: a code is 1 to {MAX_LEN} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit",
-            printable(code)
-        ))
+        Err(format!("{field} {}: a code is 1 to {MAX_LEN} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit", printable(code)))
     }
 }
 

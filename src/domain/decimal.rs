@@ -40,11 +40,7 @@ pub fn parse_scaled(text: &str, dp: u32) -> Result<i64, DecimalError> {
     let too_large = || DecimalError::TooLarge(text.to_owned());
     let scale = 10i64.pow(dp);
     let int: i64 = int.parse().map_err(|_| too_large())?;
-    let frac_scaled: i64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse::<i64>().map_err(|_| err())? * 10i64.pow(dp - frac.len() as u32)
-    };
+    let frac_scaled: i64 = if frac.is_empty() { 0 } else { frac.parse::<i64>().map_err(|_| err())? * 10i64.pow(dp - frac.len() as u32) };
     let magnitude = int.checked_mul(scale).and_then(|v| v.checked_add(frac_scaled)).ok_or_else(too_large)?;
     // Keep headroom: sums of many values and quantity × proxy products must not overflow i64.
     if magnitude > MAX_SCALED {
@@ -66,11 +62,7 @@ pub fn format_scaled(value: i128, dp: u32) -> String {
     let int = abs / scale as u128;
     let frac = format!("{:0width$}", abs % scale as u128, width = dp as usize);
     let keep = frac.trim_end_matches('0').len().max(2.min(dp as usize));
-    if keep == 0 {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{}", &frac[..keep])
-    }
+    if keep == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{}", &frac[..keep]) }
 }
 
 macro_rules! scaled {
@@ -159,11 +151,7 @@ macro_rules! wide {
     };
 }
 
-wide!(
-    Value,
-    4,
-    "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit."
-);
+wide!(Value, 4, "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit.");
 wide!(MoneyTotal, 2, "A sum of money in pence, such as the value of every contract of a region.");
 wide!(QuantityTotal, 2, "A sum of quantities in hundredths, such as the delivery of every record of a measure.");
 

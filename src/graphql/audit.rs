@@ -5,8 +5,8 @@ use entity::audit_event;
 
 use super::error::GqlResult;
 use super::framework::Council;
-use super::records::{Conn, connection, page_request};
 use super::input::Values;
+use super::records::{Conn, connection, page_request};
 use super::scalars::{DateTime, stored_json};
 use super::{db, principal, reference};
 use crate::service::audit as svc;

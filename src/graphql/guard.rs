@@ -187,8 +187,7 @@ fn document_has_nul(doc: &ExecutableDocument) -> bool {
         })
     }
     doc.operations.iter().any(|(_, op)| {
-        set_has_nul(&op.node.selection_set.node)
-            || op.node.variable_definitions.iter().any(|d| d.node.default_value.as_ref().is_some_and(|v| has_nul(&v.node)))
+        set_has_nul(&op.node.selection_set.node) || op.node.variable_definitions.iter().any(|d| d.node.default_value.as_ref().is_some_and(|v| has_nul(&v.node)))
     }) || doc.fragments.values().any(|f| set_has_nul(&f.node.selection_set.node))
 }
 

@@ -12,9 +12,9 @@ use entity::{commitment, contract, evidence, supplier};
 use super::error::GqlResult;
 use super::records::{Commitment, Contract, Evidence};
 use super::{db, principal, reference};
+use crate::error::{AppError, AppResult};
 use crate::service::page::Page;
 use crate::service::records::batch;
-use crate::error::{AppError, AppResult};
 use crate::service::valuation;
 
 pub(super) fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
@@ -99,12 +99,7 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
     } else {
         None
     };
-    let items = page
-        .items
-        .iter()
-        .cloned()
-        .map(|m| Evidence { commitment: parents.as_ref().and_then(|p| p.get(&m.commitment_id).cloned()), m })
-        .collect();
+    let items = page.items.iter().cloned().map(|m| Evidence { commitment: parents.as_ref().and_then(|p| p.get(&m.commitment_id).cloned()), m }).collect();
     Ok(page_of(page, items))
 }
 
@@ -144,7 +139,12 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &L
 }
 
 /// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
-pub async fn by_id<M>(wanted: bool, ids: Vec<i32>, load: impl AsyncFnOnce(Vec<i32>) -> AppResult<Vec<M>>, id: impl Fn(&M) -> i32) -> GqlResult<HashMap<i32, M>> {
+pub async fn by_id<M>(
+    wanted: bool,
+    ids: Vec<i32>,
+    load: impl AsyncFnOnce(Vec<i32>) -> AppResult<Vec<M>>,
+    id: impl Fn(&M) -> i32,
+) -> GqlResult<HashMap<i32, M>> {
     if !wanted || ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -361,7 +361,11 @@ impl RecordsQuery {
     /// Contracts of the councils the caller may read.
     async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
         let f = filter.unwrap_or_default();
-        let f = svc::ContractFilter { council_codes: f.council_codes.map(Into::into), supplier_refs: f.supplier_refs.map(Into::into), external_ids: f.external_ids.map(Into::into) };
+        let f = svc::ContractFilter {
+            council_codes: f.council_codes.map(Into::into),
+            supplier_refs: f.supplier_refs.map(Into::into),
+            external_ids: f.external_ids.map(Into::into),
+        };
         let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))

@@ -40,7 +40,11 @@ impl Reference {
         Self { db, councils: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
     }
 
-    async fn table<'a, E: EntityTrait>(&'a self, cell: &'a OnceCell<HashMap<i32, E::Model>>, id: impl Fn(&E::Model) -> i32) -> GqlResult<&'a HashMap<i32, E::Model>> {
+    async fn table<'a, E: EntityTrait>(
+        &'a self,
+        cell: &'a OnceCell<HashMap<i32, E::Model>>,
+        id: impl Fn(&E::Model) -> i32,
+    ) -> GqlResult<&'a HashMap<i32, E::Model>> {
         cell.get_or_try_init(|| async {
             let rows = E::find().all(&self.db).await.map_err(AppError::from)?;
             Ok::<_, async_graphql::Error>(rows.into_iter().map(|m| (id(&m), m)).collect())
@@ -102,7 +106,8 @@ impl Reference {
 
     /// A theme's measures in code order.
     pub async fn measures_of(&self, theme_id: i32) -> GqlResult<Vec<measure::Model>> {
-        let mut list: Vec<measure::Model> = self.table::<measure::Entity>(&self.measures, |m| m.id).await?.values().filter(|m| m.theme_id == theme_id).cloned().collect();
+        let mut list: Vec<measure::Model> =
+            self.table::<measure::Entity>(&self.measures, |m| m.id).await?.values().filter(|m| m.theme_id == theme_id).cloned().collect();
         list.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(list)
     }

@@ -144,21 +144,32 @@ impl RollupKey {
 async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
-    let ids = |f: fn(&GroupKey) -> Option<i32>| groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>();
+    let ids = |f: fn(&GroupKey) -> Option<i32>| {
+        groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>()
+    };
     let db = db(ctx);
-    let suppliers = prefetch::by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await, |m| m.id).await?;
+    let suppliers = prefetch::by_id(
+        key.field("supplier").exists(),
+        ids(|k| k.supplier_id),
+        async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await,
+        |m| m.id,
+    )
+    .await?;
     let scope = principal(ctx).read_scope();
-    let contracts = prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
+    let contracts =
+        prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
     Ok(groups
         .into_iter()
-        .map(|(key, m)| Inline(RollupGroup {
-            key: Inline(RollupKey {
-                supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(|s| Inline(Supplier(s))),
-                contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
-                key,
-            }),
-            metrics: Inline(RollupMetrics { m, quantities }),
-        }))
+        .map(|(key, m)| {
+            Inline(RollupGroup {
+                key: Inline(RollupKey {
+                    supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(|s| Inline(Supplier(s))),
+                    contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
+                    key,
+                }),
+                metrics: Inline(RollupMetrics { m, quantities }),
+            })
+        })
         .collect())
 }
 

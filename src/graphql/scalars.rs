@@ -91,7 +91,5 @@ impl DateTime {
 
 /// JSON kept as text (feed data, audit snapshots), as a JSON value.
 pub fn stored_json(text: &Option<String>) -> Result<Option<async_graphql::Json<serde_json::Value>>, async_graphql::Error> {
-    text.as_deref()
-        .map(|t| serde_json::from_str(t).map(async_graphql::Json).map_err(|e| crate::error::AppError::Internal(e.to_string()).into()))
-        .transpose()
+    text.as_deref().map(|t| serde_json::from_str(t).map(async_graphql::Json).map_err(|e| crate::error::AppError::Internal(e.to_string()).into())).transpose()
 }

@@ -51,9 +51,7 @@ impl MediaType {
 fn quality(accept: &str, media: &str) -> Option<f32> {
     accept.split(',').find_map(|item| {
         let mut parts = item.split(';').map(str::trim);
-        (parts.next()? .eq_ignore_ascii_case(media)).then(|| {
-            parts.find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse().ok())).unwrap_or(1.0)
-        })
+        (parts.next()?.eq_ignore_ascii_case(media)).then(|| parts.find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse().ok())).unwrap_or(1.0))
     })
 }
 
@@ -177,7 +175,8 @@ fn get_request(p: GetParams) -> Result<async_graphql::Request, String> {
         request = request.variables(Variables::from_json(json));
     }
     if let Some(text) = p.extensions {
-        let json: std::collections::HashMap<String, serde_json::Value> = serde_json::from_str(&text).map_err(|e| format!("`extensions` is not a JSON object: {e}"))?;
+        let json: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| format!("`extensions` is not a JSON object: {e}"))?;
         for (k, v) in json {
             let v = async_graphql::Value::from_json(v).map_err(|e| format!("`extensions`: {e}"))?;
             request.extensions.insert(k, v);
@@ -268,7 +267,12 @@ fn log(
     started: Instant,
 ) -> async_graphql::Response {
     let operation = state.metrics.operation_label(root.as_deref());
-    let outcome = response.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|x| x.get("code")).map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|x| x.get("code"))
+        .map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
     let latency = started.elapsed();
     tracing::info!(
         request_id = %request_id.0,

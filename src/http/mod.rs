@@ -70,7 +70,13 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
 
 /// CORS for the configured origins only; none configured means none allowed.
 fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
-    let origins: Vec<HeaderValue> = origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).map(HeaderValue::from_str).collect::<Result<_, _>>().map_err(|_| anyhow::anyhow!("SVH_CORS_ORIGINS holds a value that is not an origin"))?;
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .map(HeaderValue::from_str)
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("SVH_CORS_ORIGINS holds a value that is not an origin"))?;
     if origins.is_empty() {
         return Ok(None);
     }
@@ -133,9 +139,11 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: 
 fn errors_as_json(response: Response, max_body_bytes: usize, timeout: Duration) -> Response {
     let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE if !json => {
-            error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &format!("the request body is larger than {max_body_bytes} bytes (SVH_MAX_BODY_BYTES)"))
-        }
+        StatusCode::PAYLOAD_TOO_LARGE if !json => error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("the request body is larger than {max_body_bytes} bytes (SVH_MAX_BODY_BYTES)"),
+        ),
         // The timeout's own response has no body at all (/readyz's 503 has text).
         StatusCode::SERVICE_UNAVAILABLE if response.headers().get(header::CONTENT_TYPE).is_none() => error_response(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -176,7 +184,8 @@ fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -
 pub struct RequestId(pub String);
 
 async fn request_context(mut request: axum::extract::Request, next: Next) -> Response {
-    let given = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
+    let given =
+        request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
     let id = given.map_or_else(|| format!("{:032x}", rand::random::<u128>()), str::to_owned);
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("http", request_id = %id, method = %request.method(), path = %request.uri().path());

@@ -63,12 +63,8 @@ pub async fn verify(db: &impl ConnectionTrait, who: &Principal) -> AppResult<Cha
     }
     let (mut prev, mut after, mut checked) = (GENESIS.to_owned(), 0i64, 0i64);
     loop {
-        let events = audit_event::Entity::find()
-            .filter(audit_event::Column::Seq.gt(after))
-            .order_by_asc(audit_event::Column::Seq)
-            .limit(VERIFY_PAGE)
-            .all(db)
-            .await?;
+        let events =
+            audit_event::Entity::find().filter(audit_event::Column::Seq.gt(after)).order_by_asc(audit_event::Column::Seq).limit(VERIFY_PAGE).all(db).await?;
         let Some(last) = events.last() else { break };
         after = last.seq;
         for e in &events {

@@ -25,10 +25,7 @@ impl StatementCounter {
 /// has no such setting, and there the request timeout alone applies.
 pub async fn connect(url: &str, pool_size: u32, statement_timeout: Option<Duration>) -> Result<(DatabaseConnection, Arc<StatementCounter>), DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(pool_size.max(2))
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+    opts.max_connections(pool_size.max(2)).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
     // SQLite: WAL lets readers run beside the one writer; busy_timeout makes a
     // second writer wait for the lock instead of failing; foreign keys are off
     // by default in SQLite and we rely on them. Rows come from the

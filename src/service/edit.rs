@@ -33,11 +33,7 @@ fn ensure_version(current: i32, expected: Option<i32>) -> AppResult<()> {
 }
 
 async fn live_commitment(db: &impl ConnectionTrait, id: i32) -> AppResult<commitment::Model> {
-    commitment::Entity::find_by_id(id)
-        .filter(commitment::Column::Deleted.eq(false))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found("no such commitment"))
+    commitment::Entity::find_by_id(id).filter(commitment::Column::Deleted.eq(false)).one(db).await?.ok_or_else(|| not_found("no such commitment"))
 }
 
 async fn live_evidence(db: &impl ConnectionTrait, id: i32) -> AppResult<evidence::Model> {
@@ -87,7 +83,8 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
     let mut wanted = Wanted::default();
     wanted.commitment(&after);
     let names = Names::load(&tx.txn, &wanted).await?;
-    let who = Identity { entity: RecordEntity::Commitment, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
+    let who =
+        Identity { entity: RecordEntity::Commitment, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
     let change = update_change(who, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names));
     tx.record(change);
     tx.commit().await?;
@@ -181,11 +178,9 @@ pub async fn withdraw(db: &DatabaseConnection, actor: &Principal, entity: Record
     actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
     let (council_id, version) = match entity {
-        RecordEntity::Contract => entity::contract::Entity::find_by_id(id)
-            .filter(entity::contract::Column::Deleted.eq(false))
-            .one(&tx.txn)
-            .await?
-            .map(|m| (m.council_id, m.version)),
+        RecordEntity::Contract => {
+            entity::contract::Entity::find_by_id(id).filter(entity::contract::Column::Deleted.eq(false)).one(&tx.txn).await?.map(|m| (m.council_id, m.version))
+        }
         RecordEntity::Commitment => live_commitment(&tx.txn, id).await.ok().map(|m| (m.council_id, m.version)),
         RecordEntity::Evidence => live_evidence(&tx.txn, id).await.ok().map(|m| (m.council_id, m.version)),
     }

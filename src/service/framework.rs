@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use entity::{council, measure, proxy, theme};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable, IntoActiveModel, PrimaryKeyToColumn, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable, PrimaryKeyToColumn,
+    QueryFilter, QueryOrder,
+};
 use serde_json::Value;
 
 use super::snapshot;
@@ -31,11 +34,7 @@ pub async fn measures(db: &impl ConnectionTrait, theme_code: Option<&str>) -> Ap
 }
 
 async fn theme_by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<theme::Model> {
-    theme::Entity::find()
-        .filter(theme::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found(format!("no theme with code {code}")))
+    theme::Entity::find().filter(theme::Column::Code.eq(code)).one(db).await?.ok_or_else(|| not_found(format!("no theme with code {code}")))
 }
 
 /// Measures by code and proxies by (measure id, year): the framework a sync
@@ -48,12 +47,7 @@ pub struct FrameworkSnapshot {
 impl FrameworkSnapshot {
     pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
         let measures = measure::Entity::find().all(db).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
-        let proxies = proxy::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence)))
-            .collect();
+        let proxies = proxy::Entity::find().all(db).await?.into_iter().map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence))).collect();
         Ok(Self { measures, proxies })
     }
 
@@ -198,11 +192,7 @@ pub async fn set_proxy(db: &DatabaseConnection, actor: &Principal, measure_code:
         .one(&tx.txn)
         .await?
         .ok_or_else(|| bad_input(format!("unknown measure {measure_code}")))?;
-    let existing = proxy::Entity::find()
-        .filter(proxy::Column::MeasureId.eq(measure.id))
-        .filter(proxy::Column::FinancialYear.eq(year.0))
-        .one(&tx.txn)
-        .await?;
+    let existing = proxy::Entity::find().filter(proxy::Column::MeasureId.eq(measure.id)).filter(proxy::Column::FinancialYear.eq(year.0)).one(&tx.txn).await?;
     let desired = proxy::Model { id: existing.as_ref().map_or(0, |m| m.id), measure_id: measure.id, financial_year: year.0, value_pence: value.scaled() };
     let record_id = format!("{}/{}", measure.code, year.0);
     let before = existing.as_ref().map(|m| snapshot::proxy(m, &measure.code));

@@ -47,7 +47,8 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
     let mut summary = LoadSummary::default();
     let mut done = 0;
     for LoadBatch { batch, lines } in batches {
-        let actor = Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
+        let actor =
+            Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
         let n = batch.len();
         let council = batch.council_code.clone();
         let outcome = sync::sync(db, &actor, batch, MAX_BATCH_RECORDS).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
@@ -115,36 +116,45 @@ pub fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<Lo
         per_council.entry(owner).or_default().push((i + 2, Item::Supplier(supplier_in(s)?)));
     }
     for (i, c) in ds.contracts.iter().enumerate() {
-        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Contract(ContractIn {
-            external_id: c.external_id.clone(),
-            title: c.title.clone(),
-            supplier_ref: c.supplier_ref.clone(),
-            value_gbp: c.value_gbp.clone(),
-            start_date: date("contracts.csv", &c.start_date)?,
-            end_date: date("contracts.csv", &c.end_date)?,
-            social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
-        })));
+        per_council.entry(&c.council_code).or_default().push((
+            i + 2,
+            Item::Contract(ContractIn {
+                external_id: c.external_id.clone(),
+                title: c.title.clone(),
+                supplier_ref: c.supplier_ref.clone(),
+                value_gbp: c.value_gbp.clone(),
+                start_date: date("contracts.csv", &c.start_date)?,
+                end_date: date("contracts.csv", &c.end_date)?,
+                social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
+            }),
+        ));
     }
     for (i, c) in ds.commitments.iter().enumerate() {
-        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Commitment(CommitmentIn {
-            external_id: c.external_id.clone(),
-            contract_external_id: c.contract_external_id.clone(),
-            measure_code: c.measure_code.clone(),
-            financial_year: c.financial_year.parse().with_context(|| format!("commitments.csv: financial_year {:?}", c.financial_year))?,
-            target_quantity: c.target_quantity.clone(),
-        })));
+        per_council.entry(&c.council_code).or_default().push((
+            i + 2,
+            Item::Commitment(CommitmentIn {
+                external_id: c.external_id.clone(),
+                contract_external_id: c.contract_external_id.clone(),
+                measure_code: c.measure_code.clone(),
+                financial_year: c.financial_year.parse().with_context(|| format!("commitments.csv: financial_year {:?}", c.financial_year))?,
+                target_quantity: c.target_quantity.clone(),
+            }),
+        ));
     }
     for (i, e) in ds.evidence.iter().enumerate() {
-        per_council.entry(&e.council_code).or_default().push((i + 2, Item::Evidence(EvidenceIn {
-            external_id: e.external_id.clone(),
-            commitment_external_id: e.commitment_external_id.clone(),
-            period_start: date("evidence.csv", &e.period_start)?,
-            period_end: date("evidence.csv", &e.period_end)?,
-            quantity: e.quantity.clone(),
-            status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("evidence.csv: unknown status {:?}", e.status))?,
-            evidence_url: non_empty(&e.evidence_url),
-            evidence_sha256: non_empty(&e.evidence_sha256),
-        })));
+        per_council.entry(&e.council_code).or_default().push((
+            i + 2,
+            Item::Evidence(EvidenceIn {
+                external_id: e.external_id.clone(),
+                commitment_external_id: e.commitment_external_id.clone(),
+                period_start: date("evidence.csv", &e.period_start)?,
+                period_end: date("evidence.csv", &e.period_end)?,
+                quantity: e.quantity.clone(),
+                status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("evidence.csv: unknown status {:?}", e.status))?,
+                evidence_url: non_empty(&e.evidence_url),
+                evidence_sha256: non_empty(&e.evidence_sha256),
+            }),
+        ));
     }
     let mut batches = Vec::new();
     for council in &ds.councils {

@@ -1,7 +1,7 @@
 //! Keyset pagination over integer ids: stable under concurrent inserts, and
 //! one statement for the page plus one for the total whatever the page size.
 
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, ColumnTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use crate::error::{AppResult, bad_input};
 

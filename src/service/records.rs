@@ -68,9 +68,7 @@ pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page:
     let mut cond = opt_in(supplier::Column::SupplierRef, &filter.refs);
     if let Some(text) = &filter.name_contains {
         let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        cond = cond.add(
-            Expr::expr(Func::lower(Expr::col(supplier::Column::Name))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-        );
+        cond = cond.add(Expr::expr(Func::lower(Expr::col(supplier::Column::Name))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
     }
     if let Some(v) = filter.is_sme {
         cond = cond.add(supplier::Column::IsSme.eq(v));
@@ -111,11 +109,9 @@ pub async fn commitments(db: &impl ConnectionTrait, who: &Principal, filter: &Co
         let themes = Query::select()
             .column(measure::Column::Id)
             .from(measure::Entity)
-            .and_where(
-                measure::Column::ThemeId.in_subquery(
-                    Query::select().column(theme::Column::Id).from(theme::Entity).and_where(theme::Column::Code.is_in(codes.iter().cloned())).to_owned(),
-                ),
-            )
+            .and_where(measure::Column::ThemeId.in_subquery(
+                Query::select().column(theme::Column::Id).from(theme::Entity).and_where(theme::Column::Code.is_in(codes.iter().cloned())).to_owned(),
+            ))
             .to_owned();
         cond = cond.add(commitment::Column::MeasureId.in_subquery(themes));
     }
@@ -138,22 +134,12 @@ pub async fn evidence(db: &impl ConnectionTrait, who: &Principal, filter: &Evide
 }
 
 /// Naming another council's record in a filter is FORBIDDEN, like naming the council.
-async fn ensure_all_readable<E>(
-    db: &impl ConnectionTrait,
-    who: &Principal,
-    id: E::Column,
-    council_id: E::Column,
-    ids: &[i32],
-) -> AppResult<()>
+async fn ensure_all_readable<E>(db: &impl ConnectionTrait, who: &Principal, id: E::Column, council_id: E::Column, ids: &[i32]) -> AppResult<()>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let outside = E::find()
-        .filter(id.is_in(ids.iter().copied()))
-        .filter(who.read_scope().condition(council_id).not())
-        .count(db)
-        .await?;
+    let outside = E::find().filter(id.is_in(ids.iter().copied())).filter(who.read_scope().condition(council_id).not()).count(db).await?;
     if outside > 0 {
         return Err(forbidden("the filter names records of a council you may not read"));
     }

@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 use entity::{council, measure, supplier, theme};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, Statement};
 
-use crate::auth::Principal;
 use super::rollup_cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
 use super::split_sum::{self, sum_parts, sum_records, zero};
+use crate::auth::Principal;
 use crate::domain::{MoneyTotal, QuantityTotal, Value};
 use crate::error::{AppResult, bad_input, forbidden};
 
@@ -207,11 +207,7 @@ const RECORD_DELIVERED: Source = Source {
 };
 
 /// Commitments, for the distinct contracts they belong to.
-const RECORD_CONTRACTS: Source = Source {
-    from: "commitment c",
-    figures: String::new,
-    ..RECORD_COMMITTED
-};
+const RECORD_CONTRACTS: Source = Source { from: "commitment c", figures: String::new, ..RECORD_COMMITTED };
 
 /// Every figure from the summary cells the write path keeps (service::rollup_cells).
 const CELL_SUMMARY: Source = Source {
@@ -241,17 +237,10 @@ const CELL_DELIVERED_QUARTERLY: Source = Source {
 /// The finest summary cells (one measure and year), which add up to any
 /// group's figures but its contract value: a contract with commitments in
 /// several measures or years is in several of them.
-const CELL_SUMMARY_FINEST: Source = Source {
-    figures: summed_finest_cells,
-    ..CELL_SUMMARY
-};
+const CELL_SUMMARY_FINEST: Source = Source { figures: summed_finest_cells, ..CELL_SUMMARY };
 
 /// Summary cells read row by row, where each group is one row (`Where::one_row_per_group`).
-const CELL_SUMMARY_ROW: Source = Source {
-    figures: cell_rows,
-    aggregates: false,
-    ..CELL_SUMMARY
-};
+const CELL_SUMMARY_ROW: Source = Source { figures: cell_rows, aggregates: false, ..CELL_SUMMARY };
 
 impl Source {
     fn column(&self, d: Dimension) -> &'static str {
@@ -283,14 +272,7 @@ fn single(ids: &Option<Vec<i32>>) -> bool {
 }
 
 fn id_list(ids: &[i32]) -> String {
-    if ids.is_empty() {
-        "NULL".into()
-    } else {
-        ids.iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    if ids.is_empty() { "NULL".into() } else { ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ") }
 }
 
 /// Codes to ids; a code that names nothing is bad input (a typo in a dashboard's filter).
@@ -302,60 +284,17 @@ async fn resolve<E: EntityTrait>(
     id: impl Fn(&E::Model) -> (String, i32),
 ) -> AppResult<Option<Vec<i32>>> {
     let Some(codes) = codes else { return Ok(None) };
-    let found: HashMap<String, i32> = E::find()
-        .filter(code.is_in(codes.iter().cloned()))
-        .all(db)
-        .await?
-        .iter()
-        .map(id)
-        .collect();
-    codes
-        .iter()
-        .map(|c| {
-            found
-                .get(c)
-                .copied()
-                .ok_or_else(|| bad_input(format!("unknown {what} {c}")))
-        })
-        .collect::<AppResult<Vec<i32>>>()
-        .map(Some)
+    let found: HashMap<String, i32> = E::find().filter(code.is_in(codes.iter().cloned())).all(db).await?.iter().map(id).collect();
+    codes.iter().map(|c| found.get(c).copied().ok_or_else(|| bad_input(format!("unknown {what} {c}")))).collect::<AppResult<Vec<i32>>>().map(Some)
 }
 
 impl Where {
     async fn build(db: &impl ConnectionTrait, f: &RollupFilter) -> AppResult<Self> {
         Ok(Where {
-            councils: resolve::<council::Entity>(
-                db,
-                "council",
-                council::Column::Code,
-                &f.council_codes,
-                |m| (m.code.clone(), m.id),
-            )
-            .await?,
-            themes: resolve::<theme::Entity>(
-                db,
-                "theme",
-                theme::Column::Code,
-                &f.theme_codes,
-                |m| (m.code.clone(), m.id),
-            )
-            .await?,
-            measures: resolve::<measure::Entity>(
-                db,
-                "measure",
-                measure::Column::Code,
-                &f.measure_codes,
-                |m| (m.code.clone(), m.id),
-            )
-            .await?,
-            suppliers: resolve::<supplier::Entity>(
-                db,
-                "supplier",
-                supplier::Column::SupplierRef,
-                &f.supplier_refs,
-                |m| (m.supplier_ref.clone(), m.id),
-            )
-            .await?,
+            councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, |m| (m.code.clone(), m.id)).await?,
+            themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, |m| (m.code.clone(), m.id)).await?,
+            measures: resolve::<measure::Entity>(db, "measure", measure::Column::Code, &f.measure_codes, |m| (m.code.clone(), m.id)).await?,
+            suppliers: resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, &f.supplier_refs, |m| (m.supplier_ref.clone(), m.id)).await?,
             years: f.financial_years.clone(),
             sme_only: f.sme_only,
             vcse_only: f.vcse_only,
@@ -379,11 +318,7 @@ impl Where {
         if self.themes.is_some() || dims.contains(&Dimension::Theme) {
             joins.push_str(src.theme_join);
         }
-        let mut clauses: Vec<String> = [src.live, level]
-            .into_iter()
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let mut clauses: Vec<String> = [src.live, level].into_iter().filter(|c| !c.is_empty()).map(str::to_owned).collect();
         let mut any_of = |column: &str, ids: &Option<Vec<i32>>| {
             if let Some(ids) = ids {
                 clauses.push(format!("{column} IN ({})", id_list(ids)));
@@ -440,20 +375,13 @@ impl Where {
         } else {
             "c.theme_id = 0 AND c.measure_id = 0"
         };
-        Some(format!(
-            "{} AND {kind} AND {year}",
-            supplier_level(by_supplier)
-        ))
+        Some(format!("{} AND {kind} AND {year}", supplier_level(by_supplier)))
     }
 }
 
 /// Cells keep each council's figures twice: per supplier, and summed over suppliers (supplier_id 0).
 fn supplier_level(by_supplier: bool) -> &'static str {
-    if by_supplier {
-        "c.supplier_id <> 0"
-    } else {
-        "c.supplier_id = 0"
-    }
+    if by_supplier { "c.supplier_id <> 0" } else { "c.supplier_id = 0" }
 }
 
 fn key_of(row: &QueryResult, dims: &[Dimension]) -> AppResult<GroupKey> {
@@ -642,10 +570,7 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
 }
 
 /// Delivered and verified value per financial year and quarter that has evidence, in time order.
-pub async fn delivery_trend(
-    db: &impl ConnectionTrait,
-    filter: &RollupFilter,
-) -> AppResult<Vec<TrendPoint>> {
+pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
     let w = Where::build(db, filter).await?;
     let src = &CELL_DELIVERED_QUARTERLY;
     let sql = format!(

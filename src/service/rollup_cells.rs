@@ -34,14 +34,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use entity::{commitment, contract, measure, supplier};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, Statement, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait};
 use serde_json::Value;
 
-use super::{lookup, split_sum};
 use super::write::Change;
+use super::{lookup, split_sum};
 use crate::error::AppResult;
 
 /// One cell table: its key columns after (supplier_id, council_id), its
@@ -73,12 +70,8 @@ pub(super) const VERIFIED_VALUE: &str = "CASE WHEN e.status = 'VERIFIED' THEN e.
 
 /// What the delivered cells sum, by column: evidence of every status, and
 /// quantities and values of delivered and of verified evidence.
-const DELIVERED: [(&str, &str); 4] = [
-    ("delivered_centi", DELIVERED_CENTI),
-    ("verified_centi", VERIFIED_CENTI),
-    ("delivered_value", DELIVERED_VALUE),
-    ("verified_value", VERIFIED_VALUE),
-];
+const DELIVERED: [(&str, &str); 4] =
+    [("delivered_centi", DELIVERED_CENTI), ("verified_centi", VERIFIED_CENTI), ("delivered_value", DELIVERED_VALUE), ("verified_value", VERIFIED_VALUE)];
 const DELIVERED_FIGURES: &[&str] = &["delivered_centi", "verified_centi", "delivered_value", "verified_value"];
 
 const QUARTERLY: Table = Table {
@@ -93,15 +86,7 @@ const SUMMARY: Table = Table {
     name: "rollup_summary",
     keys: &["theme_id", "measure_id", "financial_year"],
     counts: &["contracts", "commitments", "evidence"],
-    figures: &[
-        "value_pence",
-        "target_centi",
-        "committed_value",
-        "delivered_centi",
-        "verified_centi",
-        "delivered_value",
-        "verified_value",
-    ],
+    figures: &["value_pence", "target_centi", "committed_value", "delivered_centi", "verified_centi", "delivered_value", "verified_value"],
     // A cell with a commitment has its contract; one without has evidence of its year.
     empty: "contracts + evidence",
 };
@@ -125,18 +110,15 @@ fn zeros(figures: &[&str]) -> String {
 /// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
 fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
     let per_commitment = ["delivered_centi", "delivered_value", "verified_value"];
-    let per_commitment_sums: Vec<String> =
-        DELIVERED.iter().filter(|(f, _)| per_commitment.contains(f)).map(|(f, e)| split_sum::sum_records(e, f)).collect();
+    let per_commitment_sums: Vec<String> = DELIVERED.iter().filter(|(f, _)| per_commitment.contains(f)).map(|(f, e)| split_sum::sum_records(e, f)).collect();
     let per_commitment_columns: Vec<String> = per_commitment.iter().flat_map(|f| split_sum::parts(f)).collect();
     let delivered_sums: Vec<String> = DELIVERED.iter().map(|(f, e)| split_sum::sum_records(e, f)).collect();
     let quarterly_sums: Vec<String> = DELIVERED_FIGURES.iter().map(|f| split_sum::sum_parts(&format!("q.{f}"), f, true)).collect();
     let summary = SUMMARY.columns();
     let summed: Vec<String> = summary.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
     // The rows of `f` below have every summary column but the contracts'.
-    let projected: Vec<String> = summary
-        .iter()
-        .map(|c| if c == "contracts" || c.starts_with("value_pence") { format!("0 AS {c}") } else { format!("f.{c}") })
-        .collect();
+    let projected: Vec<String> =
+        summary.iter().map(|c| if c == "contracts" || c.starts_with("value_pence") { format!("0 AS {c}") } else { format!("f.{c}") }).collect();
     [
         format!(
             "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, {})
@@ -224,39 +206,21 @@ fn council_level_sql(t: &Table, sign: i32, scope: &str) -> String {
 }
 
 fn ids(ids: &BTreeSet<i32>) -> String {
-    ids.iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
 }
 
 async fn exec(db: &impl ConnectionTrait, sql: &str) -> AppResult<()> {
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await?;
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await?;
     Ok(())
 }
 
 /// Recomputes one council's cells for `suppliers` (every supplier when None).
-async fn recompute(
-    db: &impl ConnectionTrait,
-    council_id: i32,
-    suppliers: Option<&BTreeSet<i32>>,
-) -> AppResult<()> {
+async fn recompute(db: &impl ConnectionTrait, council_id: i32, suppliers: Option<&BTreeSet<i32>>) -> AppResult<()> {
     let (cells, records) = match suppliers {
-        Some(s) => (
-            format!("council_id = {council_id} AND supplier_id IN ({})", ids(s)),
-            format!(
-                "k.council_id = {council_id} AND k.supplier_id IN ({})",
-                ids(s)
-            ),
-        ),
-        None => (
-            format!("council_id = {council_id} AND supplier_id <> 0"),
-            format!("k.council_id = {council_id}"),
-        ),
+        Some(s) => {
+            (format!("council_id = {council_id} AND supplier_id IN ({})", ids(s)), format!("k.council_id = {council_id} AND k.supplier_id IN ({})", ids(s)))
+        }
+        None => (format!("council_id = {council_id} AND supplier_id <> 0"), format!("k.council_id = {council_id}")),
     };
     for t in &TABLES {
         exec(db, &council_level_sql(t, -1, &cells)).await?;
@@ -268,14 +232,7 @@ async fn recompute(
     }
     for t in &TABLES {
         exec(db, &council_level_sql(t, 1, &cells)).await?;
-        exec(
-            db,
-            &format!(
-                "DELETE FROM {} WHERE supplier_id = 0 AND council_id = {council_id} AND {} = 0",
-                t.name, t.empty
-            ),
-        )
-        .await?;
+        exec(db, &format!("DELETE FROM {} WHERE supplier_id = 0 AND council_id = {council_id} AND {} = 0", t.name, t.empty)).await?;
     }
     Ok(())
 }
@@ -287,11 +244,7 @@ pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult
         if db.get_database_backend() == DbBackend::Postgres {
             // Writers of one council take turns on its council-level rows
             // (councils in ascending order, so two writers never deadlock).
-            exec(
-                db,
-                &format!("SELECT pg_advisory_xact_lock(7243013, {council_id})"),
-            )
-            .await?;
+            exec(db, &format!("SELECT pg_advisory_xact_lock(7243013, {council_id})")).await?;
         }
         recompute(db, council_id, Some(&suppliers)).await?;
     }
@@ -306,12 +259,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
     for t in TABLES.iter().map(|t| t.name).chain(["commitment_delivery"]) {
         exec(&txn, &format!("DELETE FROM {t}")).await?;
     }
-    let councils: Vec<i32> = entity::council::Entity::find()
-        .select_only()
-        .column(entity::council::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    let councils: Vec<i32> = entity::council::Entity::find().select_only().column(entity::council::Column::Id).into_tuple().all(&txn).await?;
     for council_id in councils {
         recompute(&txn, council_id, None).await?;
     }
@@ -321,18 +269,8 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
 
 /// Builds the cells when the database has live commitments but no cells.
 pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
-    let has_cells = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT 1 FROM rollup_summary LIMIT 1",
-        ))
-        .await?
-        .is_some();
-    let has_records = commitment::Entity::find()
-        .filter(commitment::Column::Deleted.eq(false))
-        .one(db)
-        .await?
-        .is_some();
+    let has_cells = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT 1 FROM rollup_summary LIMIT 1")).await?.is_some();
+    let has_records = commitment::Entity::find().filter(commitment::Column::Deleted.eq(false)).one(db).await?.is_some();
     if has_records && !has_cells {
         rebuild(db).await?;
         return Ok(true);
@@ -343,10 +281,7 @@ pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
 /// The (council, supplier) pairs whose cells a write may have changed, per
 /// council: each changed record's contract's pair, read from the record's
 /// snapshots before and after the write.
-async fn touched_pairs(
-    db: &impl ConnectionTrait,
-    changes: &[Change],
-) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
+async fn touched_pairs(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
     let mut supplier_refs: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut contracts: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
     let mut commitments: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
@@ -355,59 +290,31 @@ async fn touched_pairs(
     let mut proxies: BTreeSet<(String, i64)> = BTreeSet::new();
     for c in changes {
         let refs = |key: &str| -> BTreeSet<String> {
-            [&c.before, &c.after]
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.get(key).and_then(Value::as_str))
-                .map(str::to_owned)
-                .collect()
+            [&c.before, &c.after].into_iter().flatten().filter_map(|v| v.get(key).and_then(Value::as_str)).map(str::to_owned).collect()
         };
         match (c.entity, c.council_id) {
-            ("CONTRACT", Some(council)) => supplier_refs
-                .entry(council)
-                .or_default()
-                .extend(refs("supplierRef")),
-            ("COMMITMENT", Some(council)) => contracts
-                .entry(council)
-                .or_default()
-                .extend(refs("contractExternalId")),
-            ("EVIDENCE", Some(council)) => commitments
-                .entry(council)
-                .or_default()
-                .extend(refs("commitmentExternalId")),
+            ("CONTRACT", Some(council)) => supplier_refs.entry(council).or_default().extend(refs("supplierRef")),
+            ("COMMITMENT", Some(council)) => contracts.entry(council).or_default().extend(refs("contractExternalId")),
+            ("EVIDENCE", Some(council)) => commitments.entry(council).or_default().extend(refs("commitmentExternalId")),
             // Summary cells keep themes, and values at the proxy of their year.
             ("MEASURE", None) if refs("themeCode").len() > 1 => measures.extend(refs("code")),
-            ("PROXY", None) => proxies.extend(c.after.iter().filter_map(|p| {
-                Some((p.get("measureCode")?.as_str()?.to_owned(), p.get("financialYear")?.as_i64()?))
-            })),
+            ("PROXY", None) => {
+                proxies.extend(c.after.iter().filter_map(|p| Some((p.get("measureCode")?.as_str()?.to_owned(), p.get("financialYear")?.as_i64()?))))
+            }
             _ => {}
         }
     }
 
     let mut pairs: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
-    let all_refs: Vec<String> = supplier_refs
-        .values()
-        .flatten()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let supplier_ids: BTreeMap<String, i32> = lookup::find_in::<supplier::Entity, _>(
-        db,
-        supplier::Column::SupplierRef,
-        &all_refs,
-        Condition::all(),
-        supplier::Column::Id,
-    )
-    .await?
-    .into_iter()
-    .map(|s| (s.supplier_ref, s.id))
-    .collect();
+    let all_refs: Vec<String> = supplier_refs.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let supplier_ids: BTreeMap<String, i32> =
+        lookup::find_in::<supplier::Entity, _>(db, supplier::Column::SupplierRef, &all_refs, Condition::all(), supplier::Column::Id)
+            .await?
+            .into_iter()
+            .map(|s| (s.supplier_ref, s.id))
+            .collect();
     for (council, refs) in supplier_refs {
-        pairs
-            .entry(council)
-            .or_default()
-            .extend(refs.iter().filter_map(|r| supplier_ids.get(r)));
+        pairs.entry(council).or_default().extend(refs.iter().filter_map(|r| supplier_ids.get(r)));
     }
     for (council, exts) in commitments {
         let exts: Vec<String> = exts.into_iter().collect();
@@ -419,21 +326,8 @@ async fn touched_pairs(
             commitment::Column::Id,
         )
         .await?;
-        let ids: Vec<i32> = found
-            .iter()
-            .map(|m| m.contract_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for k in lookup::find_in::<contract::Entity, _>(
-            db,
-            contract::Column::Id,
-            &ids,
-            Condition::all(),
-            contract::Column::Id,
-        )
-        .await?
-        {
+        let ids: Vec<i32> = found.iter().map(|m| m.contract_id).collect::<BTreeSet<_>>().into_iter().collect();
+        for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::Id, &ids, Condition::all(), contract::Column::Id).await? {
             pairs.entry(k.council_id).or_default().insert(k.supplier_id);
         }
     }
@@ -456,18 +350,11 @@ async fn touched_pairs(
         // whose summary cells have a row for them. A proxy for a year with
         // no records yet, the usual case, touches none.
         let codes: Vec<String> = measures.iter().chain(proxies.iter().map(|(m, _)| m)).cloned().collect();
-        let measure_ids: BTreeMap<String, i32> = measure::Entity::find()
-            .filter(measure::Column::Code.is_in(codes))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code, m.id))
-            .collect();
+        let measure_ids: BTreeMap<String, i32> =
+            measure::Entity::find().filter(measure::Column::Code.is_in(codes)).all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
         let moved: BTreeSet<i32> = measures.iter().filter_map(|m| measure_ids.get(m).copied()).collect();
-        let mut cells: Vec<String> = proxies
-            .iter()
-            .filter_map(|(m, year)| Some(format!("(measure_id = {} AND financial_year = {year})", measure_ids.get(m)?)))
-            .collect();
+        let mut cells: Vec<String> =
+            proxies.iter().filter_map(|(m, year)| Some(format!("(measure_id = {} AND financial_year = {year})", measure_ids.get(m)?))).collect();
         if !moved.is_empty() {
             cells.push(format!("measure_id IN ({})", ids(&moved)));
         }

@@ -41,7 +41,12 @@ impl Wanted {
     }
 }
 
-async fn keys<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column, ids: &HashSet<i32>, key: impl Fn(&E::Model) -> (i32, String)) -> AppResult<HashMap<i32, String>> {
+async fn keys<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    ids: &HashSet<i32>,
+    key: impl Fn(&E::Model) -> (i32, String),
+) -> AppResult<HashMap<i32, String>> {
     let ids: Vec<i32> = ids.iter().copied().collect();
     Ok(lookup::find_in::<E, _>(db, id, &ids, Condition::all(), id).await?.iter().map(key).collect())
 }

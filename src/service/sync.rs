@@ -7,8 +7,11 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{commitment, contract, council, evidence, idempotency_key, supplier};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set,
+};
 use serde::{Deserialize, Serialize};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::framework::FrameworkSnapshot;
 use super::lookup;
@@ -294,10 +297,13 @@ impl Existing {
             .collect();
         let evidence_keys = b.evidence.iter().map(|e| e.external_id.as_str()).chain(deleted(RecordEntity::Evidence)).collect();
         let suppliers = find_by_keys::<supplier::Entity, _>(db, supplier::Column::SupplierRef, supplier_keys, None).await?;
-        let contracts = find_by_keys::<contract::Entity, _>(db, contract::Column::ExternalId, contract_keys, Some((contract::Column::CouncilId, council_id))).await?;
+        let contracts =
+            find_by_keys::<contract::Entity, _>(db, contract::Column::ExternalId, contract_keys, Some((contract::Column::CouncilId, council_id))).await?;
         let commitments =
-            find_by_keys::<commitment::Entity, _>(db, commitment::Column::ExternalId, commitment_keys, Some((commitment::Column::CouncilId, council_id))).await?;
-        let evidence = find_by_keys::<evidence::Entity, _>(db, evidence::Column::ExternalId, evidence_keys, Some((evidence::Column::CouncilId, council_id))).await?;
+            find_by_keys::<commitment::Entity, _>(db, commitment::Column::ExternalId, commitment_keys, Some((commitment::Column::CouncilId, council_id)))
+                .await?;
+        let evidence =
+            find_by_keys::<evidence::Entity, _>(db, evidence::Column::ExternalId, evidence_keys, Some((evidence::Column::CouncilId, council_id))).await?;
         Ok(Self {
             suppliers: suppliers.into_iter().map(|m| (m.supplier_ref.clone(), m)).collect(),
             contracts: contracts.into_iter().map(|m| (m.external_id.clone(), m)).collect(),
@@ -376,7 +382,12 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
     let dup = duplicates(b.suppliers.iter().map(|s| s.supplier_ref.as_str()));
     for (i, s) in b.suppliers.iter().enumerate() {
         let e = "SUPPLIER";
-        if let Some(field) = with_nul(&[("ref", Some(&s.supplier_ref)), ("name", Some(&s.name)), ("companiesHouseNumber", s.companies_house_number.as_ref()), ("postcode", s.postcode.as_ref())]) {
+        if let Some(field) = with_nul(&[
+            ("ref", Some(&s.supplier_ref)),
+            ("name", Some(&s.name)),
+            ("companiesHouseNumber", s.companies_house_number.as_ref()),
+            ("postcode", s.postcode.as_ref()),
+        ]) {
             p.add(e, i, &s.supplier_ref, "INVALID_VALUE", nul_message(field));
         } else if dup.contains(&i) {
             p.add(e, i, &s.supplier_ref, "DUPLICATE", format!("supplier {} appears more than once in the batch", s.supplier_ref));
@@ -441,7 +452,9 @@ fn validate(b: &SyncBatch, fw: &FrameworkSnapshot, existing: &Existing) -> Resul
             continue;
         }
         let before = p.0.len();
-        if let Some(field) = with_nul(&[("externalId", Some(&c.external_id)), ("contractExternalId", Some(&c.contract_external_id)), ("measureCode", Some(&c.measure_code))]) {
+        if let Some(field) =
+            with_nul(&[("externalId", Some(&c.external_id)), ("contractExternalId", Some(&c.contract_external_id)), ("measureCode", Some(&c.measure_code))])
+        {
             p.add(e, i, id, "INVALID_VALUE", nul_message(field));
         }
         if dup.contains(&i) {
@@ -742,12 +755,7 @@ fn record_written<M: Upsertable>(
             action: if w.before.as_ref().is_some_and(|b| !b.is_deleted()) { Action::Update } else { Action::Create },
             before: w.before.as_ref().filter(|b| !b.is_deleted()).map(&snapshot),
             after: Some(snapshot(&w.after)),
-            feed: feed.zip(council_id).map(|(_, council_id)| FeedEntry {
-                council_id,
-                external_id: w.after.key().to_owned(),
-                record_id: w.after.id(),
-                version,
-            }),
+            feed: feed.zip(council_id).map(|(_, council_id)| FeedEntry { council_id, external_id: w.after.key().to_owned(), record_id: w.after.id(), version }),
         });
     }
 }
@@ -776,7 +784,8 @@ async fn apply(tx: &mut WriteTx<'_>, council_id: i32, plan: Plan, existing: Exis
         .collect();
     let db = &tx.txn;
     let supplier_ids = async |keys: Vec<String>| {
-        ids_by_key::<supplier::Entity>(db, supplier::Column::SupplierRef, keys.iter().map(String::as_str).collect(), None, |m| (m.supplier_ref.clone(), m.id)).await
+        ids_by_key::<supplier::Entity>(db, supplier::Column::SupplierRef, keys.iter().map(String::as_str).collect(), None, |m| (m.supplier_ref.clone(), m.id))
+            .await
     };
     let (counts, suppliers) = upsert(tx, rows, supplier_ids).await?;
     out.suppliers = counts;
@@ -795,7 +804,10 @@ async fn apply(tx: &mut WriteTx<'_>, council_id: i32, plan: Plan, existing: Exis
             let keys = keys.iter().map(String::as_str).collect();
             match entity {
                 RecordEntity::Contract => {
-                    ids_by_key::<contract::Entity>(db, contract::Column::ExternalId, keys, Some((contract::Column::CouncilId, council_id)), |m| (m.external_id.clone(), m.id)).await
+                    ids_by_key::<contract::Entity>(db, contract::Column::ExternalId, keys, Some((contract::Column::CouncilId, council_id)), |m| {
+                        (m.external_id.clone(), m.id)
+                    })
+                    .await
                 }
                 RecordEntity::Commitment => {
                     ids_by_key::<commitment::Entity>(db, commitment::Column::ExternalId, keys, Some((commitment::Column::CouncilId, council_id)), |m| {
@@ -804,7 +816,10 @@ async fn apply(tx: &mut WriteTx<'_>, council_id: i32, plan: Plan, existing: Exis
                     .await
                 }
                 RecordEntity::Evidence => {
-                    ids_by_key::<evidence::Entity>(db, evidence::Column::ExternalId, keys, Some((evidence::Column::CouncilId, council_id)), |m| (m.external_id.clone(), m.id)).await
+                    ids_by_key::<evidence::Entity>(db, evidence::Column::ExternalId, keys, Some((evidence::Column::CouncilId, council_id)), |m| {
+                        (m.external_id.clone(), m.id)
+                    })
+                    .await
                 }
             }
         }

@@ -65,7 +65,8 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     let k_ids: Vec<i32> = commitments.iter().map(|m| m.id).collect();
     let e_ids: Vec<i32> = evidence.iter().map(|m| m.id).collect();
     mark::<contract::Entity>(tx, contract::Column::Id, contract::Column::Deleted, contract::Column::Version, contract::Column::UpdatedAt, &c_ids).await?;
-    mark::<commitment::Entity>(tx, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Version, commitment::Column::UpdatedAt, &k_ids).await?;
+    mark::<commitment::Entity>(tx, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Version, commitment::Column::UpdatedAt, &k_ids)
+        .await?;
     mark::<evidence::Entity>(tx, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Version, evidence::Column::UpdatedAt, &e_ids).await?;
 
     let mut record = |entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value| {

@@ -28,15 +28,10 @@ pub async fn delivery_of(db: &impl ConnectionTrait, commitment_ids: &[i32]) -> A
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
-    let placeholders: Vec<String> = (1..=commitment_ids.len())
-        .map(|i| if backend == sea_orm::DbBackend::Postgres { format!("${i}") } else { "?".into() })
-        .collect();
+    let placeholders: Vec<String> =
+        (1..=commitment_ids.len()).map(|i| if backend == sea_orm::DbBackend::Postgres { format!("${i}") } else { "?".into() }).collect();
     let columns: Vec<String> = FIGURES.iter().flat_map(|f| split_sum::parts(f)).collect();
-    let sql = format!(
-        "SELECT commitment_id, {} FROM commitment_delivery WHERE commitment_id IN ({})",
-        columns.join(", "),
-        placeholders.join(", ")
-    );
+    let sql = format!("SELECT commitment_id, {} FROM commitment_delivery WHERE commitment_id IN ({})", columns.join(", "), placeholders.join(", "));
     let stmt = Statement::from_sql_and_values(backend, sql, commitment_ids.iter().map(|&i| i.into()));
     db.query_all_raw(stmt)
         .await?

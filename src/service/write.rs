@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, change_log};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryOrder, QuerySelect, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 
@@ -87,9 +87,7 @@ impl<'a> WriteTx<'a> {
         // IMMEDIATE takes SQLite's write lock at BEGIN: a DEFERRED transaction
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
-        let txn = db
-            .begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() })
-            .await?;
+        let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
         Ok(Self { txn, actor, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new() })
     }
 

@@ -56,7 +56,11 @@ async fn every_role_against_every_operation() {
             let auditor = auditor.clone();
             async move {
                 let d = app
-                    .ok(&auditor, "query($c: [String!]) { evidence(first: 3, filter: {councilCodes: $c}) { edges { node { id commitment { id } } } } }", json!({"c": [council]}))
+                    .ok(
+                        &auditor,
+                        "query($c: [String!]) { evidence(first: 3, filter: {councilCodes: $c}) { edges { node { id commitment { id } } } } }",
+                        json!({"c": [council]}),
+                    )
                     .await;
                 d["evidence"]["edges"].as_array().unwrap().iter().map(|e| (e["node"]["id"].clone(), e["node"]["commitment"]["id"].clone())).collect::<Vec<_>>()
             }
@@ -77,7 +81,13 @@ async fn every_role_against_every_operation() {
             Op { name: "measures", query: "{ measures { code proxies { valueGbp } } }", vars: json!({}), list: None, expect: all_ok },
             Op { name: "suppliers", query: "{ suppliers { totalCount } }", vars: json!({}), list: Some("suppliers"), expect: all_ok },
             Op { name: "contracts", query: "{ contracts { totalCount } }", vars: json!({}), list: Some("contracts"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
-            Op { name: "commitments", query: "{ commitments { totalCount } }", vars: json!({}), list: Some("commitments"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
+            Op {
+                name: "commitments",
+                query: "{ commitments { totalCount } }",
+                vars: json!({}),
+                list: Some("commitments"),
+                expect: [Ok, Ok, Ok, Ok, Ok, Empty],
+            },
             Op { name: "evidence", query: "{ evidence { totalCount } }", vars: json!({}), list: Some("evidence"), expect: [Ok, Ok, Ok, Ok, Ok, Empty] },
             Op {
                 name: "contracts of own council",
@@ -145,9 +155,27 @@ async fn every_role_against_every_operation() {
             },
             Op { name: "syncCouncilData own council", query: sync, vars: json!({}), list: None, expect: [Forbidden, Ok, Ok, Forbidden, Forbidden, Forbidden] },
             Op { name: "syncCouncilData another council", query: sync, vars: json!({}), list: None, expect: [Forbidden; 6] },
-            Op { name: "changes of own council", query: "{ changes(councilCode: \"LIV\") { endCursor } }", vars: json!({}), list: None, expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
-            Op { name: "changes of another council", query: "{ changes(councilCode: \"HAL\") { endCursor } }", vars: json!({}), list: None, expect: regional_readers },
-            Op { name: "auditEvents", query: "{ auditEvents { totalCount } }", vars: json!({}), list: Some("auditEvents"), expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
+            Op {
+                name: "changes of own council",
+                query: "{ changes(councilCode: \"LIV\") { endCursor } }",
+                vars: json!({}),
+                list: None,
+                expect: [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            },
+            Op {
+                name: "changes of another council",
+                query: "{ changes(councilCode: \"HAL\") { endCursor } }",
+                vars: json!({}),
+                list: None,
+                expect: regional_readers,
+            },
+            Op {
+                name: "auditEvents",
+                query: "{ auditEvents { totalCount } }",
+                vars: json!({}),
+                list: Some("auditEvents"),
+                expect: [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            },
             Op {
                 name: "auditEvents of another council",
                 query: "{ auditEvents(filter: {councilCodes: [\"HAL\"]}) { totalCount } }",
@@ -179,7 +207,13 @@ async fn every_role_against_every_operation() {
                 list: None,
                 expect: editor_only,
             },
-            Op { name: "rollup", query: "{ rollup(groupBy: [COUNCIL, THEME]) { totals { committedValue } groups { metrics { deliveredValue } } } }", vars: json!({}), list: None, expect: all_ok },
+            Op {
+                name: "rollup",
+                query: "{ rollup(groupBy: [COUNCIL, THEME]) { totals { committedValue } groups { metrics { deliveredValue } } } }",
+                vars: json!({}),
+                list: None,
+                expect: all_ok,
+            },
             Op { name: "deliveryTrend", query: "{ deliveryTrend { financialYear quarter deliveredValue } }", vars: json!({}), list: None, expect: all_ok },
             Op {
                 name: "rollup by contract of own council",
@@ -232,10 +266,16 @@ async fn every_role_against_every_operation() {
         }
 
         // No forbidden write left a mark: HAL's records are untouched, and so is the chain.
-        let d = app.ok(&auditor, "{ auditEvents(filter: {councilCodes: [\"HAL\"], actor: \"council_editor-tester\"}) { totalCount } auditChain { valid } }", json!({})).await;
+        let d = app
+            .ok(&auditor, "{ auditEvents(filter: {councilCodes: [\"HAL\"], actor: \"council_editor-tester\"}) { totalCount } auditChain { valid } }", json!({}))
+            .await;
         assert_eq!(d, json!({"auditEvents": {"totalCount": 0}, "auditChain": {"valid": true}}));
         let d = app
-            .ok(&auditor, "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount } }", json!({}))
+            .ok(
+                &auditor,
+                "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount } }",
+                json!({}),
+            )
             .await;
         assert!(!d.to_string().contains("HACKED"), "{d}");
         assert!(!d.to_string().contains("\"0.01\""), "{d}");

@@ -92,10 +92,7 @@ async fn editing_a_stored_event_breaks_the_chain_at_that_event() {
         let d = app.ok(&token("auditor", &[]), EVENTS, json!({"f": {"entity": "CONTRACT"}})).await;
         let seq = d["auditEvents"]["edges"][0]["node"]["seq"].as_i64().unwrap();
         // Someone with database access quietly changes what the event says.
-        app.db
-            .execute_unprepared(&format!("UPDATE audit_event SET after = REPLACE(after, '1234.50', '12.34') WHERE seq = {seq}"))
-            .await
-            .unwrap();
+        app.db.execute_unprepared(&format!("UPDATE audit_event SET after = REPLACE(after, '1234.50', '12.34') WHERE seq = {seq}")).await.unwrap();
         let d = app.ok(&token("regional_admin", &[]), CHAIN, json!({})).await;
         assert_eq!(d["auditChain"]["valid"], false);
         assert_eq!(d["auditChain"]["firstBrokenSeq"], seq);
@@ -124,7 +121,8 @@ async fn the_chain_stays_one_line_under_concurrent_writers() {
             })
         });
         let app_ref = &app;
-        let results = futures::future::join_all(writes.map(|(c, b)| async move { app_ref.ok(&token("council_sync", &[c]), SYNC, json!({"input": b})).await })).await;
+        let results =
+            futures::future::join_all(writes.map(|(c, b)| async move { app_ref.ok(&token("council_sync", &[c]), SYNC, json!({"input": b})).await })).await;
         assert!(results.iter().all(|r| r["syncCouncilData"]["applied"] == true), "{results:?}");
         let d = app.ok(&token("auditor", &[]), CHAIN, json!({})).await;
         assert_eq!(d["auditChain"]["valid"], true, "{d}");

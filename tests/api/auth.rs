@@ -110,7 +110,11 @@ async fn refused_tokens_say_why_in_words_and_401s_carry_a_bearer_challenge() {
         let when = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let cases: Vec<(&str, Option<String>, String)> = vec![
             ("expired", Some(sign(json!({"sub":"x","exp":expired_at,"role":"auditor"}))), format!("the token expired at {}", when(expired_at))),
-            ("not yet valid", Some(sign(json!({"sub":"x","exp":now+7200,"nbf":later,"role":"auditor"}))), format!("the token is not valid before {}", when(later))),
+            (
+                "not yet valid",
+                Some(sign(json!({"sub":"x","exp":now+7200,"nbf":later,"role":"auditor"}))),
+                format!("the token is not valid before {}", when(later)),
+            ),
             ("crit", Some(signed_with_header(json!({"alg":"HS256","typ":"JWT","crit":["exp-ext"],"exp-ext":1}), claims.clone())), "critical extensions".into()),
             ("NUL in councils", Some(sign(json!({"sub":"x","exp":now+3600,"role":"council_viewer","councils":["LIV\u{0}"]}))), "councils claim".into()),
             ("huge header", Some("x".repeat(1_000_000)), "longer than".into()),

@@ -5,9 +5,8 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 async fn ids(app: &TestApp) -> (Value, Value, Value, Value) {
-    let d = app
-        .ok(&token("auditor", &[]), "{ contracts { edges { node { id version commitments { id version evidence { id version } } } } } }", json!({}))
-        .await;
+    let d =
+        app.ok(&token("auditor", &[]), "{ contracts { edges { node { id version commitments { id version evidence { id version } } } } } }", json!({})).await;
     let c = &d["contracts"]["edges"][0]["node"];
     (c["id"].clone(), c["commitments"][0]["id"].clone(), c["commitments"][1]["id"].clone(), c["commitments"][0]["evidence"][0]["id"].clone())
 }
@@ -65,20 +64,34 @@ async fn evidence_review_follows_the_four_eyes_rule() {
         assert_eq!(d["evidence"]["edges"][0]["node"]["submittedBy"], "alice@liverpool.gov.uk");
 
         assert_eq!(app.error_code(&alice, REVIEW, json!({"id": evidence, "d": "VERIFY"})).await, "FORBIDDEN");
-        for tok in [token("council_viewer", &["LIV"]), token("council_sync", &["LIV"]), token("council_editor", &["HAL"]), token("regional_admin", &[]), token("auditor", &[])] {
+        for tok in [
+            token("council_viewer", &["LIV"]),
+            token("council_sync", &["LIV"]),
+            token("council_editor", &["HAL"]),
+            token("regional_admin", &[]),
+            token("auditor", &[]),
+        ] {
             assert_eq!(app.error_code(&tok, REVIEW, json!({"id": evidence, "d": "VERIFY"})).await, "FORBIDDEN");
         }
         let bob = token_for("bob@liverpool.gov.uk", "council_editor", &["LIV"]);
         let d = app.ok(&bob, REVIEW, json!({"id": evidence, "d": "REJECT", "c": "Timesheets missing", "v": 1})).await;
         let r = &d["reviewEvidence"];
-        assert_eq!((r["status"].clone(), r["reviewedBy"].clone(), r["reviewComment"].clone(), r["version"].clone()),
-                   (json!("REJECTED"), json!("bob@liverpool.gov.uk"), json!("Timesheets missing"), json!(2)));
+        assert_eq!(
+            (r["status"].clone(), r["reviewedBy"].clone(), r["reviewComment"].clone(), r["version"].clone()),
+            (json!("REJECTED"), json!("bob@liverpool.gov.uk"), json!("Timesheets missing"), json!(2))
+        );
         assert!(r["reviewedAt"].is_string());
         assert_eq!(app.error_code(&bob, REVIEW, json!({"id": evidence, "d": "VERIFY", "v": 1})).await, "CONFLICT");
         // Rejected evidence is no longer delivered: E1 was 0.10 of 0.30.
         let d = app.ok(&bob, "{ commitments(filter: {measureCodes: [\"JOBS-01\"]}) { edges { node { deliveredQuantity verifiedValue } } } }", json!({})).await;
         assert_eq!(d["commitments"]["edges"][0]["node"], json!({"deliveredQuantity": "0.20", "verifiedValue": "0.00"}));
-        let d = app.ok(&token("auditor", &[]), "{ auditEvents(filter: {actor: \"bob@liverpool.gov.uk\"}) { edges { node { action entity before after } } } }", json!({})).await;
+        let d = app
+            .ok(
+                &token("auditor", &[]),
+                "{ auditEvents(filter: {actor: \"bob@liverpool.gov.uk\"}) { edges { node { action entity before after } } } }",
+                json!({}),
+            )
+            .await;
         let e = &d["auditEvents"]["edges"][0]["node"];
         assert_eq!((e["action"].clone(), e["entity"].clone()), (json!("REVIEW"), json!("EVIDENCE")));
         assert_eq!((e["before"]["status"].clone(), e["after"]["status"].clone()), (json!("VERIFIED"), json!("REJECTED")));

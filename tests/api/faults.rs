@@ -12,7 +12,8 @@ async fn six_councils(app: &TestApp) {
     seed_framework(app).await;
     let admin = token("regional_admin", &[]);
     for code in &COUNCILS[2..] {
-        app.ok(&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": code, "name": code, "gssCode": "E00000000"}})).await;
+        app.ok(&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": code, "name": code, "gssCode": "E00000000"}}))
+            .await;
     }
 }
 
@@ -75,7 +76,13 @@ async fn sigterm_lets_the_request_in_flight_finish_refuses_new_ones_and_exits_cl
     let request = tokio::spawn({
         let url = url.clone();
         async move {
-            let res = reqwest::Client::new().post(url).bearer_auth(token("council_sync", &["LIV"])).json(&json!({"query": SYNC, "variables": {"input": big}})).send().await.unwrap();
+            let res = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token("council_sync", &["LIV"]))
+                .json(&json!({"query": SYNC, "variables": {"input": big}}))
+                .send()
+                .await
+                .unwrap();
             let status = res.status().as_u16();
             let text = res.text().await.unwrap();
             (Instant::now(), status, serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{e}: {status} {text}")))

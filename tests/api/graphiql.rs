@@ -31,13 +31,8 @@ async fn graphiql_loads_the_schema_offline_in_a_real_browser() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let out = tokio::process::Command::new("node")
-        .arg(dir.join("graphiql.mjs"))
-        .arg(app.url(""))
-        .arg(token("dashboard", &[]))
-        .output()
-        .await
-        .expect("run node");
+    let out =
+        tokio::process::Command::new("node").arg(dir.join("graphiql.mjs")).arg(app.url("")).arg(token("dashboard", &[])).output().await.expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|_| panic!("no result from the browser: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
@@ -49,6 +44,7 @@ async fn graphiql_loads_the_schema_offline_in_a_real_browser() {
     assert!(result["posts"].as_array().is_some_and(|p| p.contains(&Value::from(200))), "{result:#}");
     let docs = result["docs"].as_str().unwrap_or_default();
     assert!(docs.contains("Query") && docs.contains("Mutation"), "{result:#}");
-    let csp_errors: Vec<&Value> = result["errors"].as_array().unwrap().iter().filter(|e| e.as_str().unwrap_or_default().contains("Content Security Policy")).collect();
+    let csp_errors: Vec<&Value> =
+        result["errors"].as_array().unwrap().iter().filter(|e| e.as_str().unwrap_or_default().contains("Content Security Policy")).collect();
     assert!(csp_errors.is_empty(), "{csp_errors:?}");
 }

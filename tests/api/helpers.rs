@@ -111,7 +111,14 @@ impl TestApp {
 
     /// The same database served by another server (a replica) at `addr`.
     pub fn served_at(&self, addr: SocketAddr) -> TestApp {
-        TestApp { addr, database_url: self.database_url.clone(), db: self.db.clone(), statements: self.statements.clone(), client: self.client.clone(), _file: None }
+        TestApp {
+            addr,
+            database_url: self.database_url.clone(),
+            db: self.db.clone(),
+            statements: self.statements.clone(),
+            client: self.client.clone(),
+            _file: None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -195,8 +202,7 @@ pub const SYNC: &str = "mutation($input: SyncInput!) { syncCouncilData(input: $i
 pub async fn seed_framework(app: &TestApp) {
     let admin = token("regional_admin", &[]);
     for (code, name, gss) in [("LIV", "Liverpool City Council", "E08000012"), ("HAL", "Halton Borough Council", "E06000006")] {
-        app.ok(&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": code, "name": name, "gssCode": gss}}))
-            .await;
+        app.ok(&admin, "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }", json!({"i": {"code": code, "name": name, "gssCode": gss}})).await;
     }
     for (code, name) in [("JOBS", "Jobs"), ("GROWTH", "Growth")] {
         app.ok(&admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": code, "name": name}})).await;

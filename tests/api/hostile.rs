@@ -88,7 +88,9 @@ async fn random_principals_never_receive_records_of_councils_they_may_not_read()
 /// What a response may never show a client.
 fn leaks(body: &str) -> Option<&'static str> {
     let lower = body.to_lowercase();
-    ["select ", "insert into", "update ", "syntax error at", "sqlx", "sqlite", "postgres", "panicked", "stack backtrace"].into_iter().find(|w| lower.contains(w))
+    ["select ", "insert into", "update ", "syntax error at", "sqlx", "sqlite", "postgres", "panicked", "stack backtrace"]
+        .into_iter()
+        .find(|w| lower.contains(w))
 }
 
 #[tokio::test]
@@ -101,21 +103,48 @@ async fn malformed_requests_never_cause_a_5xx_a_leak_or_a_partial_write() {
 
         let mut requests: Vec<Value> = Vec::new();
         // Documents: broken syntax, unknown fields, deep nesting, wrong arguments.
-        for q in ["{", "}", "{ contracts { edges { node { id } }", "query { nope }", "{ contracts(first: \"ten\") { totalCount } }", "{ contracts(first: -1) { totalCount } }",
-                  "{ contracts(first: 501) { totalCount } }", &"{ a".repeat(300), "mutation { syncCouncilData }", "subscription { x }", "{ node(id: \"not-an-id\") { id } }",
-                  "{ node(id: \"Q29udHJhY3Q6OTk5OTk5OTk5OTk5\") { id } }", "\u{0000}", "query($x: Int!) { councils { code } }"] {
+        for q in [
+            "{",
+            "}",
+            "{ contracts { edges { node { id } }",
+            "query { nope }",
+            "{ contracts(first: \"ten\") { totalCount } }",
+            "{ contracts(first: -1) { totalCount } }",
+            "{ contracts(first: 501) { totalCount } }",
+            &"{ a".repeat(300),
+            "mutation { syncCouncilData }",
+            "subscription { x }",
+            "{ node(id: \"not-an-id\") { id } }",
+            "{ node(id: \"Q29udHJhY3Q6OTk5OTk5OTk5OTk5\") { id } }",
+            "\u{0000}",
+            "query($x: Int!) { councils { code } }",
+        ] {
             requests.push(json!({"query": q}));
         }
         // Scalars: decimals, dates, years and ids that must be refused.
         let base = small_batch("LIV");
         let mutations: Vec<(&str, Value)> = vec![
-            ("/contracts/0/valueGbp", json!("1e400")), ("/contracts/0/valueGbp", json!("NaN")), ("/contracts/0/valueGbp", json!(12.5)),
-            ("/contracts/0/valueGbp", json!("99999999999999999999999999")), ("/contracts/0/valueGbp", json!("1.234")), ("/contracts/0/valueGbp", json!("-5")),
-            ("/contracts/0/startDate", json!("2024-02-30")), ("/contracts/0/endDate", json!("2023-01-01")), ("/contracts/0/startDate", json!("yesterday")),
-            ("/commitments/0/financialYear", json!(1_000_000_000_000i64)), ("/commitments/0/financialYear", json!(1850)), ("/commitments/0/targetQuantity", json!("--1")),
-            ("/commitments/1/measureCode", json!("NOPE-01")), ("/evidence/0/periodEnd", json!("2024-09-30")), ("/evidence/0/status", json!("APPROVED")),
-            ("/evidence/1/commitmentExternalId", json!("missing")), ("/evidence/0/evidenceSha256", json!("abc")), ("/contracts/0/supplierRef", json!(null)),
-            ("/councilCode", json!("ZZZ")), ("/contracts/0/title", json!("")), ("/evidence/0/quantity", json!("0.001")),
+            ("/contracts/0/valueGbp", json!("1e400")),
+            ("/contracts/0/valueGbp", json!("NaN")),
+            ("/contracts/0/valueGbp", json!(12.5)),
+            ("/contracts/0/valueGbp", json!("99999999999999999999999999")),
+            ("/contracts/0/valueGbp", json!("1.234")),
+            ("/contracts/0/valueGbp", json!("-5")),
+            ("/contracts/0/startDate", json!("2024-02-30")),
+            ("/contracts/0/endDate", json!("2023-01-01")),
+            ("/contracts/0/startDate", json!("yesterday")),
+            ("/commitments/0/financialYear", json!(1_000_000_000_000i64)),
+            ("/commitments/0/financialYear", json!(1850)),
+            ("/commitments/0/targetQuantity", json!("--1")),
+            ("/commitments/1/measureCode", json!("NOPE-01")),
+            ("/evidence/0/periodEnd", json!("2024-09-30")),
+            ("/evidence/0/status", json!("APPROVED")),
+            ("/evidence/1/commitmentExternalId", json!("missing")),
+            ("/evidence/0/evidenceSha256", json!("abc")),
+            ("/contracts/0/supplierRef", json!(null)),
+            ("/councilCode", json!("ZZZ")),
+            ("/contracts/0/title", json!("")),
+            ("/evidence/0/quantity", json!("0.001")),
         ];
         for (path, value) in mutations {
             let mut b = base.clone();
@@ -133,11 +162,16 @@ async fn malformed_requests_never_cause_a_5xx_a_leak_or_a_partial_write() {
             let keys: Vec<String> = records[i].as_object().unwrap().keys().cloned().collect();
             let key = keys[rng.random_range(0..keys.len())].clone();
             match rng.random_range(0..3) {
-                0 => { records[i].as_object_mut().unwrap().remove(&key); }
+                0 => {
+                    records[i].as_object_mut().unwrap().remove(&key);
+                }
                 1 => records[i][&key] = json!([1, 2]),
                 _ => records[i][&key] = json!("\u{202e}\u{0000}x".repeat(rng.random_range(1..50))),
             }
-            b["evidence"].as_array_mut().unwrap().push(json!({"externalId": "BAD", "commitmentExternalId": "K1/1", "periodStart": "2024-04-01", "periodEnd": "2025-04-30", "quantity": "1"}));
+            b["evidence"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"externalId": "BAD", "commitmentExternalId": "K1/1", "periodStart": "2024-04-01", "periodEnd": "2025-04-30", "quantity": "1"}));
             requests.push(json!({"query": SYNC, "variables": {"input": b}}));
         }
         let oversized: Vec<Value> = (0..10_001).map(|i| json!({"ref": format!("S{i}"), "name": "x", "isSme": false, "isVcse": false})).collect();
@@ -169,7 +203,11 @@ async fn malformed_requests_never_cause_a_5xx_a_leak_or_a_partial_write() {
 async fn refusal(app: &TestApp, tok: &str, query: &str, variables: Value) -> (u16, String, String) {
     let (status, body) = app.gql(Some(tok), query, variables).await;
     let e = &body["errors"][0];
-    (status, e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {body}")).to_owned(), e["message"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        e["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error: {body}")).to_owned(),
+        e["message"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -240,7 +278,8 @@ async fn codes_have_one_syntax_and_are_never_trimmed() {
         }
         let d = app.ok(&admin, "{ councils { code name } }", json!({})).await;
         assert!(d["councils"].as_array().unwrap().iter().any(|c| c["code"] == "LIV" && c["name"] == "Liverpool City Council"), "{d}");
-        let (_, c, _) = refusal(&app, &admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": "JOBS\u{7}", "name": "x"}})).await;
+        let (_, c, _) =
+            refusal(&app, &admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": "JOBS\u{7}", "name": "x"}})).await;
         assert_eq!(c, "BAD_USER_INPUT");
     })
     .await;
@@ -251,7 +290,9 @@ async fn empty_batches_missing_queries_and_huge_documents_get_plain_early_refusa
     on_each_backend(|app| async move {
         let client = reqwest::Client::new();
         let tok = token("auditor", &[]);
-        for (body, expected) in [(json!([]), "the batch is empty"), (json!({"variables": {}}), "no GraphQL document"), (json!({"query": "   "}), "no GraphQL document")] {
+        for (body, expected) in
+            [(json!([]), "the batch is empty"), (json!({"variables": {}}), "no GraphQL document"), (json!({"query": "   "}), "no GraphQL document")]
+        {
             let res = client.post(app.url("/graphql")).bearer_auth(&tok).json(&body).send().await.unwrap();
             let status = res.status().as_u16();
             let json: Value = res.json().await.unwrap();

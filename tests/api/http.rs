@@ -15,7 +15,15 @@ fn body_of(bytes: usize) -> Vec<u8> {
         "quantity": "0.01", "evidenceUrl": format!("https://evidence.liverpool.gov.uk/{}", "x".repeat(180)), "evidenceSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"});
     let per = one.to_string().len();
     let n = bytes / per + 1;
-    batch["evidence"] = Value::Array((0..n).map(|i| { let mut e = one.clone(); e["externalId"] = json!(format!("E-{i:06}")); e }).collect());
+    batch["evidence"] = Value::Array(
+        (0..n)
+            .map(|i| {
+                let mut e = one.clone();
+                e["externalId"] = json!(format!("E-{i:06}"));
+                e
+            })
+            .collect(),
+    );
     serde_json::to_vec(&json!({"query": SYNC, "variables": {"input": batch}})).unwrap()
 }
 
@@ -57,7 +65,10 @@ async fn get_runs_queries_for_json_clients_and_never_mutations() {
         let tok = token("council_viewer", &["LIV"]);
         let res = client
             .get(app.url("/graphql"))
-            .query(&[("query", "query($c: String) { viewer { role } measures(themeCode: $c) { code } t: themes { code } }"), ("variables", "{\"c\": \"JOBS\"}")])
+            .query(&[
+                ("query", "query($c: String) { viewer { role } measures(themeCode: $c) { code } t: themes { code } }"),
+                ("variables", "{\"c\": \"JOBS\"}"),
+            ])
             .bearer_auth(&tok)
             .header("accept", "application/json")
             .send()
@@ -95,9 +106,8 @@ async fn graphql_response_json_makes_request_errors_400_and_keeps_field_errors_2
     on_each_backend(|app| async move {
         let client = reqwest::Client::new();
         let tok = token("council_viewer", &["LIV"]);
-        let post = |query: &str, accept: &str| {
-            client.post(app.url("/graphql")).bearer_auth(&tok).header("accept", accept).json(&json!({"query": query})).send()
-        };
+        let post =
+            |query: &str, accept: &str| client.post(app.url("/graphql")).bearer_auth(&tok).header("accept", accept).json(&json!({"query": query})).send();
         let media = "application/graphql-response+json";
         for bad in ["{ viewer { ", "{ noSuchField }", "{ viewer }"] {
             let res = post(bad, media).await.unwrap();
@@ -193,7 +203,8 @@ async fn responses_are_compressed_for_clients_that_accept_gzip_br_or_zstd() {
         let plain = client.post(app.url("/graphql")).bearer_auth(token("dashboard", &[])).json(&query).send().await.unwrap().bytes().await.unwrap();
         let expected: Value = serde_json::from_slice(&plain).unwrap();
         for encoding in ["gzip", "br", "zstd"] {
-            let res = client.post(app.url("/graphql")).bearer_auth(token("dashboard", &[])).header("accept-encoding", encoding).json(&query).send().await.unwrap();
+            let res =
+                client.post(app.url("/graphql")).bearer_auth(token("dashboard", &[])).header("accept-encoding", encoding).json(&query).send().await.unwrap();
             assert_eq!(res.headers()["content-encoding"], encoding);
             let bytes = res.bytes().await.unwrap();
             assert!(bytes.len() * 3 < plain.len(), "{encoding}: {} of {}", bytes.len(), plain.len());

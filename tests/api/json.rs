@@ -68,7 +68,9 @@ async fn a_json_number_for_a_decimal_is_refused_with_send_a_string() {
         let r = &d["syncCouncilData"];
         assert_eq!(r["applied"], false, "{r}");
         let errors = r["errors"].as_array().unwrap();
-        let find = |entity: &str, index: i64| errors.iter().find(|e| e["entity"] == entity && e["index"] == index).unwrap_or_else(|| panic!("no error for {entity} {index}: {r}"));
+        let find = |entity: &str, index: i64| {
+            errors.iter().find(|e| e["entity"] == entity && e["index"] == index).unwrap_or_else(|| panic!("no error for {entity} {index}: {r}"))
+        };
         let contract = find("CONTRACT", 0);
         assert_eq!(contract["externalId"], "K1");
         assert!(contract["message"].as_str().unwrap().starts_with("valueGbp: send a Decimal as a JSON string"), "{contract}");

@@ -73,7 +73,10 @@ async fn oversized_bodies_get_413_and_pages_and_sync_batches_their_limits() {
         let tok = token("council_sync", &["LIV"]);
         // The contract's 500 is the default bound on `first`; configuration may lower it.
         assert_eq!(app.error_code(&tok, "{ contracts(first: 101) { totalCount } }", json!({})).await, "BAD_USER_INPUT");
-        assert_eq!(app.error_code(&tok, "query($c: String!) { changes(councilCode: $c, first: 101) { endCursor } }", json!({"c": "LIV"})).await, "BAD_USER_INPUT");
+        assert_eq!(
+            app.error_code(&tok, "query($c: String!) { changes(councilCode: $c, first: 101) { endCursor } }", json!({"c": "LIV"})).await,
+            "BAD_USER_INPUT"
+        );
         assert!(app.ok(&tok, "{ contracts(first: 100) { totalCount } }", json!({})).await["contracts"]["totalCount"].is_number());
         let padding = "x".repeat(70 * 1024);
         let (status, body) = app.gql(Some(&tok), &format!("{{ councils {{ code }} }} # {padding}"), json!({})).await;

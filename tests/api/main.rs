@@ -3,13 +3,13 @@
 
 mod access_matrix;
 mod audit;
-mod cli;
 mod auth;
+mod cli;
 mod edits;
 mod faults;
+mod feed;
 mod framework;
 mod graphiql;
-mod feed;
 mod helpers;
 mod hostile;
 mod http;

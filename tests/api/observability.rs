@@ -10,7 +10,8 @@ async fn request_ids_are_kept_or_made_and_metrics_count_by_operation_and_outcome
         seed_framework(&app).await;
         let client = reqwest::Client::new();
         let post = |id: Option<&str>| {
-            let mut req = client.post(app.url("/graphql")).bearer_auth(token("dashboard", &[])).json(&json!({"query": "{ rollup { totals { committedValue } } }"}));
+            let mut req =
+                client.post(app.url("/graphql")).bearer_auth(token("dashboard", &[])).json(&json!({"query": "{ rollup { totals { committedValue } } }"}));
             if let Some(id) = id {
                 req = req.header("x-request-id", id);
             }

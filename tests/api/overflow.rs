@@ -149,7 +149,8 @@ impl Oracle {
         let mut councils: BTreeMap<&str, Batch> = BTreeMap::new();
         for c in &self.records {
             let (suppliers, contracts, commitments, evidence) = councils.entry(c.council).or_default();
-            suppliers.insert(c.supplier, json!({"ref": c.supplier, "name": format!("{} Ltd", c.supplier), "isSme": c.supplier.ends_with('1'), "isVcse": false}));
+            suppliers
+                .insert(c.supplier, json!({"ref": c.supplier, "name": format!("{} Ltd", c.supplier), "isSme": c.supplier.ends_with('1'), "isVcse": false}));
             contracts.insert(
                 c.contract.clone(),
                 json!({"externalId": c.contract, "title": format!("Contract {}", c.contract), "supplierRef": c.supplier,
@@ -315,7 +316,14 @@ async fn check_everything(app: &TestApp, oracle: &Oracle) {
 
     // Regional totals, for every role.
     let want = oracle.totals(|_| true);
-    for (role, scope) in [("dashboard", vec![]), ("auditor", vec![]), ("regional_admin", vec![]), ("council_viewer", vec!["LIV"]), ("council_editor", vec!["LIV"]), ("council_sync", vec!["LIV"])] {
+    for (role, scope) in [
+        ("dashboard", vec![]),
+        ("auditor", vec![]),
+        ("regional_admin", vec![]),
+        ("council_viewer", vec!["LIV"]),
+        ("council_editor", vec!["LIV"]),
+        ("council_sync", vec!["LIV"]),
+    ] {
         let t = token(role, &scope);
         let r = app.ok(&t, ROLLUP, json!({"f": null, "g": []})).await;
         check(&format!("{role} regional totals"), &r["rollup"]["totals"], &want, false);

@@ -121,7 +121,9 @@ async fn filters_select_what_a_dashboard_and_an_officer_need() {
         assert!(count(&d, "suppliers") > 0);
 
         // A contract's commitments, then those commitments' evidence, by id.
-        let d = app.ok(&auditor, "{ contracts(first: 1, filter: {councilCodes: [\"KNO\"]}) { edges { node { id commitments { id evidence { id } } } } } }", json!({})).await;
+        let d = app
+            .ok(&auditor, "{ contracts(first: 1, filter: {councilCodes: [\"KNO\"]}) { edges { node { id commitments { id evidence { id } } } } } }", json!({}))
+            .await;
         let contract = &d["contracts"]["edges"][0]["node"];
         let d2 = app.ok(&auditor, "query($ids: [ID!]) { commitments(filter: {contractIds: $ids}) { totalCount } }", json!({"ids": [contract["id"]]})).await;
         assert_eq!(count(&d2, "commitments"), contract["commitments"].as_array().unwrap().len());
@@ -182,7 +184,9 @@ async fn other_councils_records_are_invisible_and_naming_them_is_forbidden() {
             assert_eq!(app.error_code(&hal, q, json!({})).await, "FORBIDDEN", "{q}");
         }
         // Naming another council's contract or commitment by id in a filter.
-        let d = app.ok(&token("auditor", &[]), "{ commitments(first: 1, filter: {councilCodes: [\"LIV\"]}) { edges { node { id contract { id } } } } }", json!({})).await;
+        let d = app
+            .ok(&token("auditor", &[]), "{ commitments(first: 1, filter: {councilCodes: [\"LIV\"]}) { edges { node { id contract { id } } } } }", json!({}))
+            .await;
         let c = &d["commitments"]["edges"][0]["node"];
         let q = "query($ids: [ID!]) { commitments(filter: {contractIds: $ids}) { totalCount } }";
         assert_eq!(app.error_code(&hal, q, json!({"ids": [c["contract"]["id"]]})).await, "FORBIDDEN");

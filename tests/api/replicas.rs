@@ -25,7 +25,10 @@ async fn two_server_processes_share_one_postgres_safely() {
     };
     let app = TestApp::spawn(postgres).await;
     seed_framework(&app).await;
-    let (r1, r2) = (ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await, ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await);
+    let (r1, r2) = (
+        ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await,
+        ServerProcess::start(&[("SVH_DATABASE_URL", app.database_url.as_str())]).await,
+    );
     let replicas = [app.served_at(r1.addr), app.served_at(r2.addr)];
 
     // Four writers, two per replica, two per council, each sending 6 batches.

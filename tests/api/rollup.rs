@@ -15,19 +15,13 @@ const ROLLUP: &str = "query($f: RollupFilter, $g: [RollupDimension!]!) { rollup(
     fragment m on RollupMetrics { commitmentCount evidenceCount committedValue deliveredValue verifiedValue committedQuantity deliveredQuantity deliveryRate contractValue socialValueRatio }";
 
 pub(crate) fn expected(scale: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(scale)
-        .join("expected.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(scale).join("expected.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The metrics named by the oracle (strings of 4 or 2 dp, counts), checked exactly.
 fn check(what: &str, got: &Value, want: &Value) {
-    for (field, key) in [
-        ("commitmentCount", "commitment_count"),
-        ("evidenceCount", "evidence_count"),
-    ] {
+    for (field, key) in [("commitmentCount", "commitment_count"), ("evidenceCount", "evidence_count")] {
         if let Some(w) = want.get(key) {
             assert_eq!(got[field].as_i64(), w.as_i64(), "{what} {field}");
         }
@@ -52,22 +46,11 @@ fn zero() -> Value {
 }
 
 async fn rollup(app: &TestApp, filter: Value, group_by: Value) -> Value {
-    app.ok(
-        &token("dashboard", &[]),
-        ROLLUP,
-        json!({"f": filter, "g": group_by}),
-    )
-    .await["rollup"]
-        .clone()
+    app.ok(&token("dashboard", &[]), ROLLUP, json!({"f": filter, "g": group_by})).await["rollup"].clone()
 }
 
 fn groups_by(r: &Value, key: impl Fn(&Value) -> String) -> HashMap<String, &Value> {
-    r["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| (key(&g["key"]), &g["metrics"]))
-        .collect()
+    r["groups"].as_array().unwrap().iter().map(|g| (key(&g["key"]), &g["metrics"])).collect()
 }
 
 pub(crate) async fn check_against_oracle(app: &TestApp, exp: &Value) {
@@ -78,83 +61,42 @@ pub(crate) async fn check_against_oracle(app: &TestApp, exp: &Value) {
     let r = rollup(app, Value::Null, json!(["COUNCIL"])).await;
     let got = groups_by(&r, |k| k["council"]["code"].as_str().unwrap().to_owned());
     for want in exp["by_council"].as_array().unwrap() {
-        check(
-            &format!("council {}", want["council_code"]),
-            got[want["council_code"].as_str().unwrap()],
-            want,
-        );
+        check(&format!("council {}", want["council_code"]), got[want["council_code"].as_str().unwrap()], want);
     }
     let r = rollup(app, Value::Null, json!(["THEME"])).await;
     let got = groups_by(&r, |k| k["theme"]["code"].as_str().unwrap().to_owned());
     for want in exp["by_theme"].as_array().unwrap() {
-        check(
-            &format!("theme {}", want["theme_code"]),
-            got[want["theme_code"].as_str().unwrap()],
-            want,
-        );
+        check(&format!("theme {}", want["theme_code"]), got[want["theme_code"].as_str().unwrap()], want);
     }
     let r = rollup(app, Value::Null, json!(["FINANCIAL_YEAR"])).await;
     let got = groups_by(&r, |k| k["financialYear"].to_string());
     for want in exp["by_financial_year"].as_array().unwrap() {
-        check(
-            &format!("year {}", want["financial_year"]),
-            got[&want["financial_year"].to_string()],
-            want,
-        );
+        check(&format!("year {}", want["financial_year"]), got[&want["financial_year"].to_string()], want);
     }
 
     let fy = json!({"financialYears": [2024]});
     let r = rollup(app, fy.clone(), json!([])).await;
     check("fy2024", &r["totals"], &exp["fy2024"]["regional"]);
     let r = rollup(app, fy.clone(), json!(["COUNCIL", "THEME"])).await;
-    let got = groups_by(&r, |k| {
-        format!(
-            "{}/{}",
-            k["council"]["code"].as_str().unwrap(),
-            k["theme"]["code"].as_str().unwrap()
-        )
-    });
+    let got = groups_by(&r, |k| format!("{}/{}", k["council"]["code"].as_str().unwrap(), k["theme"]["code"].as_str().unwrap()));
     let z = zero();
     for want in exp["fy2024"]["by_council_theme"].as_array().unwrap() {
-        let key = format!(
-            "{}/{}",
-            want["council_code"].as_str().unwrap(),
-            want["theme_code"].as_str().unwrap()
-        );
-        check(
-            &format!("fy2024 {key}"),
-            got.get(&key).copied().unwrap_or(&z),
-            want,
-        );
+        let key = format!("{}/{}", want["council_code"].as_str().unwrap(), want["theme_code"].as_str().unwrap());
+        check(&format!("fy2024 {key}"), got.get(&key).copied().unwrap_or(&z), want);
     }
     let r = rollup(app, fy.clone(), json!(["MEASURE"])).await;
     let got = groups_by(&r, |k| k["measure"]["code"].as_str().unwrap().to_owned());
     for want in exp["fy2024"]["by_measure"].as_array().unwrap() {
-        let m = got
-            .get(want["measure_code"].as_str().unwrap())
-            .copied()
-            .unwrap_or(&z);
+        let m = got.get(want["measure_code"].as_str().unwrap()).copied().unwrap_or(&z);
         check(&format!("fy2024 measure {}", want["measure_code"]), m, want);
     }
 
     for sample in exp["contract_samples"].as_array().unwrap() {
         let council = sample["council_code"].as_str().unwrap();
-        let r = app
-            .ok(
-                &token("auditor", &[]),
-                ROLLUP,
-                json!({"f": {"councilCodes": [council]}, "g": ["CONTRACT"]}),
-            )
-            .await;
-        let got = groups_by(&r["rollup"], |k| {
-            k["contract"]["externalId"].as_str().unwrap().to_owned()
-        });
+        let r = app.ok(&token("auditor", &[]), ROLLUP, json!({"f": {"councilCodes": [council]}, "g": ["CONTRACT"]})).await;
+        let got = groups_by(&r["rollup"], |k| k["contract"]["externalId"].as_str().unwrap().to_owned());
         let m = got[sample["external_id"].as_str().unwrap()];
-        check(
-            &format!("contract {council}/{}", sample["external_id"]),
-            m,
-            sample,
-        );
+        check(&format!("contract {council}/{}", sample["external_id"]), m, sample);
         assert_eq!(dec(&m["contractValue"]), dec(&sample["value_gbp"]));
     }
 }
@@ -179,11 +121,7 @@ async fn rollups_of_the_small_region_match_the_oracle_exactly() {
     for (file, meta) in exp["files"].as_object().unwrap() {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(std::fs::read(dir.join(file)).unwrap()));
-        assert_eq!(
-            digest,
-            meta["sha256"].as_str().unwrap(),
-            "{file} differs from the oracle's"
-        );
+        assert_eq!(digest, meta["sha256"].as_str().unwrap(), "{file} differs from the oracle's");
     }
     std::fs::remove_dir_all(&dir).ok();
     on_each_backend(|app| {
@@ -223,53 +161,16 @@ fn fy_of(date: &str) -> i32 {
 impl Oracle {
     fn compute(&self, filter: &Value, dims: &[&str]) -> (Sums, BTreeMap<Vec<String>, Sums>) {
         let ds = &self.ds;
-        let theme_of: HashMap<&str, &str> = ds
-            .measures
-            .iter()
-            .map(|m| (m.code.as_str(), m.theme_code.as_str()))
-            .collect();
-        let proxy: HashMap<(&str, i32), i128> = ds
-            .proxies
-            .iter()
-            .map(|p| {
-                (
-                    (p.measure_code.as_str(), p.financial_year.parse().unwrap()),
-                    centi(&p.value_gbp),
-                )
-            })
-            .collect();
-        let supplier: HashMap<&str, (bool, bool)> = ds
-            .suppliers
-            .iter()
-            .map(|s| (s.r#ref.as_str(), (s.is_sme == "true", s.is_vcse == "true")))
-            .collect();
-        let contract: HashMap<(&str, &str), &str> = ds
-            .contracts
-            .iter()
-            .map(|c| {
-                (
-                    (c.council_code.as_str(), c.external_id.as_str()),
-                    c.supplier_ref.as_str(),
-                )
-            })
-            .collect();
-        let commitment: HashMap<(&str, &str), &social_value_hub::dataset::CommitmentRow> = ds
-            .commitments
-            .iter()
-            .map(|c| ((c.council_code.as_str(), c.external_id.as_str()), c))
-            .collect();
-        let listed = |key: &str, v: &str| {
-            filter
-                .get(key)
-                .and_then(Value::as_array)
-                .is_none_or(|a| a.iter().any(|x| x.as_str() == Some(v)))
-        };
-        let years_ok = |y: i32| {
-            filter
-                .get("financialYears")
-                .and_then(Value::as_array)
-                .is_none_or(|a| a.iter().any(|x| x.as_i64() == Some(y as i64)))
-        };
+        let theme_of: HashMap<&str, &str> = ds.measures.iter().map(|m| (m.code.as_str(), m.theme_code.as_str())).collect();
+        let proxy: HashMap<(&str, i32), i128> =
+            ds.proxies.iter().map(|p| ((p.measure_code.as_str(), p.financial_year.parse().unwrap()), centi(&p.value_gbp))).collect();
+        let supplier: HashMap<&str, (bool, bool)> = ds.suppliers.iter().map(|s| (s.r#ref.as_str(), (s.is_sme == "true", s.is_vcse == "true"))).collect();
+        let contract: HashMap<(&str, &str), &str> =
+            ds.contracts.iter().map(|c| ((c.council_code.as_str(), c.external_id.as_str()), c.supplier_ref.as_str())).collect();
+        let commitment: HashMap<(&str, &str), &social_value_hub::dataset::CommitmentRow> =
+            ds.commitments.iter().map(|c| ((c.council_code.as_str(), c.external_id.as_str()), c)).collect();
+        let listed = |key: &str, v: &str| filter.get(key).and_then(Value::as_array).is_none_or(|a| a.iter().any(|x| x.as_str() == Some(v)));
+        let years_ok = |y: i32| filter.get("financialYears").and_then(Value::as_array).is_none_or(|a| a.iter().any(|x| x.as_i64() == Some(y as i64)));
         let flag = |key: &str| filter.get(key).and_then(Value::as_bool).unwrap_or(false);
         let keep = |c: &social_value_hub::dataset::CommitmentRow| {
             let sup = contract[&(c.council_code.as_str(), c.contract_external_id.as_str())];
@@ -287,9 +188,7 @@ impl Oracle {
                     "COUNCIL" => c.council_code.clone(),
                     "THEME" => theme_of[c.measure_code.as_str()].to_owned(),
                     "MEASURE" => c.measure_code.clone(),
-                    "SUPPLIER" => contract
-                        [&(c.council_code.as_str(), c.contract_external_id.as_str())]
-                        .to_owned(),
+                    "SUPPLIER" => contract[&(c.council_code.as_str(), c.contract_external_id.as_str())].to_owned(),
                     "CONTRACT" => c.contract_external_id.clone(),
                     _ => year.to_string(),
                 })
@@ -364,40 +263,22 @@ impl Rng {
     }
     fn some_of<T: Clone>(&mut self, items: &[T]) -> Vec<T> {
         let picked: Vec<T> = items.iter().filter(|_| self.chance(2)).cloned().collect();
-        if picked.is_empty() {
-            vec![items[(self.next() % items.len() as u64) as usize].clone()]
-        } else {
-            picked
-        }
+        if picked.is_empty() { vec![items[(self.next() % items.len() as u64) as usize].clone()] } else { picked }
     }
 }
 
 #[tokio::test]
 async fn random_filters_and_groupings_add_up_and_agree_with_a_direct_computation() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
-    let oracle = Oracle {
-        ds: social_value_hub::dataset::read::read_dir(&dir).unwrap(),
-    };
+    let oracle = Oracle { ds: social_value_hub::dataset::read::read_dir(&dir).unwrap() };
     let oracle = &oracle;
     on_each_backend(|app| async move {
         app.load_fixture("tiny").await;
         let councils = ["HAL", "KNO", "LIV"];
         let themes = ["JOBS", "GROWTH", "SOCIAL", "ENV", "INNOV"];
         let measures: Vec<String> = oracle.ds.measures.iter().map(|m| m.code.clone()).collect();
-        let suppliers: Vec<String> = oracle
-            .ds
-            .suppliers
-            .iter()
-            .map(|s| s.r#ref.clone())
-            .collect();
-        let all_dims = [
-            "COUNCIL",
-            "THEME",
-            "MEASURE",
-            "SUPPLIER",
-            "CONTRACT",
-            "FINANCIAL_YEAR",
-        ];
+        let suppliers: Vec<String> = oracle.ds.suppliers.iter().map(|s| s.r#ref.clone()).collect();
+        let all_dims = ["COUNCIL", "THEME", "MEASURE", "SUPPLIER", "CONTRACT", "FINANCIAL_YEAR"];
         for seed in 1..=40u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let mut filter = serde_json::Map::new();
@@ -414,10 +295,7 @@ async fn random_filters_and_groupings_add_up_and_agree_with_a_direct_computation
                 filter.insert("supplierRefs".into(), json!(rng.some_of(&suppliers)));
             }
             if rng.chance(2) {
-                filter.insert(
-                    "financialYears".into(),
-                    json!(rng.some_of(&[2022, 2023, 2024, 2025])),
-                );
+                filter.insert("financialYears".into(), json!(rng.some_of(&[2022, 2023, 2024, 2025])));
             }
             if rng.chance(4) {
                 filter.insert("smeOnly".into(), json!(true));
@@ -433,33 +311,14 @@ async fn random_filters_and_groupings_add_up_and_agree_with_a_direct_computation
                 dims.insert(0, "COUNCIL");
             }
             let filter = Value::Object(filter);
-            let r = app
-                .ok(
-                    &token("auditor", &[]),
-                    ROLLUP,
-                    json!({"f": filter, "g": dims}),
-                )
-                .await["rollup"]
-                .clone();
+            let r = app.ok(&token("auditor", &[]), ROLLUP, json!({"f": filter, "g": dims})).await["rollup"].clone();
             let (want_total, want_groups) = oracle.compute(&filter, &dims);
-            assert_eq!(
-                sums_of(&r["totals"]),
-                want_total,
-                "seed {seed}: totals for {filter} by {dims:?}"
-            );
+            assert_eq!(sums_of(&r["totals"]), want_total, "seed {seed}: totals for {filter} by {dims:?}");
             if dims.is_empty() {
                 continue;
             }
-            let got: BTreeMap<Vec<String>, Sums> = r["groups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|g| (key_of(&g["key"], &dims), sums_of(&g["metrics"])))
-                .collect();
-            assert_eq!(
-                got, want_groups,
-                "seed {seed}: groups for {filter} by {dims:?}"
-            );
+            let got: BTreeMap<Vec<String>, Sums> = r["groups"].as_array().unwrap().iter().map(|g| (key_of(&g["key"], &dims), sums_of(&g["metrics"]))).collect();
+            assert_eq!(got, want_groups, "seed {seed}: groups for {filter} by {dims:?}");
             // Additive metrics: the groups add up to the totals.
             let mut sum = Sums::default();
             for s in got.values() {
@@ -627,24 +486,10 @@ async fn cells(app: &TestApp) -> Vec<String> {
     let mut out = Vec::new();
     for (table, columns) in tables {
         let cols: Vec<&str> = columns.split(", ").collect();
-        let select: Vec<String> = cols
-            .iter()
-            .map(|c| format!("CAST({c} AS BIGINT) AS {c}"))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM {table} ORDER BY {columns}",
-            select.join(", ")
-        );
-        for row in app
-            .db
-            .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
-            .await
-            .unwrap()
-        {
-            let values: Vec<String> = cols
-                .iter()
-                .map(|c| row.try_get::<i64>("", c).unwrap().to_string())
-                .collect();
+        let select: Vec<String> = cols.iter().map(|c| format!("CAST({c} AS BIGINT) AS {c}")).collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY {columns}", select.join(", "));
+        for row in app.db.query_all_raw(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap() {
+            let values: Vec<String> = cols.iter().map(|c| row.try_get::<i64>("", c).unwrap().to_string()).collect();
             out.push(format!("{table} {}", values.join(" ")));
         }
     }

@@ -140,7 +140,9 @@ async fn later_batches_refer_to_records_synced_earlier() {
 async fn writes_outside_the_callers_councils_are_forbidden_and_write_nothing() {
     on_each_backend(|app| async move {
         seed_framework(&app).await;
-        for tok in [token("council_sync", &["HAL"]), token("council_viewer", &["LIV"]), token("regional_admin", &[]), token("auditor", &[]), token("dashboard", &[])] {
+        for tok in
+            [token("council_sync", &["HAL"]), token("council_viewer", &["LIV"]), token("regional_admin", &[]), token("auditor", &[]), token("dashboard", &[])]
+        {
             assert_eq!(app.error_code(&tok, SYNC, json!({"input": small_batch("LIV")})).await, "FORBIDDEN");
         }
         let data = app.ok(&token("auditor", &[]), "{ suppliers { totalCount } contracts { totalCount } }", json!({})).await;
