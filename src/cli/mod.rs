@@ -80,7 +80,7 @@ pub enum Command {
 const MAX_TTL: Duration = Duration::from_secs(366 * 86_400);
 
 /// A human duration (`90s`, `30m`, `1h30m`, `7d`) of at least a second and
-/// at most [`MAX_TTL`].
+/// at most `MAX_TTL` (366 days).
 pub fn parse_ttl(s: &str) -> Result<Duration, String> {
     let ttl = humantime::parse_duration(s).map_err(|e| format!("{s:?} is not a duration such as 30m, 1h30m or 7d: {e}"))?;
     if ttl < Duration::from_secs(1) {

@@ -2,7 +2,7 @@
 //!
 //! A port of `bench/gen_dataset.py` (the shared benchmark generator). It
 //! replays the Python step by step: the same random stream (Mersenne Twister
-//! seeded like `random.Random("{seed}:{stream}")`, see [`py_random`]), the same
+//! seeded like `random.Random("{seed}:{stream}")`, see `py_random`), the same
 //! draws in the same order, the same integer arithmetic on hundredths and the
 //! same float expressions (exp/ln/cos/pow come from the platform libm, as in
 //! CPython). So for a given scale and seed it writes the same CSV files as the

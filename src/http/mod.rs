@@ -1,4 +1,4 @@
-//! The HTTP surface: `/graphql` (see [`graphql`]), GraphiQL's assets,
+//! The HTTP surface: `/graphql` (see `graphql.rs`), GraphiQL's assets,
 //! `/healthz`, `/readyz` and `/metrics`, and what wraps every route: body
 //! limits, compression, opt-in CORS, a request timeout and the request id.
 
@@ -92,7 +92,7 @@ fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the
 /// requests in flight finish. Like `axum::serve`, with a request head of up
-/// to [`MAX_HEAD_BYTES`].
+/// to `MAX_HEAD_BYTES` (2 MiB).
 pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder;
