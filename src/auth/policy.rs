@@ -1,9 +1,7 @@
 //! The access policy: the one place that decides what a caller may read and
-//! write. Services apply a [`Scope`] as a SQL condition on every record
-//! query, so no resolver has to remember to filter.
-
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition};
+//! write, as plain values. The caller's [`ReadScope`] is worked out once per
+//! request ([`Principal::read_scope`]) and every service read applies it as
+//! a SQL condition (`service::scope`), so no resolver has to remember to filter.
 
 use crate::error::{AppResult, forbidden};
 
@@ -51,19 +49,20 @@ pub struct Principal {
 
 /// Which councils' records a query may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub enum ReadScope {
     All,
     /// Only these council codes; empty means no records at all.
     Councils(Vec<String>),
 }
 
 impl Principal {
-    /// The councils whose contracts, commitments and evidence this caller may read.
-    pub fn read_scope(&self) -> Scope {
+    /// The councils whose contracts, commitments, evidence and changes this
+    /// caller may read. Computed once, when a request starts.
+    pub fn read_scope(&self) -> ReadScope {
         match self.role {
-            Role::RegionalAdmin | Role::Auditor => Scope::All,
-            Role::CouncilEditor | Role::CouncilSync | Role::CouncilViewer => Scope::Councils(self.councils.clone()),
-            Role::Dashboard => Scope::Councils(Vec::new()),
+            Role::RegionalAdmin | Role::Auditor => ReadScope::All,
+            Role::CouncilEditor | Role::CouncilSync | Role::CouncilViewer => ReadScope::Councils(self.councils.clone()),
+            Role::Dashboard => ReadScope::Councils(Vec::new()),
         }
     }
 
@@ -71,9 +70,21 @@ impl Principal {
         self.councils.iter().any(|c| c == council)
     }
 
-    /// Naming a council in a filter, or fetching one of its records.
-    pub fn ensure_can_read_council(&self, council: &str) -> AppResult<()> {
-        if self.read_scope().includes(council) { Ok(()) } else { Err(forbidden(format!("you may not read the records of council {council}"))) }
+    /// The audit log: every role but `dashboard` (a council role then sees
+    /// its councils' events only, through its read scope).
+    pub fn ensure_can_read_audit_log(&self) -> AppResult<()> {
+        match self.role {
+            Role::Dashboard => Err(forbidden("the dashboard role may not read the audit log")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Re-verifying the whole audit chain reads every event.
+    pub fn ensure_can_verify_audit_chain(&self) -> AppResult<()> {
+        match self.role {
+            Role::Auditor | Role::RegionalAdmin => Ok(()),
+            _ => Err(forbidden("only auditor and regional_admin may verify the audit chain")),
+        }
     }
 
     /// Writing a council's records through `syncCouncilData`.
@@ -111,29 +122,16 @@ impl Principal {
     }
 }
 
-impl Scope {
+impl ReadScope {
     pub fn includes(&self, council: &str) -> bool {
         match self {
-            Scope::All => true,
-            Scope::Councils(codes) => codes.iter().any(|c| c == council),
+            ReadScope::All => true,
+            ReadScope::Councils(codes) => codes.iter().any(|c| c == council),
         }
     }
 
-    /// The SQL condition `council_id IN (ids of the councils in scope)`,
-    /// for any table with a council id column.
-    pub fn condition(&self, council_id: impl ColumnTrait) -> Condition {
-        match self {
-            Scope::All => Condition::all(),
-            Scope::Councils(codes) if codes.is_empty() => Condition::all().add(Expr::val(1).eq(0)),
-            Scope::Councils(codes) => Condition::all().add(
-                council_id.in_subquery(
-                    Query::select()
-                        .column(entity::council::Column::Id)
-                        .from(entity::council::Entity)
-                        .and_where(entity::council::Column::Code.is_in(codes.iter().cloned()))
-                        .to_owned(),
-                ),
-            ),
-        }
+    /// Naming a council in a filter, fetching one of its records, or reading its changes.
+    pub fn ensure_can_read_council(&self, council: &str) -> AppResult<()> {
+        if self.includes(council) { Ok(()) } else { Err(forbidden(format!("you may not read the records of council {council}"))) }
     }
 }

@@ -102,7 +102,7 @@ impl AuditQuery {
             from: f.from.map(at),
             to: f.to.map(at),
         };
-        let page = svc::events(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = svc::events(db(ctx), principal(ctx), super::read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         Ok(connection(page, |e| e.seq, AuditEvent, after.is_some()))
     }
 

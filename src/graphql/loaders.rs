@@ -1,7 +1,7 @@
 //! DataLoaders for records reached one at a time (a node's parent, a single
 //! contract's commitments). Lists prefetch their nested records instead (see
 //! `prefetch`), because a DataLoader's batch window can close before a large
-//! page has finished asking. Made per request with the caller's Scope, so
+//! page has finished asking. Made per request with the caller's ReadScope, so
 //! every batch load is scoped in SQL like the lists are.
 
 use std::collections::HashMap;
@@ -10,13 +10,13 @@ use async_graphql::dataloader::Loader;
 use entity::{commitment, contract, evidence, supplier};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Scope;
+use crate::auth::ReadScope;
 use crate::service::records::batch;
 use crate::service::valuation::{self, Delivery};
 
 pub struct Loaders {
     pub db: DatabaseConnection,
-    pub scope: Scope,
+    pub scope: ReadScope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

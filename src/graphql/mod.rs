@@ -22,7 +22,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObject};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, ReadScope};
 pub use crate::config::Limits;
 use error::GqlResult;
 use loaders::Loaders;
@@ -75,14 +75,21 @@ pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
     ctx.data_unchecked::<Limits>()
 }
 
-/// What a request carries: the caller and loaders scoped to the caller.
+/// What a request carries: the caller, the caller's read scope (worked
+/// out here, once per request), and loaders with that scope.
 pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
-    let loaders = Loaders { db: db.clone(), scope: principal.read_scope() };
-    request.data(principal).data(DataLoader::new(loaders, tokio::spawn)).data(Reference::new(db.clone()))
+    let scope = principal.read_scope();
+    let loaders = Loaders { db: db.clone(), scope: scope.clone() };
+    request.data(principal).data(scope).data(DataLoader::new(loaders, tokio::spawn)).data(Reference::new(db.clone()))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
     ctx.data_unchecked::<Principal>()
+}
+
+/// The request's read scope: what every service read is given.
+pub fn read_scope<'a>(ctx: &Context<'a>) -> &'a ReadScope {
+    ctx.data_unchecked::<ReadScope>()
 }
 
 pub fn reference<'a>(ctx: &Context<'a>) -> &'a Reference {

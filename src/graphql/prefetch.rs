@@ -11,7 +11,7 @@ use entity::{commitment, contract, evidence, supplier};
 
 use super::error::GqlResult;
 use super::records::{Commitment, Contract, Evidence};
-use super::{db, principal, reference};
+use super::{db, read_scope, reference};
 use crate::error::{AppError, AppResult};
 use crate::service::page::Page;
 use crate::service::records::batch;
@@ -31,7 +31,7 @@ fn page_of<M, T>(page: Page<M>, items: Vec<T>) -> Page<T> {
 
 /// Contracts with their supplier and commitments, when selected.
 pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Lookahead<'_>) -> GqlResult<Page<Contract>> {
-    let (db, scope) = (db(ctx), principal(ctx).read_scope());
+    let (db, scope) = (db(ctx), read_scope(ctx));
     let ids: Vec<i32> = page.items.iter().map(|m| m.id).collect();
     // The supplier and the commitments of the page at once, on two connections.
     let suppliers = async {
@@ -47,7 +47,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
         if !commitments_node.exists() {
             return Ok(None);
         }
-        let rows = batch::commitments_of_contracts(db, &scope, &ids).await?;
+        let rows = batch::commitments_of_contracts(db, scope, &ids).await?;
         let rows = with_children(ctx, rows, &commitments_node).await?;
         Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
@@ -78,7 +78,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
 pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node: Lookahead<'_>) -> GqlResult<Page<Commitment>> {
     let contracts: Option<HashMap<i32, Arc<contract::Model>>> = if node.field("contract").exists() {
         let ids: Vec<i32> = page.items.iter().map(|m| m.contract_id).collect();
-        let rows = batch::contracts(db(ctx), &principal(ctx).read_scope(), &ids).await?;
+        let rows = batch::contracts(db(ctx), read_scope(ctx), &ids).await?;
         Some(rows.into_iter().map(|c| (c.id, Arc::new(c))).collect())
     } else {
         None
@@ -94,7 +94,7 @@ pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node:
 pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Lookahead<'_>) -> GqlResult<Page<Evidence>> {
     let parents: Option<HashMap<i32, Commitment>> = if node.field("commitment").exists() || node.field("value").exists() {
         let ids: Vec<i32> = page.items.iter().map(|m| m.commitment_id).collect();
-        let rows = batch::commitments(db(ctx), &principal(ctx).read_scope(), &ids).await?;
+        let rows = batch::commitments(db(ctx), read_scope(ctx), &ids).await?;
         Some(rows.into_iter().map(|c| (c.id, Commitment::new(c))).collect())
     } else {
         None
@@ -116,7 +116,7 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &L
         if !node.field("evidence").exists() {
             return Ok(None);
         }
-        let mut all = batch::evidence_of_commitments(db, &principal(ctx).read_scope(), &ids).await?;
+        let mut all = batch::evidence_of_commitments(db, read_scope(ctx), &ids).await?;
         all.sort_by_key(|e| e.id);
         Ok::<_, crate::error::AppError>(Some(group_by(all, |e| e.commitment_id)))
     };

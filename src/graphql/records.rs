@@ -15,7 +15,7 @@ use super::input::Values;
 use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId};
 use super::prefetch;
 use super::scalars::{Date, DateTime, Decimal};
-use super::{db, load_some, principal, reference};
+use super::{db, load_some, read_scope, reference};
 use crate::domain::{self, Money, Percent, Quantity, Value};
 use crate::service::page::{Page, PageRequest};
 use crate::service::records as svc;
@@ -366,7 +366,7 @@ impl RecordsQuery {
             supplier_refs: f.supplier_refs.map(Into::into),
             external_ids: f.external_ids.map(Into::into),
         };
-        let page = svc::contracts(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = svc::contracts(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
@@ -381,7 +381,7 @@ impl RecordsQuery {
             theme_codes: f.theme_codes.map(Into::into),
             financial_years: f.financial_years.map(Into::into),
         };
-        let page = svc::commitments(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = svc::commitments(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
@@ -395,26 +395,30 @@ impl RecordsQuery {
             statuses: f.statuses.map(|s| Vec::from(s).into_iter().map(Into::into).collect()),
             financial_years: f.financial_years.map(Into::into),
         };
-        let page = svc::evidence(db(ctx), principal(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = svc::evidence(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
         Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
     }
 
     /// A contract, commitment or evidence record by its id; null if there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
-        let (db, who) = (db(ctx), principal(ctx));
+        let (db, scope) = (db(ctx), read_scope(ctx));
         Ok(match ids::parse_node_id(&id)? {
-            (Kind::Contract, n) => svc::find_one::<contract::Entity>(db, who, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
-                .await?
-                .map(|m| Node::Contract(Contract::new(m))),
+            (Kind::Contract, n) => {
+                svc::find_one::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
+                    .await?
+                    .map(|m| Node::Contract(Contract::new(m)))
+            }
             (Kind::Commitment, n) => {
-                svc::find_one::<commitment::Entity>(db, who, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
+                svc::find_one::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
                     .await?
                     .map(|m| Node::Commitment(Commitment::new(m)))
             }
-            (Kind::Evidence, n) => svc::find_one::<evidence::Entity>(db, who, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
-                .await?
-                .map(|m| Node::Evidence(Evidence { m, commitment: None })),
+            (Kind::Evidence, n) => {
+                svc::find_one::<evidence::Entity>(db, scope, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
+                    .await?
+                    .map(|m| Node::Evidence(Evidence { m, commitment: None }))
+            }
         })
     }
 }

@@ -9,7 +9,7 @@ use super::inline::Inline;
 use super::input::Values;
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
-use super::{db, prefetch, principal, reference};
+use super::{db, prefetch, read_scope, reference};
 use crate::service::records::batch;
 use crate::service::rollup::{self as svc, GroupKey, Metrics};
 
@@ -155,9 +155,9 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities:
         |m| m.id,
     )
     .await?;
-    let scope = principal(ctx).read_scope();
+    let scope = read_scope(ctx);
     let contracts =
-        prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, &scope, &ids).await, |m| m.id).await?;
+        prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?;
     Ok(groups
         .into_iter()
         .map(|(key, m)| {
@@ -205,7 +205,7 @@ impl RollupQuery {
     /// Committed, delivered and verified £ grouped by any of the dimensions; no groupBy gives regional totals.
     async fn rollup(&self, ctx: &Context<'_>, filter: Option<RollupFilter>, #[graphql(default)] group_by: Vec<RollupDimension>) -> GqlResult<Rollup> {
         let dims: Vec<svc::Dimension> = group_by.into_iter().map(Into::into).collect();
-        let r = svc::rollup(db(ctx), principal(ctx), &filter.unwrap_or_default().into(), &dims).await?;
+        let r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims).await?;
         Ok(Rollup { totals: RollupMetrics { m: r.totals, quantities: r.total_quantities }, groups: groups(ctx, r.groups, r.group_quantities).await? })
     }
 

@@ -8,8 +8,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::page::{self, Page, PageRequest};
-use crate::auth::{Principal, Role, Scope};
-use crate::error::{AppResult, forbidden};
+use super::scope::ReadScope;
+use crate::auth::Principal;
+use crate::error::AppResult;
 
 /// The `prevHash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -58,9 +59,7 @@ const VERIFY_PAGE: u64 = 10_000;
 
 /// Re-verifies the whole chain from the first event.
 pub async fn verify(db: &impl ConnectionTrait, who: &Principal) -> AppResult<ChainReport> {
-    if !matches!(who.role, Role::Auditor | Role::RegionalAdmin) {
-        return Err(forbidden("only auditor and regional_admin may verify the audit chain"));
-    }
+    who.ensure_can_verify_audit_chain()?;
     let (mut prev, mut after, mut checked) = (GENESIS.to_owned(), 0i64, 0i64);
     loop {
         let events =
@@ -90,18 +89,21 @@ pub struct AuditFilter {
 
 /// Audit events the caller may read: everything for auditor and
 /// regional_admin; a council role sees its councils' events only.
-pub async fn events(db: &impl ConnectionTrait, who: &Principal, filter: &AuditFilter, page: PageRequest) -> AppResult<Page<audit_event::Model>> {
-    if who.role == Role::Dashboard {
-        return Err(forbidden("the dashboard role may not read the audit log"));
-    }
-    let scope = who.read_scope();
+pub async fn events(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    scope: &ReadScope,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> AppResult<Page<audit_event::Model>> {
+    who.ensure_can_read_audit_log()?;
     let mut cond = Condition::all();
-    if let Scope::Councils(_) = scope {
+    if let ReadScope::Councils(_) = scope {
         cond = cond.add(audit_event::Column::CouncilId.is_not_null()).add(scope.condition(audit_event::Column::CouncilId));
     }
     if let Some(codes) = &filter.council_codes {
         for code in codes {
-            who.ensure_can_read_council(code)?;
+            scope.ensure_can_read_council(code)?;
         }
         let ids = council::Entity::find().select_only().column(council::Column::Id).filter(council::Column::Code.is_in(codes.iter().cloned()));
         cond = cond.add(audit_event::Column::CouncilId.in_subquery(sea_orm::QueryTrait::into_query(ids)));

@@ -5,8 +5,8 @@ use entity::{change_log, council};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::checked_first;
-use crate::auth::{Principal, Role};
-use crate::error::{AppResult, bad_input, forbidden};
+use super::scope::ReadScope;
+use crate::error::{AppResult, bad_input};
 
 pub const DEFAULT_CHANGES: i64 = 100;
 
@@ -19,15 +19,8 @@ pub struct ChangePage {
 
 /// Changes of one council after position `after`: that council's roles,
 /// auditor and regional_admin may read them.
-pub async fn changes(db: &impl ConnectionTrait, who: &Principal, council_code: &str, after: i64, first: Option<i64>, max: i64) -> AppResult<ChangePage> {
-    let allowed = match who.role {
-        Role::Auditor | Role::RegionalAdmin => true,
-        Role::Dashboard => false,
-        _ => who.councils.iter().any(|c| c == council_code),
-    };
-    if !allowed {
-        return Err(forbidden(format!("you may not read the changes of council {council_code}")));
-    }
+pub async fn changes(db: &impl ConnectionTrait, scope: &ReadScope, council_code: &str, after: i64, first: Option<i64>, max: i64) -> AppResult<ChangePage> {
+    scope.ensure_can_read_council(council_code)?;
     let first = checked_first(first, DEFAULT_CHANGES, max)?;
     let council = council::Entity::find()
         .filter(council::Column::Code.eq(council_code))

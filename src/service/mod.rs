@@ -1,4 +1,5 @@
-//! The only code that touches the database. Reads take the caller's Scope;
+//! The only code that touches the database. Reads take the request's
+//! [`scope::ReadScope`];
 //! every write goes through [`write::WriteTx`].
 
 pub mod audit;
@@ -12,6 +13,7 @@ pub mod page;
 pub mod records;
 pub mod rollup;
 pub mod rollup_cells;
+pub mod scope;
 pub mod snapshot;
 pub mod split_sum;
 pub mod sync;

@@ -1,13 +1,13 @@
 //! Reading council records: lists with filters, lookups by id, and the batch
 //! loads behind the GraphQL DataLoaders. Every query here takes the caller's
-//! [`Scope`] and applies it in SQL.
+//! [`ReadScope`] and applies it in SQL.
 
 use entity::{commitment, contract, council, evidence, measure, supplier, theme};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::page::{self, Page, PageRequest};
-use crate::auth::{Principal, Scope};
+use super::scope::ReadScope;
 use crate::domain::EvidenceStatus;
 use crate::error::{AppResult, forbidden};
 
@@ -49,10 +49,10 @@ fn id_by_code_in<T: EntityTrait>(column: impl ColumnTrait, id: T::Column, code: 
 }
 
 /// A filter's council codes: each must be readable by the caller.
-fn council_filter(principal: &Principal, column: impl ColumnTrait, codes: &Option<Vec<String>>) -> AppResult<Condition> {
+fn council_filter(scope: &ReadScope, column: impl ColumnTrait, codes: &Option<Vec<String>>) -> AppResult<Condition> {
     let Some(codes) = codes else { return Ok(Condition::all()) };
     for code in codes {
-        principal.ensure_can_read_council(code)?;
+        scope.ensure_can_read_council(code)?;
     }
     Ok(id_by_code_in::<council::Entity>(column, council::Column::Id, council::Column::Code, codes))
 }
@@ -79,11 +79,11 @@ pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page:
     page::fetch(db, supplier::Entity::find().filter(cond), supplier::Column::Id, page).await
 }
 
-pub async fn contracts(db: &impl ConnectionTrait, who: &Principal, filter: &ContractFilter, page: PageRequest) -> AppResult<Page<contract::Model>> {
+pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, filter: &ContractFilter, page: PageRequest) -> AppResult<Page<contract::Model>> {
     let cond = Condition::all()
         .add(contract::Column::Deleted.eq(false))
-        .add(who.read_scope().condition(contract::Column::CouncilId))
-        .add(council_filter(who, contract::Column::CouncilId, &filter.council_codes)?)
+        .add(scope.condition(contract::Column::CouncilId))
+        .add(council_filter(scope, contract::Column::CouncilId, &filter.council_codes)?)
         .add(opt_in(contract::Column::ExternalId, &filter.external_ids));
     let cond = match &filter.supplier_refs {
         Some(refs) => cond.add(id_by_code_in::<supplier::Entity>(contract::Column::SupplierId, supplier::Column::Id, supplier::Column::SupplierRef, refs)),
@@ -92,14 +92,14 @@ pub async fn contracts(db: &impl ConnectionTrait, who: &Principal, filter: &Cont
     page::fetch(db, contract::Entity::find().filter(cond), contract::Column::Id, page).await
 }
 
-pub async fn commitments(db: &impl ConnectionTrait, who: &Principal, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
+pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
     if let Some(ids) = &filter.contract_ids {
-        ensure_all_readable::<contract::Entity>(db, who, contract::Column::Id, contract::Column::CouncilId, ids).await?;
+        ensure_all_readable::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, ids).await?;
     }
     let mut cond = Condition::all()
         .add(commitment::Column::Deleted.eq(false))
-        .add(who.read_scope().condition(commitment::Column::CouncilId))
-        .add(council_filter(who, commitment::Column::CouncilId, &filter.council_codes)?)
+        .add(scope.condition(commitment::Column::CouncilId))
+        .add(council_filter(scope, commitment::Column::CouncilId, &filter.council_codes)?)
         .add(opt_in(commitment::Column::ContractId, &filter.contract_ids))
         .add(opt_in(commitment::Column::FinancialYear, &filter.financial_years));
     if let Some(codes) = &filter.measure_codes {
@@ -118,15 +118,15 @@ pub async fn commitments(db: &impl ConnectionTrait, who: &Principal, filter: &Co
     page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
 }
 
-pub async fn evidence(db: &impl ConnectionTrait, who: &Principal, filter: &EvidenceFilter, page: PageRequest) -> AppResult<Page<evidence::Model>> {
+pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, filter: &EvidenceFilter, page: PageRequest) -> AppResult<Page<evidence::Model>> {
     if let Some(ids) = &filter.commitment_ids {
-        ensure_all_readable::<commitment::Entity>(db, who, commitment::Column::Id, commitment::Column::CouncilId, ids).await?;
+        ensure_all_readable::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, ids).await?;
     }
     let statuses = filter.statuses.as_ref().map(|s| s.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
     let cond = Condition::all()
         .add(evidence::Column::Deleted.eq(false))
-        .add(who.read_scope().condition(evidence::Column::CouncilId))
-        .add(council_filter(who, evidence::Column::CouncilId, &filter.council_codes)?)
+        .add(scope.condition(evidence::Column::CouncilId))
+        .add(council_filter(scope, evidence::Column::CouncilId, &filter.council_codes)?)
         .add(opt_in(evidence::Column::CommitmentId, &filter.commitment_ids))
         .add(opt_in(evidence::Column::Status, &statuses))
         .add(opt_in(evidence::Column::FinancialYear, &filter.financial_years));
@@ -134,12 +134,12 @@ pub async fn evidence(db: &impl ConnectionTrait, who: &Principal, filter: &Evide
 }
 
 /// Naming another council's record in a filter is FORBIDDEN, like naming the council.
-async fn ensure_all_readable<E>(db: &impl ConnectionTrait, who: &Principal, id: E::Column, council_id: E::Column, ids: &[i32]) -> AppResult<()>
+async fn ensure_all_readable<E>(db: &impl ConnectionTrait, scope: &ReadScope, id: E::Column, council_id: E::Column, ids: &[i32]) -> AppResult<()>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let outside = E::find().filter(id.is_in(ids.iter().copied())).filter(who.read_scope().condition(council_id).not()).count(db).await?;
+    let outside = E::find().filter(id.is_in(ids.iter().copied())).filter(scope.condition(council_id).not()).count(db).await?;
     if outside > 0 {
         return Err(forbidden("the filter names records of a council you may not read"));
     }
@@ -150,14 +150,14 @@ where
 /// deleted), FORBIDDEN when it belongs to a council the caller may not read.
 pub async fn find_one<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    who: &Principal,
+    scope: &ReadScope,
     id_col: E::Column,
     council_col: E::Column,
     deleted_col: E::Column,
     id: i32,
 ) -> AppResult<Option<E::Model>> {
     let base = E::find().filter(id_col.eq(id)).filter(deleted_col.eq(false));
-    if let Some(m) = base.clone().filter(who.read_scope().condition(council_col)).one(db).await? {
+    if let Some(m) = base.clone().filter(scope.condition(council_col)).one(db).await? {
         return Ok(Some(m));
     }
     match base.one(db).await? {
@@ -170,11 +170,11 @@ pub async fn find_one<E: EntityTrait>(
 pub mod batch {
     use super::*;
 
-    fn live_in_scope(scope: &Scope, deleted: impl ColumnTrait, council: impl ColumnTrait) -> Condition {
+    fn live_in_scope(scope: &ReadScope, deleted: impl ColumnTrait, council: impl ColumnTrait) -> Condition {
         Condition::all().add(deleted.eq(false)).add(scope.condition(council))
     }
 
-    pub async fn contracts(db: &impl ConnectionTrait, scope: &Scope, ids: &[i32]) -> AppResult<Vec<contract::Model>> {
+    pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, ids: &[i32]) -> AppResult<Vec<contract::Model>> {
         Ok(contract::Entity::find()
             .filter(live_in_scope(scope, contract::Column::Deleted, contract::Column::CouncilId))
             .filter(contract::Column::Id.is_in(ids.iter().copied()))
@@ -182,7 +182,7 @@ pub mod batch {
             .await?)
     }
 
-    pub async fn commitments(db: &impl ConnectionTrait, scope: &Scope, ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
+    pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
         Ok(commitment::Entity::find()
             .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
             .filter(commitment::Column::Id.is_in(ids.iter().copied()))
@@ -190,7 +190,7 @@ pub mod batch {
             .await?)
     }
 
-    pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &Scope, contract_ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
+    pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &ReadScope, contract_ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
         Ok(commitment::Entity::find()
             .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
             .filter(commitment::Column::ContractId.is_in(contract_ids.iter().copied()))
@@ -198,7 +198,7 @@ pub mod batch {
             .await?)
     }
 
-    pub async fn evidence_of_commitments(db: &impl ConnectionTrait, scope: &Scope, commitment_ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
+    pub async fn evidence_of_commitments(db: &impl ConnectionTrait, scope: &ReadScope, commitment_ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
         Ok(evidence::Entity::find()
             .filter(live_in_scope(scope, evidence::Column::Deleted, evidence::Column::CouncilId))
             .filter(evidence::Column::CommitmentId.is_in(commitment_ids.iter().copied()))

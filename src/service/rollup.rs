@@ -18,8 +18,8 @@ use entity::{council, measure, supplier, theme};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, Statement};
 
 use super::rollup_cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
+use super::scope::ReadScope;
 use super::split_sum::{self, sum_parts, sum_records, zero};
-use crate::auth::Principal;
 use crate::domain::{MoneyTotal, QuantityTotal, Value};
 use crate::error::{AppResult, bad_input, forbidden};
 
@@ -509,7 +509,7 @@ impl Plan {
     }
 }
 
-pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
+pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
     dims.dedup();
@@ -518,7 +518,7 @@ pub async fn rollup(db: &impl ConnectionTrait, who: &Principal, filter: &RollupF
         match &filter.council_codes {
             Some(codes) if !codes.is_empty() => {
                 for code in codes {
-                    who.ensure_can_read_council(code)?;
+                    scope.ensure_can_read_council(code)?;
                 }
             }
             _ => {
