@@ -1,5 +1,7 @@
 //! One error type with the contract's codes. Database and other internal
-//! failures are logged here and reach the client only as `INTERNAL`.
+//! failures keep their detail for the log, which is written once, where the
+//! error leaves the service (`graphql::error`); the client sees only
+//! `INTERNAL` and a fixed message.
 
 use sea_orm::{DbErr, SqlErr};
 
@@ -21,10 +23,10 @@ pub enum AppError {
     Contention,
     /// The database cannot be reached (down, restarting, pool exhausted):
     /// INTERNAL, with a message that says so; the detail is logged.
-    #[error("database unavailable")]
+    #[error("database unavailable: {0}")]
     Unavailable(String),
     /// The detail is logged, never sent.
-    #[error("internal error")]
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -68,6 +70,11 @@ pub fn conflict(msg: impl Into<String>) -> AppError {
     AppError::Conflict(msg.into())
 }
 
+/// A failure that is not the client's: its detail is logged, never sent.
+pub fn internal(detail: impl Into<String>) -> AppError {
+    AppError::Internal(detail.into())
+}
+
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
         // A unique or foreign key violation means a concurrent writer got
@@ -76,14 +83,8 @@ impl From<DbErr> for AppError {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Contention,
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => conflict("a referenced record changed concurrently; retry"),
-            _ if unavailable(&e) => {
-                tracing::error!(error = %e, "database unavailable");
-                AppError::Unavailable(e.to_string())
-            }
-            _ => {
-                tracing::error!(error = %e, "database error");
-                AppError::Internal(e.to_string())
-            }
+            _ if unavailable(&e) => AppError::Unavailable(e.to_string()),
+            _ => internal(e.to_string()),
         }
     }
 }

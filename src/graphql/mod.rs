@@ -116,10 +116,7 @@ where
     Loaders: Loader<K, Error = async_graphql::Error>,
 {
     let k = key.clone();
-    load(ctx, key).await?.ok_or_else(|| {
-        tracing::error!(key = ?k, "dangling reference");
-        crate::error::AppError::Internal(format!("dangling reference {k:?}")).into()
-    })
+    load(ctx, key).await?.ok_or_else(|| crate::error::internal(format!("dangling reference {k:?}")).into())
 }
 
 /// Who is calling.

@@ -12,7 +12,7 @@ use entity::{commitment, contract, evidence, supplier};
 use super::error::GqlResult;
 use super::records::{Commitment, Contract, Evidence};
 use super::{db, read_scope, reference};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppResult, internal};
 use crate::service::page::Page;
 use crate::service::records::batch;
 use crate::service::valuation;
@@ -150,10 +150,7 @@ pub async fn by_id<M>(
     }
     let rows: HashMap<i32, M> = load(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
     match ids.iter().find(|i| !rows.contains_key(i)) {
-        Some(i) => {
-            tracing::error!(id = i, "dangling reference");
-            Err(AppError::Internal(format!("dangling reference {i}")).into())
-        }
+        Some(i) => Err(internal(format!("dangling reference {i}")).into()),
         None => Ok(rows),
     }
 }

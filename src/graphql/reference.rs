@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
 use crate::domain::Money;
-use crate::error::AppError;
+use crate::error::{AppError, internal};
 
 pub struct Reference {
     db: DatabaseConnection,
@@ -23,8 +23,7 @@ pub struct Reference {
 }
 
 fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
-    tracing::error!(?key, "dangling reference to {what}");
-    AppError::Internal(format!("dangling reference to {what} {key:?}")).into()
+    internal(format!("dangling reference to {what} {key:?}")).into()
 }
 
 /// Awaits `load` only when `wanted`.

@@ -84,12 +84,12 @@ impl ScalarType for DateTime {
 impl DateTime {
     /// An RFC 3339 instant as the feed and the audit trail store it.
     pub fn from_stored(text: &str) -> Result<Self, async_graphql::Error> {
-        let at = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+        let at = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| crate::error::internal(e.to_string()))?;
         Ok(DateTime(at.with_timezone(&Utc)))
     }
 }
 
 /// JSON kept as text (feed data, audit snapshots), as a JSON value.
 pub fn stored_json(text: &Option<String>) -> Result<Option<async_graphql::Json<serde_json::Value>>, async_graphql::Error> {
-    text.as_deref().map(|t| serde_json::from_str(t).map(async_graphql::Json).map_err(|e| crate::error::AppError::Internal(e.to_string()).into())).transpose()
+    text.as_deref().map(|t| serde_json::from_str(t).map(async_graphql::Json).map_err(|e| crate::error::internal(e.to_string()).into())).transpose()
 }

@@ -58,6 +58,7 @@ pub struct ChainReport {
 const VERIFY_PAGE: u64 = 10_000;
 
 /// Re-verifies the whole chain from the first event.
+#[tracing::instrument(skip_all)]
 pub async fn verify(db: &impl ConnectionTrait, who: &Principal) -> AppResult<ChainReport> {
     who.ensure_can_verify_audit_chain()?;
     let (mut prev, mut after, mut checked) = (GENESIS.to_owned(), 0i64, 0i64);
@@ -89,6 +90,7 @@ pub struct AuditFilter {
 
 /// Audit events the caller may read: everything for auditor and
 /// regional_admin; a council role sees its councils' events only.
+#[tracing::instrument(skip_all)]
 pub async fn events(
     db: &impl ConnectionTrait,
     who: &Principal,

@@ -19,6 +19,7 @@ pub struct ChangePage {
 
 /// Changes of one council after position `after`: that council's roles,
 /// auditor and regional_admin may read them.
+#[tracing::instrument(skip_all, fields(council = council_code, after))]
 pub async fn changes(db: &impl ConnectionTrait, scope: &ReadScope, council_code: &str, after: i64, first: Option<i64>, max: i64) -> AppResult<ChangePage> {
     scope.ensure_can_read_council(council_code)?;
     let first = checked_first(first, DEFAULT_CHANGES, max)?;

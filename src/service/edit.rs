@@ -62,6 +62,7 @@ fn update_change(who: Identity<'_>, action: Action, before: serde_json::Value, a
     }
 }
 
+#[tracing::instrument(skip_all, fields(id))]
 pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, id: i32, target: &str, expected_version: i32) -> AppResult<commitment::Model> {
     let target = Quantity::parse(target).map_err(|e| bad_input(format!("targetQuantity: {e}")))?;
     if target > Quantity::MAX {
@@ -91,6 +92,7 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
     Ok(after)
 }
 
+#[tracing::instrument(skip_all, fields(id))]
 pub async fn relink_evidence(db: &DatabaseConnection, actor: &Principal, id: i32, commitment_id: i32, expected_version: i32) -> AppResult<evidence::Model> {
     actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;
@@ -136,6 +138,7 @@ async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &e
 }
 
 /// Four eyes: nobody reviews evidence that they submitted.
+#[tracing::instrument(skip_all, fields(id))]
 pub async fn review_evidence(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -174,6 +177,7 @@ pub async fn review_evidence(
 
 /// Withdraws (tombstones) a record and what it cascades to. Returns how many
 /// records went.
+#[tracing::instrument(skip_all, fields(id))]
 pub async fn withdraw(db: &DatabaseConnection, actor: &Principal, entity: RecordEntity, id: i32, expected_version: i32) -> AppResult<usize> {
     actor.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, actor).await?;

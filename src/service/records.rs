@@ -64,6 +64,7 @@ fn opt_in<V: Into<sea_orm::Value> + Clone>(column: impl ColumnTrait, values: &Op
     }
 }
 
+#[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page: PageRequest) -> AppResult<Page<supplier::Model>> {
     let mut cond = opt_in(supplier::Column::SupplierRef, &filter.refs);
     if let Some(text) = &filter.name_contains {
@@ -79,6 +80,7 @@ pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page:
     page::fetch(db, supplier::Entity::find().filter(cond), supplier::Column::Id, page).await
 }
 
+#[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, filter: &ContractFilter, page: PageRequest) -> AppResult<Page<contract::Model>> {
     let cond = Condition::all()
         .add(contract::Column::Deleted.eq(false))
@@ -92,6 +94,7 @@ pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Co
     page::fetch(db, contract::Entity::find().filter(cond), contract::Column::Id, page).await
 }
 
+#[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
     if let Some(ids) = &filter.contract_ids {
         ensure_all_readable::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, ids).await?;
@@ -118,6 +121,7 @@ pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
     page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
 }
 
+#[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, filter: &EvidenceFilter, page: PageRequest) -> AppResult<Page<evidence::Model>> {
     if let Some(ids) = &filter.commitment_ids {
         ensure_all_readable::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, ids).await?;

@@ -509,6 +509,7 @@ impl Plan {
     }
 }
 
+#[tracing::instrument(skip_all, fields(group_by = ?group_by))]
 pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
@@ -570,6 +571,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
 }
 
 /// Delivered and verified value per financial year and quarter that has evidence, in time order.
+#[tracing::instrument(skip_all)]
 pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
     let w = Where::build(db, filter).await?;
     let src = &CELL_DELIVERED_QUARTERLY;

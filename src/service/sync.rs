@@ -20,7 +20,7 @@ use super::tombstone;
 use super::write::{self, Action, Change, FeedEntry, WriteTx};
 use crate::auth::Principal;
 use crate::domain::{EvidenceStatus, FinancialYear, Money, Percent, Quantity, Quarter, RecordEntity, Sha256};
-use crate::error::{AppError, AppResult, bad_input, conflict};
+use crate::error::{AppError, AppResult, bad_input, conflict, internal};
 
 /// At most this many records in one batch, so that one request cannot hold
 /// the write lock for long.
@@ -180,6 +180,7 @@ fn idempotency_lock(council_id: i32, key: &str) -> i64 {
 }
 
 /// Applies one batch of at most `max_records` records (never more than `MAX_BATCH_RECORDS`).
+#[tracing::instrument(skip_all, fields(council = %batch.council_code, records = batch.len()))]
 pub async fn sync(db: &DatabaseConnection, actor: &Principal, batch: SyncBatch, max_records: usize) -> AppResult<SyncOutcome> {
     crate::domain::code::check("councilCode", &batch.council_code).map_err(bad_input)?;
     actor.ensure_can_sync(&batch.council_code)?;
@@ -221,7 +222,7 @@ async fn sync_once(db: &DatabaseConnection, actor: &Principal, batch: &SyncBatch
             if stored.payload_sha256 != payload {
                 return Err(conflict(format!("idempotencyKey {key:?} was already used with a different payload")));
             }
-            let mut outcome: SyncOutcome = serde_json::from_str(&stored.result).map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut outcome: SyncOutcome = serde_json::from_str(&stored.result).map_err(|e| internal(e.to_string()))?;
             outcome.replayed = true;
             return Ok(outcome);
         }
@@ -243,7 +244,7 @@ async fn sync_once(db: &DatabaseConnection, actor: &Principal, batch: &SyncBatch
             council_id: Set(council.id),
             key: Set(key),
             payload_sha256: Set(payload),
-            result: Set(serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.to_string()))?),
+            result: Set(serde_json::to_string(&outcome).map_err(|e| internal(e.to_string()))?),
             created_at: Set(tx.at()),
             ..Default::default()
         };
