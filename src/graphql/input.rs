@@ -16,12 +16,6 @@ pub const MAX_FILTER_VALUES: usize = 1_000;
 /// report where it belongs (a sync record's entity, index and field).
 pub struct Lenient<T>(pub Result<T, String>);
 
-impl<T> Lenient<T> {
-    pub fn ok(value: T) -> Self {
-        Self(Ok(value))
-    }
-}
-
 impl<T: InputType> InputType for Lenient<T> {
     type RawValueType = T::RawValueType;
 

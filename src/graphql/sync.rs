@@ -143,8 +143,8 @@ impl Record {
     /// The record's error, if any of its values was refused.
     fn done(self, external_id: &str, errors: &mut Vec<svc::SyncError>) {
         if !self.refused.is_empty() {
-            let external_id = (!external_id.is_empty()).then(|| external_id.to_owned());
-            errors.push(svc::SyncError { entity: self.entity, index: self.index, external_id, code: "INVALID_VALUE", message: self.refused.join("; ") });
+            let (entity, index, message) = (self.entity, self.index, self.refused.join("; "));
+            errors.push(svc::SyncError { entity, index, external_id: Some(external_id.to_owned()), code: "INVALID_VALUE", message });
         }
     }
 }
@@ -152,8 +152,11 @@ impl Record {
 impl From<SyncInput> for SyncBatch {
     fn from(i: SyncInput) -> Self {
         let mut refused = Vec::new();
-        let suppliers = enumerate(i.suppliers)
-            .map(|(_, s)| SupplierIn {
+        let suppliers = i
+            .suppliers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| SupplierIn {
                 supplier_ref: s.r#ref,
                 name: s.name,
                 companies_house_number: s.companies_house_number,
@@ -209,7 +212,7 @@ impl From<SyncInput> for SyncBatch {
                 evidence
             })
             .collect();
-        let deletions = enumerate(i.deletions).map(|(_, d)| DeletionIn { entity: d.entity.into(), external_id: d.external_id }).collect();
+        let deletions = i.deletions.unwrap_or_default().into_iter().map(|d| DeletionIn { entity: d.entity.into(), external_id: d.external_id }).collect();
         SyncBatch { council_code: i.council_code, idempotency_key: i.idempotency_key, suppliers, contracts, commitments, evidence, deletions, refused }
     }
 }
