@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 if [ $# -eq 0 ]; then scales=(medium large); else scales=("$@"); fi
 work=${BENCH_DIR:-/tmp/svh-bench}
 mkdir -p "$work"
-cargo build --release --quiet --bin social-value-hub --example bench_sync
-bin=target/release/social-value-hub
+cargo build --profile dist --quiet --bin social-value-hub --example bench_sync
+bin=target/dist/social-value-hub
 export SVH_JWT_SECRET=bench-secret-bench-secret
 
 fresh_db() { # backend scale -> URL of an empty database
@@ -46,7 +46,7 @@ for scale in "${scales[@]}"; do
     server=$!
     trap 'kill $server 2>/dev/null' EXIT
     until curl -sf http://127.0.0.1:4999/readyz >/dev/null; do sleep 0.2; done
-    target/release/examples/bench_sync http://127.0.0.1:4999 "$dir" 4
+    target/dist/examples/bench_sync http://127.0.0.1:4999 "$dir" 4
     echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
     kill $server; wait $server 2>/dev/null || true
   done

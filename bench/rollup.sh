@@ -14,8 +14,8 @@ scales=${1:-medium large}
 requests=${2:-200}
 work=${BENCH_DIR:-/tmp/svh-bench}
 mkdir -p "$work"
-cargo build --release --quiet --bin social-value-hub --example bench_rollup
-bin=target/release/social-value-hub
+cargo build --profile dist --quiet --bin social-value-hub --example bench_rollup
+bin=target/dist/social-value-hub
 export SVH_JWT_SECRET=bench-secret-bench-secret
 
 # Query (a) as one statement: committed and delivered £ by council x theme, FY 2024.
@@ -44,7 +44,7 @@ run() { # backend url
   server=$!
   trap 'kill ${server:-} 2>/dev/null || true' EXIT
   until curl -sf http://127.0.0.1:4998/readyz >/dev/null; do sleep 0.2; done
-  target/release/examples/bench_rollup http://127.0.0.1:4998 "$requests" LANCS
+  target/dist/examples/bench_rollup http://127.0.0.1:4998 "$requests" LANCS
   echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
   kill $server; wait $server 2>/dev/null || true
   for what in plain_sql cells_sql; do

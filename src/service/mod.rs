@@ -20,3 +20,7 @@ pub mod sync;
 pub mod tombstone;
 pub mod valuation;
 pub mod write;
+
+/// The connection pool handle, named here so that the layers above pass it
+/// to services without reaching for the database library themselves.
+pub use sea_orm::DatabaseConnection;
