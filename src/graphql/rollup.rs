@@ -11,7 +11,7 @@ use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
 use super::{db, prefetch, read_scope, reference};
 use crate::service::records::batch;
-use crate::service::rollup::{self as svc, GroupKey, Metrics};
+use crate::service::rollup::{self as svc, Figures, GroupKey};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::service::rollup::Dimension")]
@@ -51,7 +51,7 @@ impl From<RollupFilter> for svc::RollupFilter {
 }
 
 pub struct RollupMetrics {
-    m: Metrics,
+    m: Figures,
     quantities: bool,
 }
 
@@ -141,7 +141,7 @@ impl RollupKey {
 }
 
 /// Groups with the suppliers and contracts their keys select, loaded in one statement each.
-async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
+async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
     let ids = |f: fn(&GroupKey) -> Option<i32>| {

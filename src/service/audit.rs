@@ -59,8 +59,8 @@ const VERIFY_PAGE: u64 = 10_000;
 
 /// Re-verifies the whole chain from the first event.
 #[tracing::instrument(skip_all)]
-pub async fn verify(db: &impl ConnectionTrait, who: &Principal) -> AppResult<ChainReport> {
-    who.ensure_can_verify_audit_chain()?;
+pub async fn verify(db: &impl ConnectionTrait, principal: &Principal) -> AppResult<ChainReport> {
+    principal.ensure_can_verify_audit_chain()?;
     let (mut prev, mut after, mut checked) = (GENESIS.to_owned(), 0i64, 0i64);
     loop {
         let events =
@@ -93,12 +93,12 @@ pub struct AuditFilter {
 #[tracing::instrument(skip_all)]
 pub async fn events(
     db: &impl ConnectionTrait,
-    who: &Principal,
+    principal: &Principal,
     scope: &ReadScope,
     filter: &AuditFilter,
     page: PageRequest,
 ) -> AppResult<Page<audit_event::Model>> {
-    who.ensure_can_read_audit_log()?;
+    principal.ensure_can_read_audit_log()?;
     let mut cond = Condition::all();
     if let ReadScope::Councils(_) = scope {
         cond = cond.add(audit_event::Column::CouncilId.is_not_null()).add(scope.condition(audit_event::Column::CouncilId));

@@ -70,7 +70,7 @@ pub async fn migrate(url: &str) -> Result<(), DbErr> {
     if result.is_ok() {
         // A database that predates the rollup cells gets them now, before any
         // write has to keep them up to date.
-        result = match super::rollup_cells::ensure_built(&db).await {
+        result = match super::rollup::cells::ensure_built(&db).await {
             // The planner needs statistics of the new cells to pick their indexes.
             Ok(true) => analyze(&db).await,
             Ok(false) => Ok(()),

@@ -6,9 +6,9 @@
 use entity::{commitment, council, evidence};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
-use super::snapshot::{self, Names, Wanted};
-use super::tombstone;
-use super::write::{Action, Change, FeedEntry, WriteTx};
+use super::rollup::cells::Touched;
+use super::write::snapshot::{self, Names, Wanted};
+use super::write::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx, tombstone};
 use crate::auth::Principal;
 use crate::domain::{EvidenceStatus, Quantity, Quarter, RecordEntity};
 use crate::error::{AppResult, bad_input, conflict, forbidden, not_found};
@@ -22,7 +22,7 @@ pub enum Decision {
 /// The council's code, for the policy; the caller must edit that council.
 async fn ensure_editor(tx: &WriteTx<'_>, council_id: i32) -> AppResult<()> {
     let council = council::Entity::find_by_id(council_id).one(&tx.txn).await?.ok_or_else(|| not_found("no such council"))?;
-    tx.actor.ensure_can_edit(&council.code)
+    tx.principal.ensure_can_edit(&council.code)
 }
 
 fn ensure_version(current: i32, expected: Option<i32>) -> AppResult<()> {
@@ -49,27 +49,34 @@ struct Identity<'a> {
     version: i32,
 }
 
-fn update_change(who: Identity<'_>, action: Action, before: serde_json::Value, after: serde_json::Value) -> Change {
-    let Identity { entity, council_id, id, external_id, version } = who;
+fn update_change(record: Identity<'_>, action: Action, before: serde_json::Value, after: serde_json::Value, touched: Vec<Touched>) -> Change {
+    let Identity { entity, council_id, id, external_id, version } = record;
     Change {
         council_id: Some(council_id),
-        entity: entity.as_str(),
+        entity: ChangedEntity::Record(entity),
         record_id: entity.node_id(id),
         action,
         before: Some(before),
         after: Some(after),
         feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version }),
+        touched,
     }
 }
 
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, id: i32, target: &str, expected_version: i32) -> AppResult<commitment::Model> {
+pub async fn set_commitment_target(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i32,
+    target: &str,
+    expected_version: i32,
+) -> AppResult<commitment::Model> {
     let target = Quantity::parse(target).map_err(|e| bad_input(format!("targetQuantity: {e}")))?;
     if target > Quantity::MAX {
         return Err(bad_input(format!("targetQuantity must be at most {}", Quantity::MAX)));
     }
-    actor.ensure_edits_records()?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+    principal.ensure_edits_records()?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let before = live_commitment(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
     ensure_version(before.version, Some(expected_version))?;
@@ -83,19 +90,19 @@ pub async fn set_commitment_target(db: &DatabaseConnection, actor: &Principal, i
     let after = am.update(&tx.txn).await?;
     let mut wanted = Wanted::default();
     wanted.commitment(&after);
-    let names = Names::load(&tx.txn, &wanted).await?;
-    let who =
+    let names = Names::read(&tx.txn, &wanted).await?;
+    let record =
         Identity { entity: RecordEntity::Commitment, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
-    let change = update_change(who, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names));
+    let change = update_change(record, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names), vec![after.hangs_from()]);
     tx.record(change);
     tx.commit().await?;
     Ok(after)
 }
 
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn relink_evidence(db: &DatabaseConnection, actor: &Principal, id: i32, commitment_id: i32, expected_version: i32) -> AppResult<evidence::Model> {
-    actor.ensure_edits_records()?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+pub async fn relink_evidence(db: &DatabaseConnection, principal: &Principal, id: i32, commitment_id: i32, expected_version: i32) -> AppResult<evidence::Model> {
+    principal.ensure_edits_records()?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let before = live_evidence(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
     ensure_version(before.version, Some(expected_version))?;
@@ -130,9 +137,11 @@ async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &e
     let mut wanted = Wanted::default();
     wanted.evidence(before);
     wanted.evidence(after);
-    let names = Names::load(&tx.txn, &wanted).await?;
-    let who = Identity { entity: RecordEntity::Evidence, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
-    let change = update_change(who, action, snapshot::evidence(before, &names), snapshot::evidence(after, &names));
+    let names = Names::read(&tx.txn, &wanted).await?;
+    let record =
+        Identity { entity: RecordEntity::Evidence, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
+    let touched = vec![before.hangs_from(), after.hangs_from()];
+    let change = update_change(record, action, snapshot::evidence(before, &names), snapshot::evidence(after, &names), touched);
     tx.record(change);
     Ok(())
 }
@@ -141,7 +150,7 @@ async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &e
 #[tracing::instrument(skip_all, fields(id))]
 pub async fn review_evidence(
     db: &DatabaseConnection,
-    actor: &Principal,
+    principal: &Principal,
     id: i32,
     decision: Decision,
     comment: Option<String>,
@@ -150,12 +159,12 @@ pub async fn review_evidence(
     if comment.as_ref().is_some_and(|c| c.len() > 2000) {
         return Err(bad_input("comment must be at most 2000 characters"));
     }
-    actor.ensure_edits_records()?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+    principal.ensure_edits_records()?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let before = live_evidence(&tx.txn, id).await?;
     ensure_editor(&tx, before.council_id).await?;
     ensure_version(before.version, expected_version)?;
-    if before.submitted_by == actor.subject {
+    if before.submitted_by == principal.subject {
         return Err(forbidden("four eyes: you submitted this evidence, so someone else must review it"));
     }
     let status = match decision {
@@ -164,7 +173,7 @@ pub async fn review_evidence(
     };
     let mut am = before.clone().into_active_model();
     am.status = Set(status.as_str().to_owned());
-    am.reviewed_by = Set(Some(actor.subject.clone()));
+    am.reviewed_by = Set(Some(principal.subject.clone()));
     am.reviewed_at = Set(Some(tx.now));
     am.review_comment = Set(comment);
     am.version = Set(before.version + 1);
@@ -178,9 +187,9 @@ pub async fn review_evidence(
 /// Withdraws (tombstones) a record and what it cascades to. Returns how many
 /// records went.
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn withdraw(db: &DatabaseConnection, actor: &Principal, entity: RecordEntity, id: i32, expected_version: i32) -> AppResult<usize> {
-    actor.ensure_edits_records()?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+pub async fn withdraw(db: &DatabaseConnection, principal: &Principal, entity: RecordEntity, id: i32, expected_version: i32) -> AppResult<usize> {
+    principal.ensure_edits_records()?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let (council_id, version) = match entity {
         RecordEntity::Contract => {
             entity::contract::Entity::find_by_id(id).filter(entity::contract::Column::Deleted.eq(false)).one(&tx.txn).await?.map(|m| (m.council_id, m.version))

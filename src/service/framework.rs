@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::snapshot;
-use super::write::{Action, Change, WriteTx};
+use super::rollup::cells::Touched;
+use super::write::{Action, Change, ChangedEntity, WriteTx, snapshot};
 use crate::auth::Principal;
 use crate::domain::{FinancialYear, Money};
 use crate::error::{AppResult, bad_input, not_found};
@@ -45,7 +45,7 @@ pub struct FrameworkSnapshot {
 }
 
 impl FrameworkSnapshot {
-    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+    pub async fn read(db: &impl ConnectionTrait) -> AppResult<Self> {
         let measures = measure::Entity::find().all(db).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
         let proxies = proxy::Entity::find().all(db).await?.into_iter().map(|p| ((p.measure_id, p.financial_year), Money::from_scaled(p.value_pence))).collect();
         Ok(Self { measures, proxies })
@@ -75,12 +75,12 @@ fn valid_code(field: &str, value: &str) -> AppResult<String> {
 }
 
 /// Records a reference-data change, or nothing when the content is unchanged.
-fn reference_change(tx: &mut WriteTx<'_>, entity: &'static str, record_id: String, before: Option<Value>, after: Value) -> bool {
+fn reference_change(tx: &mut WriteTx<'_>, entity: ChangedEntity, record_id: String, before: Option<Value>, after: Value, touched: Vec<Touched>) -> bool {
     if before.as_ref() == Some(&after) {
         return false;
     }
     let action = if before.is_some() { Action::Update } else { Action::Create };
-    tx.record(Change { council_id: None, entity, record_id, action, before, after: Some(after), feed: None });
+    tx.record(Change { council_id: None, entity, record_id, action, before, after: Some(after), feed: None, touched });
     true
 }
 
@@ -90,14 +90,14 @@ pub struct CouncilInput {
     pub gss_code: String,
 }
 
-pub async fn upsert_council(db: &DatabaseConnection, actor: &Principal, input: CouncilInput) -> AppResult<council::Model> {
-    actor.ensure_can_write_framework()?;
+pub async fn upsert_council(db: &DatabaseConnection, principal: &Principal, input: CouncilInput) -> AppResult<council::Model> {
+    principal.ensure_can_write_framework()?;
     let code = valid_code("code", &input.code)?;
     let (name, gss_code) = (required("name", &input.name)?, valid_code("gssCode", &input.gss_code)?);
-    let mut tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let existing = council::Entity::find().filter(council::Column::Code.eq(&code)).one(&tx.txn).await?;
     let desired = council::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name, gss_code };
-    if !reference_change(&mut tx, "COUNCIL", code, existing.as_ref().map(snapshot::council), snapshot::council(&desired)) {
+    if !reference_change(&mut tx, ChangedEntity::Council, code, existing.as_ref().map(snapshot::council), snapshot::council(&desired), Vec::new()) {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -126,14 +126,14 @@ pub struct ThemeInput {
     pub name: String,
 }
 
-pub async fn upsert_theme(db: &DatabaseConnection, actor: &Principal, input: ThemeInput) -> AppResult<theme::Model> {
-    actor.ensure_can_write_framework()?;
+pub async fn upsert_theme(db: &DatabaseConnection, principal: &Principal, input: ThemeInput) -> AppResult<theme::Model> {
+    principal.ensure_can_write_framework()?;
     let code = valid_code("code", &input.code)?;
     let name = required("name", &input.name)?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let existing = theme::Entity::find().filter(theme::Column::Code.eq(&code)).one(&tx.txn).await?;
     let desired = theme::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name };
-    if !reference_change(&mut tx, "THEME", code, existing.as_ref().map(snapshot::theme), snapshot::theme(&desired)) {
+    if !reference_change(&mut tx, ChangedEntity::Theme, code, existing.as_ref().map(snapshot::theme), snapshot::theme(&desired), Vec::new()) {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -148,12 +148,12 @@ pub struct MeasureInput {
     pub unit: String,
 }
 
-pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: MeasureInput) -> AppResult<measure::Model> {
-    actor.ensure_can_write_framework()?;
+pub async fn upsert_measure(db: &DatabaseConnection, principal: &Principal, input: MeasureInput) -> AppResult<measure::Model> {
+    principal.ensure_can_write_framework()?;
     let code = valid_code("code", &input.code)?;
     let (name, unit) = (required("name", &input.name)?, required("unit", &input.unit)?);
     valid_code("themeCode", &input.theme_code)?;
-    let mut tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let theme = theme_by_code(&tx.txn, &input.theme_code).await.map_err(|_| bad_input(format!("unknown theme {}", input.theme_code)))?;
     let existing = measure::Entity::find().filter(measure::Column::Code.eq(&code)).one(&tx.txn).await?;
     let desired = measure::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), theme_id: theme.id, name, unit };
@@ -166,7 +166,9 @@ pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: M
         }
         None => None,
     };
-    if !reference_change(&mut tx, "MEASURE", code, before, snapshot::measure(&desired, &theme.code)) {
+    // Summary cells keep themes: a measure that moves moves its figures.
+    let touched = existing.iter().filter(|m| m.theme_id != theme.id).map(|m| Touched::MeasureTheme(m.id)).collect();
+    if !reference_change(&mut tx, ChangedEntity::Measure, code, before, snapshot::measure(&desired, &theme.code), touched) {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -178,15 +180,15 @@ pub async fn upsert_measure(db: &DatabaseConnection, actor: &Principal, input: M
 /// inside a 64-bit integer for any accepted quantity (see `Quantity::MAX`).
 const MAX_PROXY_PENCE: i64 = 10_000_000;
 
-pub async fn set_proxy(db: &DatabaseConnection, actor: &Principal, measure_code: &str, financial_year: i32, value_gbp: &str) -> AppResult<proxy::Model> {
-    actor.ensure_can_write_framework()?;
+pub async fn set_proxy(db: &DatabaseConnection, principal: &Principal, measure_code: &str, financial_year: i32, value_gbp: &str) -> AppResult<proxy::Model> {
+    principal.ensure_can_write_framework()?;
     valid_code("measureCode", measure_code)?;
     let year = FinancialYear::parse(financial_year).ok_or_else(|| bad_input(format!("financialYear {financial_year} is out of range")))?;
     let value = Money::parse(value_gbp).map_err(|e| bad_input(format!("valueGbp: {e}")))?;
     if value.scaled() > MAX_PROXY_PENCE {
         return Err(bad_input("valueGbp: a proxy may be at most 100000.00"));
     }
-    let mut tx = WriteTx::begin(db, actor).await?;
+    let mut tx = WriteTx::begin(db, principal).await?;
     let measure = measure::Entity::find()
         .filter(measure::Column::Code.eq(measure_code))
         .one(&tx.txn)
@@ -196,7 +198,8 @@ pub async fn set_proxy(db: &DatabaseConnection, actor: &Principal, measure_code:
     let desired = proxy::Model { id: existing.as_ref().map_or(0, |m| m.id), measure_id: measure.id, financial_year: year.0, value_pence: value.scaled() };
     let record_id = format!("{}/{}", measure.code, year.0);
     let before = existing.as_ref().map(|m| snapshot::proxy(m, &measure.code));
-    if !reference_change(&mut tx, "PROXY", record_id, before, snapshot::proxy(&desired, &measure.code)) {
+    let touched = vec![Touched::Proxy { measure_id: measure.id, financial_year: year.0 }];
+    if !reference_change(&mut tx, ChangedEntity::Proxy, record_id, before, snapshot::proxy(&desired, &measure.code), touched) {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;

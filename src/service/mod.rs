@@ -12,12 +12,9 @@ pub mod lookup;
 pub mod page;
 pub mod records;
 pub mod rollup;
-pub mod rollup_cells;
 pub mod scope;
-pub mod snapshot;
 pub mod split_sum;
 pub mod sync;
-pub mod tombstone;
 pub mod valuation;
 pub mod write;
 

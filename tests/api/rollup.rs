@@ -501,7 +501,7 @@ async fn cells_kept_by_every_kind_of_write_equal_cells_built_from_the_records() 
     on_each_backend(|app| async move {
         app.load_fixture("tiny").await;
         let built = cells(&app).await;
-        social_value_hub::service::rollup_cells::rebuild(&app.db).await.unwrap();
+        social_value_hub::service::rollup::cells::rebuild(&app.db).await.unwrap();
         assert_eq!(cells(&app).await, built, "cells kept while importing");
 
         let sync = token_for("hal-system", "council_sync", &["HAL"]);
@@ -549,7 +549,7 @@ async fn cells_kept_by_every_kind_of_write_equal_cells_built_from_the_records() 
 
         let kept = cells(&app).await;
         assert_ne!(kept, built, "the writes changed the figures");
-        social_value_hub::service::rollup_cells::rebuild(&app.db).await.unwrap();
+        social_value_hub::service::rollup::cells::rebuild(&app.db).await.unwrap();
         assert_eq!(kept, cells(&app).await, "cells kept by the writes differ from cells built from the records");
     })
     .await;

@@ -7,11 +7,12 @@ use entity::{commitment, contract, evidence};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::lookup;
 use super::snapshot::{self, Names, Wanted};
-use super::write::{Action, Change, FeedEntry, WriteTx};
+use super::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
 use crate::domain::RecordEntity;
 use crate::error::AppResult;
+use crate::service::lookup;
+use crate::service::rollup::cells::Touched;
 
 const IDS_PER_STATEMENT: usize = 5_000;
 
@@ -59,7 +60,7 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     contracts.iter().for_each(|m| wanted.contract(m));
     commitments.iter().for_each(|m| wanted.commitment(m));
     evidence.iter().for_each(|m| wanted.evidence(m));
-    let names = Names::load(db, &wanted).await?;
+    let names = Names::read(db, &wanted).await?;
 
     let c_ids: Vec<i32> = contracts.iter().map(|m| m.id).collect();
     let k_ids: Vec<i32> = commitments.iter().map(|m| m.id).collect();
@@ -69,30 +70,29 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
         .await?;
     mark::<evidence::Entity>(tx, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Version, evidence::Column::UpdatedAt, &e_ids).await?;
 
-    let mut record = |entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value| {
-        tx.record(deletion(entity, council_id, id, external_id, version, before));
-    };
+    // Each deletion moves the figures of what the record hangs from.
     for m in &contracts {
-        record(RecordEntity::Contract, m.council_id, m.id, &m.external_id, m.version, snapshot::contract(m, &names));
+        tx.record(deletion(RecordEntity::Contract, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::contract(m, &names)));
     }
     for m in &commitments {
-        record(RecordEntity::Commitment, m.council_id, m.id, &m.external_id, m.version, snapshot::commitment(m, &names));
+        tx.record(deletion(RecordEntity::Commitment, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::commitment(m, &names)));
     }
     for m in &evidence {
-        record(RecordEntity::Evidence, m.council_id, m.id, &m.external_id, m.version, snapshot::evidence(m, &names));
+        tx.record(deletion(RecordEntity::Evidence, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::evidence(m, &names)));
     }
     Ok(contracts.len() + commitments.len() + evidence.len())
 }
 
-fn deletion(entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, before: serde_json::Value) -> Change {
+fn deletion(entity: RecordEntity, council_id: i32, id: i32, external_id: &str, version: i32, touched: Touched, before: serde_json::Value) -> Change {
     Change {
         council_id: Some(council_id),
-        entity: entity.as_str(),
+        entity: ChangedEntity::Record(entity),
         record_id: entity.node_id(id),
         action: Action::Delete,
         before: Some(before),
         after: None,
         // A DELETE carries the version after deletion: one more than before.
         feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version: version + 1 }),
+        touched: vec![touched],
     }
 }

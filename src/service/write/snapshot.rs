@@ -8,9 +8,9 @@ use entity::{commitment, contract, council, evidence, measure, proxy, supplier, 
 use sea_orm::{Condition, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
-use super::lookup;
 use crate::domain::{Money, Percent, Quantity};
 use crate::error::AppResult;
+use crate::service::lookup;
 
 /// Keys of the records that snapshots refer to, by row id.
 #[derive(Debug, Default)]
@@ -52,7 +52,7 @@ async fn keys<E: EntityTrait>(
 }
 
 impl Names {
-    pub async fn load(db: &impl ConnectionTrait, wanted: &Wanted) -> AppResult<Self> {
+    pub async fn read(db: &impl ConnectionTrait, wanted: &Wanted) -> AppResult<Self> {
         Ok(Self {
             suppliers: keys::<supplier::Entity>(db, supplier::Column::Id, &wanted.suppliers, |m| (m.id, m.supplier_ref.clone())).await?,
             contracts: keys::<contract::Entity>(db, contract::Column::Id, &wanted.contracts, |m| (m.id, m.external_id.clone())).await?,

@@ -22,8 +22,9 @@
 //! contract's (council, supplier) pair. After a write, the cells of every
 //! pair the write touched — before and after, since a record can move — are
 //! recomputed from the records, and the council-level rows (`supplier_id = 0`)
-//! take the difference. The touched pairs are read from the changes the write
-//! records for the audit trail, so no writer has to remember this step.
+//! take the difference. Every change a writer records names the rollup keys
+//! it touched ([`Touched`]), typed, and the write door refreshes their cells
+//! before it commits.
 //! Every summed figure is kept as two BIGINT parts (service::split_sum), so
 //! that no cell's sum can overflow however many records it holds.
 //! Values are quantity × the proxy of the measure and year, and the summary
@@ -33,13 +34,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use entity::{commitment, contract, measure, supplier};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait};
-use serde_json::Value;
-
-use super::write::Change;
-use super::{lookup, split_sum};
 use crate::error::AppResult;
+use crate::service::{lookup, split_sum};
+use entity::{commitment, contract};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait};
 
 /// One cell table: its key columns after (supplier_id, council_id), its
 /// counts, its figures (kept as two parts each, see service::split_sum),
@@ -238,8 +236,8 @@ async fn recompute(db: &impl ConnectionTrait, council_id: i32, suppliers: Option
 }
 
 /// Brings the cells up to date with a write's changes, inside its transaction.
-pub async fn refresh(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<()> {
-    let pairs = touched_pairs(db, changes).await?;
+pub async fn refresh(db: &impl ConnectionTrait, touched: &BTreeSet<Touched>) -> AppResult<()> {
+    let pairs = touched_pairs(db, touched).await?;
     for (council_id, suppliers) in pairs {
         if db.get_database_backend() == DbBackend::Postgres {
             // Writers of one council take turns on its council-level rows
@@ -278,91 +276,61 @@ pub async fn ensure_built(db: &DatabaseConnection) -> AppResult<bool> {
     Ok(false)
 }
 
-/// The (council, supplier) pairs whose cells a write may have changed, per
-/// council: each changed record's contract's pair, read from the record's
-/// snapshots before and after the write.
-async fn touched_pairs(db: &impl ConnectionTrait, changes: &[Change]) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
-    let mut supplier_refs: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
-    let mut contracts: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
-    let mut commitments: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
-    // Measures moved to another theme, and (measure, year) of changed proxies.
-    let mut measures: BTreeSet<String> = BTreeSet::new();
-    let mut proxies: BTreeSet<(String, i64)> = BTreeSet::new();
-    for c in changes {
-        let refs = |key: &str| -> BTreeSet<String> {
-            [&c.before, &c.after].into_iter().flatten().filter_map(|v| v.get(key).and_then(Value::as_str)).map(str::to_owned).collect()
-        };
-        match (c.entity, c.council_id) {
-            ("CONTRACT", Some(council)) => supplier_refs.entry(council).or_default().extend(refs("supplierRef")),
-            ("COMMITMENT", Some(council)) => contracts.entry(council).or_default().extend(refs("contractExternalId")),
-            ("EVIDENCE", Some(council)) => commitments.entry(council).or_default().extend(refs("commitmentExternalId")),
-            // Summary cells keep themes, and values at the proxy of their year.
-            ("MEASURE", None) if refs("themeCode").len() > 1 => measures.extend(refs("code")),
-            ("PROXY", None) => {
-                proxies.extend(c.after.iter().filter_map(|p| Some((p.get("measureCode")?.as_str()?.to_owned(), p.get("financialYear")?.as_i64()?))))
-            }
-            _ => {}
-        }
-    }
+/// A rollup key that a write touched. Cells are kept per (council,
+/// supplier) pair, so every council record's change names its pair, or the
+/// contract or commitment it hangs from when that is what the writer holds
+/// (the cells find the pair by id); and values depend on measures' themes
+/// and proxies, so a change to those names the measure or the proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Touched {
+    /// A contract's council and supplier.
+    Pair { council_id: i32, supplier_id: i32 },
+    /// The contract a commitment belongs to.
+    Contract(i32),
+    /// The commitment an evidence record belongs to.
+    Commitment(i32),
+    /// A measure moved to another theme: every pair with figures on it.
+    MeasureTheme(i32),
+    /// A measure's proxy for a year: every pair with figures on both.
+    Proxy { measure_id: i32, financial_year: i32 },
+}
 
+/// The (council, supplier) pairs whose cells `touched` may have changed, per council.
+async fn touched_pairs(db: &impl ConnectionTrait, touched: &BTreeSet<Touched>) -> AppResult<BTreeMap<i32, BTreeSet<i32>>> {
     let mut pairs: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
-    let all_refs: Vec<String> = supplier_refs.values().flatten().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let supplier_ids: BTreeMap<String, i32> =
-        lookup::find_in::<supplier::Entity, _>(db, supplier::Column::SupplierRef, &all_refs, Condition::all(), supplier::Column::Id)
-            .await?
-            .into_iter()
-            .map(|s| (s.supplier_ref, s.id))
-            .collect();
-    for (council, refs) in supplier_refs {
-        pairs.entry(council).or_default().extend(refs.iter().filter_map(|r| supplier_ids.get(r)));
-    }
-    for (council, exts) in commitments {
-        let exts: Vec<String> = exts.into_iter().collect();
-        let found = lookup::find_in::<commitment::Entity, _>(
-            db,
-            commitment::Column::ExternalId,
-            &exts,
-            Condition::all().add(commitment::Column::CouncilId.eq(council)),
-            commitment::Column::Id,
-        )
-        .await?;
-        let ids: Vec<i32> = found.iter().map(|m| m.contract_id).collect::<BTreeSet<_>>().into_iter().collect();
-        for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::Id, &ids, Condition::all(), contract::Column::Id).await? {
-            pairs.entry(k.council_id).or_default().insert(k.supplier_id);
-        }
-    }
-    for (council, exts) in contracts {
-        let exts: Vec<String> = exts.into_iter().collect();
-        for k in lookup::find_in::<contract::Entity, _>(
-            db,
-            contract::Column::ExternalId,
-            &exts,
-            Condition::all().add(contract::Column::CouncilId.eq(council)),
-            contract::Column::Id,
-        )
-        .await?
-        {
-            pairs.entry(k.council_id).or_default().insert(k.supplier_id);
-        }
-    }
-    if !measures.is_empty() || !proxies.is_empty() {
-        // The pairs with figures on those measures (and years) are the ones
-        // whose summary cells have a row for them. A proxy for a year with
-        // no records yet, the usual case, touches none.
-        let codes: Vec<String> = measures.iter().chain(proxies.iter().map(|(m, _)| m)).cloned().collect();
-        let measure_ids: BTreeMap<String, i32> =
-            measure::Entity::find().filter(measure::Column::Code.is_in(codes)).all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
-        let moved: BTreeSet<i32> = measures.iter().filter_map(|m| measure_ids.get(m).copied()).collect();
-        let mut cells: Vec<String> =
-            proxies.iter().filter_map(|(m, year)| Some(format!("(measure_id = {} AND financial_year = {year})", measure_ids.get(m)?))).collect();
-        if !moved.is_empty() {
-            cells.push(format!("measure_id IN ({})", ids(&moved)));
-        }
-        if !cells.is_empty() {
-            let sql = format!("SELECT DISTINCT council_id, supplier_id FROM rollup_summary WHERE supplier_id <> 0 AND ({})", cells.join(" OR "));
-            for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
-                pairs.entry(row.try_get("", "council_id")?).or_default().insert(row.try_get("", "supplier_id")?);
+    let (mut contracts, mut commitments, mut moved, mut proxies) = (BTreeSet::new(), Vec::new(), BTreeSet::new(), Vec::new());
+    for t in touched {
+        match *t {
+            Touched::Pair { council_id, supplier_id } => {
+                pairs.entry(council_id).or_default().insert(supplier_id);
             }
+            Touched::Contract(id) => {
+                contracts.insert(id);
+            }
+            Touched::Commitment(id) => commitments.push(id),
+            Touched::MeasureTheme(id) => {
+                moved.insert(id);
+            }
+            Touched::Proxy { measure_id, financial_year } => proxies.push(format!("(measure_id = {measure_id} AND financial_year = {financial_year})")),
+        }
+    }
+    let found = lookup::find_in::<commitment::Entity, _>(db, commitment::Column::Id, &commitments, Condition::all(), commitment::Column::Id).await?;
+    contracts.extend(found.iter().map(|m| m.contract_id));
+    let contracts: Vec<i32> = contracts.into_iter().collect();
+    for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::Id, &contracts, Condition::all(), contract::Column::Id).await? {
+        pairs.entry(k.council_id).or_default().insert(k.supplier_id);
+    }
+    // The pairs with figures on a moved measure (or a changed proxy's
+    // measure and year) are the ones whose summary cells have a row for it.
+    // A proxy for a year with no records yet, the usual case, touches none.
+    let mut cells = proxies;
+    if !moved.is_empty() {
+        cells.push(format!("measure_id IN ({})", ids(&moved)));
+    }
+    if !cells.is_empty() {
+        let sql = format!("SELECT DISTINCT council_id, supplier_id FROM rollup_summary WHERE supplier_id <> 0 AND ({})", cells.join(" OR "));
+        for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
+            pairs.entry(row.try_get("", "council_id")?).or_default().insert(row.try_get("", "supplier_id")?);
         }
     }
     pairs.retain(|_, s| !s.is_empty());

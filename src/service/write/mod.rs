@@ -10,7 +10,11 @@
 //! later find a number below N appear, and the audit chain stays one line
 //! under concurrent writers.
 
-use std::collections::HashMap;
+pub mod change;
+pub mod snapshot;
+pub mod tombstone;
+
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entity::{audit_event, change_log};
@@ -20,60 +24,18 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::{audit, rollup_cells};
+pub use self::change::{Action, Change, ChangedEntity, FeedEntry, HangsFrom};
+use super::audit;
+use super::rollup::cells::{self, Touched};
 use crate::auth::Principal;
 use crate::error::AppResult;
 
 /// The one advisory lock that orders feed and audit numbering on PostgreSQL.
 const LOG_LOCK: i64 = 7_243_012;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Create,
-    Update,
-    Delete,
-    Review,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "CREATE",
-            Action::Update => "UPDATE",
-            Action::Delete => "DELETE",
-            Action::Review => "REVIEW",
-        }
-    }
-}
-
-/// A council record's row in the changes feed.
-#[derive(Debug, Clone)]
-pub struct FeedEntry {
-    pub council_id: i32,
-    pub external_id: String,
-    pub record_id: i32,
-    pub version: i32,
-}
-
-/// One record changed by a write.
-#[derive(Debug, Clone)]
-pub struct Change {
-    /// None for regional reference data.
-    pub council_id: Option<i32>,
-    /// COUNCIL, THEME, MEASURE, PROXY, SUPPLIER, CONTRACT, COMMITMENT or EVIDENCE.
-    pub entity: &'static str,
-    /// Node id for council records; code, ref or `measure/year` for reference data.
-    pub record_id: String,
-    pub action: Action,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    /// Set for contracts, commitments and evidence.
-    pub feed: Option<FeedEntry>,
-}
-
 pub struct WriteTx<'a> {
     pub txn: DatabaseTransaction,
-    pub actor: &'a Principal,
+    pub principal: &'a Principal,
     /// One timestamp for everything the request writes, to the microsecond
     /// so that it reads back the same from either backend.
     pub now: DateTime<Utc>,
@@ -83,12 +45,12 @@ pub struct WriteTx<'a> {
 }
 
 impl<'a> WriteTx<'a> {
-    pub async fn begin(db: &DatabaseConnection, actor: &'a Principal) -> AppResult<Self> {
+    pub async fn begin(db: &DatabaseConnection, principal: &'a Principal) -> AppResult<Self> {
         // IMMEDIATE takes SQLite's write lock at BEGIN: a DEFERRED transaction
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
         let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
-        Ok(Self { txn, actor, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new() })
+        Ok(Self { txn, principal, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new() })
     }
 
     pub fn at(&self) -> String {
@@ -118,7 +80,8 @@ impl<'a> WriteTx<'a> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        rollup_cells::refresh(&self.txn, &self.pending).await?;
+        let touched: BTreeSet<Touched> = self.pending.iter().flat_map(|c| c.touched.iter().copied()).collect();
+        cells::refresh(&self.txn, &touched).await?;
         self.lock(LOG_LOCK).await?;
         let changes = std::mem::take(&mut self.pending);
         let at = self.at();
@@ -133,7 +96,7 @@ impl<'a> WriteTx<'a> {
                 feed_rows.push(change_log::ActiveModel {
                     seq: sea_orm::Set(seq),
                     council_id: sea_orm::Set(f.council_id),
-                    entity: sea_orm::Set(c.entity.to_owned()),
+                    entity: sea_orm::Set(c.entity.as_str().to_owned()),
                     external_id: sea_orm::Set(f.external_id.clone()),
                     record_id: sea_orm::Set(f.record_id),
                     version: sea_orm::Set(f.version),
@@ -153,11 +116,11 @@ impl<'a> WriteTx<'a> {
             let mut event = audit_event::Model {
                 seq,
                 at: at.clone(),
-                actor: self.actor.subject.clone(),
-                role: self.actor.role.as_str().to_owned(),
+                actor: self.principal.subject.clone(),
+                role: self.principal.role.as_str().to_owned(),
                 council_id: c.council_id,
                 action: c.action.as_str().to_owned(),
-                entity: c.entity.to_owned(),
+                entity: c.entity.as_str().to_owned(),
                 record_id: c.record_id,
                 before: c.before.map(|v| v.to_string()),
                 after: c.after.map(|v| v.to_string()),

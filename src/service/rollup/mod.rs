@@ -1,0 +1,214 @@
+//! Rollups for regional dashboards: committed, delivered and verified £ by
+//! any combination of council, theme, measure, supplier, contract and
+//! financial year, computed by GROUP BY in the database.
+//!
+//! Rollups read the cells that the write path keeps (service::rollup::cells),
+//! in one statement: when each theme, measure and year the query spans is
+//! grouped by, filtered to one value or not filtered, the summary rows of
+//! that grouping (a few per group); otherwise the finest summary rows (one
+//! measure and year), with contract values from the records. Grouping by CONTRACT,
+//! which names individual records and is always limited to the caller's
+//! councils, reads the records. Values are quantity (hundredths) × proxy
+//! (pence), summed as integers in two BIGINT parts (service::split_sum) so
+//! that both backends stay exact at any size.
+//!
+//! The steps: [`filter`] resolves codes, [`plan`] picks the rows that
+//! answer, [`sql`] writes the statement, and [`cells`] keeps the cells.
+
+pub mod cells;
+mod filter;
+mod plan;
+mod sql;
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, QueryResult, Statement};
+
+use self::filter::{ResolvedFilter, supplier_level};
+use self::plan::ReadPlan;
+use self::sql::{CELL_DELIVERED_QUARTERLY, figures_of, int, key_of};
+use super::scope::ReadScope;
+use super::split_sum;
+use crate::domain::{MoneyTotal, QuantityTotal, Value};
+use crate::error::{AppResult, forbidden};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dimension {
+    Council,
+    Theme,
+    Measure,
+    Supplier,
+    Contract,
+    FinancialYear,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RollupFilter {
+    pub council_codes: Option<Vec<String>>,
+    pub theme_codes: Option<Vec<String>>,
+    pub measure_codes: Option<Vec<String>>,
+    pub supplier_refs: Option<Vec<String>>,
+    pub financial_years: Option<Vec<i32>>,
+    pub sme_only: bool,
+    pub vcse_only: bool,
+}
+
+/// One group's key: the value of each dimension grouped by, None for the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    pub council_id: Option<i32>,
+    pub theme_id: Option<i32>,
+    pub measure_id: Option<i32>,
+    pub supplier_id: Option<i32>,
+    pub contract_id: Option<i32>,
+    pub financial_year: Option<i32>,
+}
+
+impl GroupKey {
+    fn set(&mut self, d: Dimension, v: Option<i32>) {
+        match d {
+            Dimension::Council => self.council_id = v,
+            Dimension::Theme => self.theme_id = v,
+            Dimension::Measure => self.measure_id = v,
+            Dimension::Supplier => self.supplier_id = v,
+            Dimension::Contract => self.contract_id = v,
+            Dimension::FinancialYear => self.financial_year = v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub commitment_count: i64,
+    pub evidence_count: i64,
+    pub committed_value: Value,
+    pub delivered_value: Value,
+    pub verified_value: Value,
+    /// Only meaningful when the group is one measure (see `Rollup::quantities`).
+    pub committed_quantity: QuantityTotal,
+    pub delivered_quantity: QuantityTotal,
+    pub contract_value: MoneyTotal,
+}
+
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.commitment_count += o.commitment_count;
+        self.evidence_count += o.evidence_count;
+        self.committed_value = self.committed_value + o.committed_value;
+        self.delivered_value = self.delivered_value + o.delivered_value;
+        self.verified_value = self.verified_value + o.verified_value;
+        self.committed_quantity = self.committed_quantity + o.committed_quantity;
+        self.delivered_quantity = self.delivered_quantity + o.delivered_quantity;
+        self.contract_value = self.contract_value + o.contract_value;
+    }
+}
+
+pub struct Rollup {
+    pub totals: Figures,
+    pub groups: Vec<(GroupKey, Figures)>,
+    /// Whether each group's quantities mean anything (one measure per group).
+    pub group_quantities: bool,
+    pub total_quantities: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub financial_year: i32,
+    pub quarter: i32,
+    pub delivered_value: Value,
+    pub verified_value: Value,
+    pub evidence_count: i64,
+}
+
+async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
+    Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
+}
+
+#[tracing::instrument(skip_all, fields(group_by = ?group_by))]
+pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
+    let mut dims = group_by.to_vec();
+    dims.sort();
+    dims.dedup();
+    if dims.contains(&Dimension::Contract) {
+        // Contract groups name individual records: only for councils the caller may read.
+        match &filter.council_codes {
+            Some(codes) if !codes.is_empty() => {
+                for code in codes {
+                    scope.ensure_can_read_council(code)?;
+                }
+            }
+            _ => {
+                return Err(forbidden("grouping by CONTRACT needs filter.councilCodes naming councils whose records you may read"));
+            }
+        }
+    }
+    let w = ResolvedFilter::build(db, filter).await?;
+    let plan = ReadPlan { cells: !dims.contains(&Dimension::Contract), by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier) };
+    let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
+
+    // One statement: the groups' parts, and for a grouped rollup the
+    // totals' contract value (the other totals are the groups' sums, since
+    // every record falls in exactly one group).
+    let mut parts = plan.figures(&w, &dims);
+    if !dims.is_empty() {
+        parts.push(plan.total_contract_value(&w, dims.len()));
+    }
+    let mut groups: BTreeMap<GroupKey, Figures> = BTreeMap::new();
+    let mut total_contract_value = MoneyTotal::default();
+    for row in query(db, parts.join(" UNION ALL ")).await? {
+        let m = figures_of(&row)?;
+        if !dims.is_empty() && row.try_get::<i32>("", "total")? == 1 {
+            total_contract_value = m.contract_value;
+        } else {
+            groups.entry(key_of(&row, &dims)?).or_default().add(&m);
+        }
+    }
+    groups.retain(|_, m| m.commitment_count > 0 || m.evidence_count > 0);
+    if dims.is_empty() {
+        return Ok(Rollup {
+            totals: groups.remove(&GroupKey::default()).unwrap_or_default(),
+            groups: Vec::new(),
+            group_quantities: false,
+            total_quantities: one_measure,
+        });
+    }
+    let mut totals = Figures::default();
+    for m in groups.values() {
+        totals.add(m);
+    }
+    totals.contract_value = total_contract_value;
+    Ok(Rollup {
+        totals,
+        groups: groups.into_iter().collect(),
+        group_quantities: one_measure || dims.contains(&Dimension::Measure),
+        total_quantities: one_measure,
+    })
+}
+
+/// Delivered and verified value per financial year and quarter that has evidence, in time order.
+#[tracing::instrument(skip_all)]
+pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
+    let w = ResolvedFilter::build(db, filter).await?;
+    let src = &CELL_DELIVERED_QUARTERLY;
+    let sql = format!(
+        "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
+        (src.figures)(),
+        w.sql_from(src, &[], supplier_level(w.by_supplier())),
+        year = src.year,
+        quarter = src.quarter,
+    );
+    query(db, sql)
+        .await?
+        .iter()
+        .filter(|row| int(row, "evidence").is_ok_and(|n| n > 0))
+        .map(|row| {
+            Ok(TrendPoint {
+                financial_year: row.try_get::<i32>("", "fy")?,
+                quarter: row.try_get::<i32>("", "qtr")?,
+                evidence_count: int(row, "evidence")?,
+                delivered_value: Value::from_scaled(split_sum::get(row, "delivered_value")?),
+                verified_value: Value::from_scaled(split_sum::get(row, "verified_value")?),
+            })
+        })
+        .collect()
+}

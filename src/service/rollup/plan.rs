@@ -1,0 +1,94 @@
+//! Which rows answer a rollup: one grouping of the summary cells when one
+//! holds every figure, else the finest cells and the records' contract
+//! values, or the records themselves when grouping by CONTRACT.
+
+use super::Dimension;
+use super::filter::{ResolvedFilter, supplier_level};
+use super::sql::{CELL_SUMMARY, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_CONTRACTS, RECORD_DELIVERED, Source, figures};
+use crate::service::split_sum::{sum_records, zero};
+
+/// How a rollup reads: from the cells, or (grouping by CONTRACT, which the
+/// cells do not keep) from the records themselves.
+pub(super) struct ReadPlan {
+    pub cells: bool,
+    pub by_supplier: bool,
+}
+
+impl ReadPlan {
+    /// The summary rows of one grouping that hold every figure of `dims`' groups, if any.
+    fn summary(&self, w: &ResolvedFilter, dims: &[Dimension]) -> Option<String> {
+        self.cells.then(|| w.summary_grouping(dims, self.by_supplier)).flatten()
+    }
+
+    /// The parts that give every figure of each group of `dims`.
+    pub fn figures(&self, w: &ResolvedFilter, dims: &[Dimension]) -> Vec<String> {
+        let width = dims.len();
+        if let Some(level) = self.summary(w, dims) {
+            let src = if w.one_row_per_group(dims, self.by_supplier) { &CELL_SUMMARY_ROW } else { &CELL_SUMMARY };
+            return vec![part(src, w, dims, &level, width)];
+        }
+        let mut parts = if self.cells {
+            // The finest summary rows (one measure and year) add up to
+            // anything but contract value, which comes from the records.
+            let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
+            vec![part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
+        } else {
+            vec![part(&RECORD_COMMITTED, w, dims, "", width), part(&RECORD_DELIVERED, w, dims, "", width)]
+        };
+        parts.push(record_contracts_part(w, dims, width));
+        parts
+    }
+
+    /// The part that gives the contract value of all groups together.
+    pub fn total_contract_value(&self, w: &ResolvedFilter, width: usize) -> String {
+        match self.summary(w, &[]) {
+            Some(level) => part(&CELL_SUMMARY, w, &[], &level, width),
+            None => record_contracts_part(w, &[], width),
+        }
+    }
+}
+
+/// The leading columns of a part: whether its rows are the totals', then
+/// `width` group columns `g{i}`. The totals part of a grouped rollup groups
+/// by nothing, so it pads with NULLs to line up, and that marks it.
+fn lead(group: &[String], width: usize) -> String {
+    let mut cols = format!("{} AS total, ", i32::from(group.len() < width));
+    for i in 0..width {
+        match group.get(i) {
+            Some(column) => cols.push_str(&format!("{column} AS g{i}, ")),
+            None => cols.push_str(&format!("CAST(NULL AS INTEGER) AS g{i}, ")),
+        }
+    }
+    cols
+}
+
+fn group_by(group: &[String]) -> String {
+    if group.is_empty() { String::new() } else { format!(" GROUP BY {}", group.join(", ")) }
+}
+
+/// One part of a rollup statement: the figures of `src` per group of `dims`.
+fn part(src: &Source, w: &ResolvedFilter, dims: &[Dimension], level: &str, width: usize) -> String {
+    let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
+    let group_by = if src.aggregates { group_by(&group) } else { String::new() };
+    format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(), w.sql_from(src, dims, level))
+}
+
+/// Σ value of the distinct contracts with a commitment in each group, from
+/// the records: distinct contracts per group first, then their values.
+fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -> String {
+    let src = &RECORD_CONTRACTS;
+    let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
+    let group: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
+    let contract_value = sum_records("kv.value_pence", "contract_value");
+    format!(
+        "SELECT {}{} FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
+        lead(&group, width),
+        figures(
+            NONE,
+            NONE,
+            [zero("committed_value"), zero("committed_quantity"), zero("delivered_value"), zero("verified_value"), zero("delivered_quantity"), contract_value]
+        ),
+        w.sql_from(src, dims, ""),
+        group_by(&group)
+    )
+}

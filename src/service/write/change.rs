@@ -1,0 +1,103 @@
+//! What a write records of each record it changes: the audit event's
+//! content, the feed row of a council record, and the rollup keys it moves.
+
+use entity::{commitment, contract, evidence};
+use serde_json::Value;
+
+use crate::domain::RecordEntity;
+use crate::service::rollup::cells::Touched;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Review,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "CREATE",
+            Action::Update => "UPDATE",
+            Action::Delete => "DELETE",
+            Action::Review => "REVIEW",
+        }
+    }
+}
+
+/// The kind of record a change is to, as the audit trail names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedEntity {
+    Council,
+    Theme,
+    Measure,
+    Proxy,
+    Supplier,
+    /// A council record: a contract, commitment or evidence.
+    Record(RecordEntity),
+}
+
+impl ChangedEntity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Council => "COUNCIL",
+            Self::Theme => "THEME",
+            Self::Measure => "MEASURE",
+            Self::Proxy => "PROXY",
+            Self::Supplier => "SUPPLIER",
+            Self::Record(r) => r.as_str(),
+        }
+    }
+}
+
+/// A council record's row in the changes feed.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub council_id: i32,
+    pub external_id: String,
+    pub record_id: i32,
+    pub version: i32,
+}
+
+/// One record changed by a write.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// None for regional reference data.
+    pub council_id: Option<i32>,
+    pub entity: ChangedEntity,
+    /// Node id for council records; code, ref or `measure/year` for reference data.
+    pub record_id: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// Set for contracts, commitments and evidence.
+    pub feed: Option<FeedEntry>,
+    /// The rollup keys whose figures this change can move, before and after
+    /// it: the write brings exactly their cells up to date.
+    pub touched: Vec<Touched>,
+}
+
+/// The rollup key a council record's figures hang from: a contract's pair,
+/// a commitment's contract, an evidence record's commitment.
+pub trait HangsFrom {
+    fn hangs_from(&self) -> Touched;
+}
+
+impl HangsFrom for contract::Model {
+    fn hangs_from(&self) -> Touched {
+        Touched::Pair { council_id: self.council_id, supplier_id: self.supplier_id }
+    }
+}
+
+impl HangsFrom for commitment::Model {
+    fn hangs_from(&self) -> Touched {
+        Touched::Contract(self.contract_id)
+    }
+}
+
+impl HangsFrom for evidence::Model {
+    fn hangs_from(&self) -> Touched {
+        Touched::Commitment(self.commitment_id)
+    }
+}
