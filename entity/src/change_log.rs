@@ -7,13 +7,11 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
     pub council_id: i32,
-    /// CONTRACT, COMMITMENT or EVIDENCE.
-    pub entity: String,
+    pub entity: super::RecordEntity,
     pub external_id: String,
     pub record_id: i32,
     pub version: i32,
-    /// UPSERT or DELETE.
-    pub operation: String,
+    pub operation: super::FeedOperation,
     /// The record after the change as JSON text; null for DELETE.
     pub data: Option<String>,
     /// RFC 3339.

@@ -15,8 +15,7 @@ pub struct Model {
     pub quarter: i32,
     /// Hundredths of a unit.
     pub quantity_centi: i64,
-    /// `SUBMITTED`, `VERIFIED` or `REJECTED`.
-    pub status: String,
+    pub status: super::EvidenceStatus,
     pub evidence_url: Option<String>,
     pub evidence_sha256: Option<String>,
     pub submitted_by: String,

@@ -13,5 +13,8 @@ pub mod evidence;
 pub mod idempotency_key;
 pub mod measure;
 pub mod proxy;
+pub mod stored;
 pub mod supplier;
 pub mod theme;
+
+pub use stored::{EvidenceStatus, FeedOperation, RecordEntity};

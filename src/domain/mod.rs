@@ -9,4 +9,4 @@ pub mod record;
 
 pub use decimal::{Money, MoneyTotal, Percent, Quantity, QuantityTotal, Value};
 pub use period::{FinancialYear, Quarter};
-pub use record::{EvidenceStatus, RecordEntity, Sha256};
+pub use record::{EvidenceStatus, NodeId, RecordEntity, Sha256};

@@ -1,40 +1,7 @@
-//! Small value types of records, parsed once at the edge.
+//! Small value types of records, parsed once at the edge. The stored
+//! enums are defined with the entities (their text is their column's).
 
-use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum EvidenceStatus {
-    Submitted,
-    Verified,
-    Rejected,
-}
-
-impl EvidenceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "SUBMITTED",
-            Self::Verified => "VERIFIED",
-            Self::Rejected => "REJECTED",
-        }
-    }
-
-    /// Accepts the stored form (`VERIFIED`) and the dataset form (`verified`).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_uppercase().as_str() {
-            "SUBMITTED" => Some(Self::Submitted),
-            "VERIFIED" => Some(Self::Verified),
-            "REJECTED" => Some(Self::Rejected),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for EvidenceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use entity::{EvidenceStatus, RecordEntity};
 
 /// A SHA-256 digest as 64 lowercase hex characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,30 +17,17 @@ impl Sha256 {
     }
 }
 
-/// The council-owned record types: what deletions, the changes feed and
-/// node ids name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecordEntity {
-    Contract,
-    Commitment,
-    Evidence,
+/// The node ids of council records (`node(id:)`, audit `recordId`): opaque,
+/// the GraphQL type name and the row id.
+pub trait NodeId: Sized {
+    /// `Contract`, the GraphQL type name.
+    fn type_name(self) -> &'static str;
+    fn node_id(self, id: i32) -> String;
+    fn parse_node_id(text: &str) -> Option<(Self, i32)>;
 }
 
-impl RecordEntity {
-    pub const ALL: [RecordEntity; 3] = [RecordEntity::Contract, RecordEntity::Commitment, RecordEntity::Evidence];
-
-    /// `CONTRACT`, as in the changes feed and the audit trail.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Contract => "CONTRACT",
-            Self::Commitment => "COMMITMENT",
-            Self::Evidence => "EVIDENCE",
-        }
-    }
-
-    /// `Contract`, the GraphQL type name.
-    pub fn type_name(self) -> &'static str {
+impl NodeId for RecordEntity {
+    fn type_name(self) -> &'static str {
         match self {
             Self::Contract => "Contract",
             Self::Commitment => "Commitment",
@@ -81,13 +35,12 @@ impl RecordEntity {
         }
     }
 
-    /// The opaque global id of a record (`node(id:)`, audit `recordId`).
-    pub fn node_id(self, id: i32) -> String {
+    fn node_id(self, id: i32) -> String {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{id}", self.type_name()))
     }
 
-    pub fn parse_node_id(text: &str) -> Option<(Self, i32)> {
+    fn parse_node_id(text: &str) -> Option<(Self, i32)> {
         use base64::Engine;
         let raw = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
         let (kind, n) = raw.split_once(':')?;

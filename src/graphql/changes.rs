@@ -1,13 +1,12 @@
 //! `changes`: the feed a council's systems mirror from.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
-use entity::change_log;
+use entity::{FeedOperation, change_log};
 
 use super::error::GqlResult;
 use super::scalars::{DateTime, stored_json};
 use super::sync::RecordEntity;
 use super::{db, ids, read_scope};
-use crate::domain;
 use crate::service::changes as svc;
 
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
@@ -32,13 +31,16 @@ impl Change {
         ids::cursor(self.0.seq)
     }
     async fn entity(&self) -> RecordEntity {
-        domain::RecordEntity::ALL.into_iter().find(|e| e.as_str() == self.0.entity).unwrap_or(domain::RecordEntity::Contract).into()
+        self.0.entity.into()
     }
     async fn external_id(&self) -> &str {
         &self.0.external_id
     }
     async fn operation(&self) -> ChangeOperation {
-        if self.0.operation == "DELETE" { ChangeOperation::Delete } else { ChangeOperation::Upsert }
+        match self.0.operation {
+            FeedOperation::Delete => ChangeOperation::Delete,
+            FeedOperation::Upsert => ChangeOperation::Upsert,
+        }
     }
     async fn version(&self) -> i32 {
         self.0.version

@@ -4,6 +4,7 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::domain::NodeId;
 pub use crate::domain::RecordEntity as Kind;
 use crate::error::{AppResult, bad_input};
 

@@ -243,7 +243,7 @@ impl Evidence {
         Decimal::of(Quantity::from_scaled(self.m.quantity_centi))
     }
     async fn status(&self) -> EvidenceStatus {
-        domain::EvidenceStatus::parse(&self.m.status).unwrap_or(domain::EvidenceStatus::Submitted).into()
+        self.m.status.into()
     }
     async fn evidence_url(&self) -> Option<&str> {
         self.m.evidence_url.as_deref()

@@ -10,7 +10,7 @@ use super::rollup::cells::Touched;
 use super::write::snapshot::{self, Names, Wanted};
 use super::write::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx, tombstone};
 use crate::auth::Principal;
-use crate::domain::{EvidenceStatus, Quantity, Quarter, RecordEntity};
+use crate::domain::{EvidenceStatus, NodeId, Quantity, Quarter, RecordEntity};
 use crate::error::{AppResult, bad_input, conflict, forbidden, not_found};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ fn update_change(record: Identity<'_>, action: Action, before: serde_json::Value
         action,
         before: Some(before),
         after: Some(after),
-        feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version }),
+        feed: Some(FeedEntry { entity, council_id, external_id: external_id.to_owned(), record_id: id, version }),
         touched,
     }
 }
@@ -172,7 +172,7 @@ pub async fn review_evidence(
         Decision::Reject => EvidenceStatus::Rejected,
     };
     let mut am = before.clone().into_active_model();
-    am.status = Set(status.as_str().to_owned());
+    am.status = Set(status);
     am.reviewed_by = Set(Some(principal.subject.clone()));
     am.reviewed_at = Set(Some(tx.now));
     am.review_comment = Set(comment);

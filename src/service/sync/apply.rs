@@ -188,7 +188,7 @@ async fn upsert_evidence(
                 financial_year: quarter.year.0,
                 quarter: quarter.number,
                 quantity_centi: quantity.scaled(),
-                status: e.status.as_str().to_owned(),
+                status: e.status,
                 evidence_url: e.evidence_url.clone().filter(|v| !v.is_empty()),
                 evidence_sha256: sha.as_ref().map(|s| s.as_str().to_owned()),
                 // Who submitted evidence, and any review of it, is kept across re-syncs.

@@ -10,6 +10,7 @@ use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ActiveValue, ConnectionTrai
 
 use super::existing::find_by_keys;
 use super::input::Counts;
+use crate::domain::NodeId;
 use crate::error::AppResult;
 use crate::service::rollup::cells::Touched;
 use crate::service::write::{self, Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
@@ -187,7 +188,13 @@ pub(super) fn record_written<M: Upsertable>(
             action: if w.before.as_ref().is_some_and(|b| !b.is_deleted()) { Action::Update } else { Action::Create },
             before: w.before.as_ref().filter(|b| !b.is_deleted()).map(&snapshot),
             after: Some(snapshot(&w.after)),
-            feed: feed.zip(council_id).map(|(_, council_id)| FeedEntry { council_id, external_id: w.after.key().to_owned(), record_id: w.after.id(), version }),
+            feed: feed.zip(council_id).map(|(entity, council_id)| FeedEntry {
+                entity,
+                council_id,
+                external_id: w.after.key().to_owned(),
+                record_id: w.after.id(),
+                version,
+            }),
             touched: w.before.iter().chain([&w.after]).filter_map(Upsertable::touched).collect(),
         });
     }

@@ -54,6 +54,7 @@ impl ChangedEntity {
 /// A council record's row in the changes feed.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
+    pub entity: RecordEntity,
     pub council_id: i32,
     pub external_id: String,
     pub record_id: i32,

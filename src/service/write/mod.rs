@@ -17,7 +17,7 @@ pub mod tombstone;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
-use entity::{audit_event, change_log};
+use entity::{FeedOperation, audit_event, change_log};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryOrder, QuerySelect, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
@@ -96,11 +96,11 @@ impl<'a> WriteTx<'a> {
                 feed_rows.push(change_log::ActiveModel {
                     seq: sea_orm::Set(seq),
                     council_id: sea_orm::Set(f.council_id),
-                    entity: sea_orm::Set(c.entity.as_str().to_owned()),
+                    entity: sea_orm::Set(f.entity),
                     external_id: sea_orm::Set(f.external_id.clone()),
                     record_id: sea_orm::Set(f.record_id),
                     version: sea_orm::Set(f.version),
-                    operation: sea_orm::Set(if c.action == Action::Delete { "DELETE" } else { "UPSERT" }.to_owned()),
+                    operation: sea_orm::Set(if c.action == Action::Delete { FeedOperation::Delete } else { FeedOperation::Upsert }),
                     data: sea_orm::Set(c.after.as_ref().map(Value::to_string)),
                     at: sea_orm::Set(at.clone()),
                 });

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 
 use super::snapshot::{self, Names, Wanted};
 use super::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
-use crate::domain::RecordEntity;
+use crate::domain::{NodeId, RecordEntity};
 use crate::error::AppResult;
 use crate::service::lookup;
 use crate::service::rollup::cells::Touched;
@@ -92,7 +92,7 @@ fn deletion(entity: RecordEntity, council_id: i32, id: i32, external_id: &str, v
         before: Some(before),
         after: None,
         // A DELETE carries the version after deletion: one more than before.
-        feed: Some(FeedEntry { council_id, external_id: external_id.to_owned(), record_id: id, version: version + 1 }),
+        feed: Some(FeedEntry { entity, council_id, external_id: external_id.to_owned(), record_id: id, version: version + 1 }),
         touched: vec![touched],
     }
 }
