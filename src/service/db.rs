@@ -31,7 +31,7 @@ pub async fn connect(url: &str, pool_size: u32, statement_timeout: Option<Durati
     // by default in SQLite and we rely on them. Rows come from the
     // connection's thread through a channel: with room for a whole rollup
     // (not sqlx's 50) that thread does not stop and wait for the reader at
-    // every fiftieth row (a council's rollup by supplier: 6.8 to 5.5 ms).
+    // every fiftieth row (README, Benchmarks).
     opts.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

@@ -97,8 +97,7 @@ impl ResolvedFilter {
     /// pins theme, measure and year (grouped by, one value, or all), so its
     /// rows are one per council and supplier: when the query groups by both
     /// or names one of each, there is nothing to add up, and SQLite's
-    /// GROUP BY would cost more than the read (2.5 of 4.5 ms for a
-    /// council's thousand suppliers).
+    /// GROUP BY would cost more than the read itself (README, Benchmarks).
     pub fn one_row_per_group(&self, dims: &[Dimension], by_supplier: bool) -> bool {
         let pinned = |d: Dimension, ids: &Option<Vec<i32>>| dims.contains(&d) || single(ids);
         pinned(Dimension::Council, &self.councils) && (!by_supplier || pinned(Dimension::Supplier, &self.suppliers))
