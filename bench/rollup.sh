@@ -31,8 +31,8 @@ plain_sql="SELECT council_id, theme_id, SUM(cc), CAST(SUM(cv) AS BIGINT), SUM(ec
        JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
   WHERE e.deleted = FALSE AND e.financial_year = 2024) t GROUP BY council_id, theme_id;"
 
-# The same figures from the rollup cells the service reads (service/rollup_cells.rs):
-# each money figure is stored as two parts, hi * 10^9 + lo (service/split_sum.rs).
+# The same figures from the rollup cells the service reads (src/service/rollup/cells.rs):
+# each money figure is stored as two parts, hi * 10^9 + lo (src/service/split_sum.rs).
 cells_sql="SELECT council_id, theme_id, SUM(commitments), SUM(committed_value_hi), SUM(committed_value_lo), SUM(evidence),
   SUM(delivered_value_hi), SUM(delivered_value_lo), SUM(verified_value_hi), SUM(verified_value_lo), SUM(value_pence_hi), SUM(value_pence_lo)
   FROM rollup_summary WHERE supplier_id = 0 AND theme_id <> 0 AND measure_id = 0 AND financial_year = 2024 GROUP BY council_id, theme_id;"

@@ -2,7 +2,10 @@
 //! p50 / p99 latency and throughput at concurrency 1 and 8 for the rollup
 //! and dashboard queries of the rollup issue.
 //!
-//!     SVH_JWT_SECRET=... cargo run --release --example bench_rollup -- http://127.0.0.1:4000 [REQUESTS] [COUNCIL]
+//!     SVH_JWT_SECRET=... cargo run --profile dist --example bench_rollup -- http://127.0.0.1:4000 [REQUESTS] [COUNCIL]
+//!
+//! `BENCH_CASES=ce` runs only those queries, `BENCH_CONCURRENCY=1` only that
+//! concurrency (bench/compare.sh uses both).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,9 +69,14 @@ async fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().unwrap();
     println!("| query | concurrency | p50 ms | p99 ms | requests/s |");
     println!("| --- | --- | --- | --- | --- |");
-    for case in cases(&council) {
+    let only = std::env::var("BENCH_CASES").ok();
+    let concurrencies: Vec<usize> = match std::env::var("BENCH_CONCURRENCY") {
+        Ok(list) => list.split(',').map(|c| c.trim().parse().expect("BENCH_CONCURRENCY: numbers")).collect(),
+        Err(_) => vec![1, 8],
+    };
+    for case in cases(&council).into_iter().filter(|c| only.as_deref().is_none_or(|o| o.contains(&c.name[..1]))) {
         let body = Arc::new(json!({"query": case.query, "variables": case.variables}));
-        for concurrency in [1usize, 8] {
+        for &concurrency in &concurrencies {
             // Warm up, and check the answer once.
             let check: Value = client.post(format!("{url}/graphql")).bearer_auth(&token).json(&*body).send().await.unwrap().json().await.unwrap();
             assert!(check.get("errors").is_none(), "{}: {check}", case.name);

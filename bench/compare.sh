@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Two builds side by side in one sitting (run by hand, not in CI): each
+# imports the same generated region into a fresh database of its own, timed
+# with its peak memory; then the two servers answer the dashboard queries
+# (c) a council's rollup by supplier and (e) a page of 50 contracts, in
+# alternating rounds, so that the machine's drift over the sitting falls on
+# both alike. The same client (examples/bench_rollup.rs) measures both.
+#
+#   bench/compare.sh BEFORE_BIN AFTER_BIN [SCALE] [ROUNDS] [REQUESTS]
+#
+# e.g. build the commit before a change with `cargo build --profile dist`
+# (or `--release` for commits before the dist profile) in a worktree of its
+# own, then: bench/compare.sh /tmp/before/social-value-hub target/dist/social-value-hub medium 3
+# SVH_BENCH_POSTGRES_URL adds PostgreSQL; BENCH_BACKENDS chooses.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+before=$1 after=$2 scale=${3:-medium} rounds=${4:-3} requests=${5:-200}
+work=${BENCH_DIR:-/tmp/svh-bench}
+mkdir -p "$work"
+cargo build --profile dist --quiet --example bench_rollup
+export SVH_JWT_SECRET=bench-secret-bench-secret
+dir="$work/$scale"
+[ -f "$dir/evidence.csv" ] || "$after" generate --scale "$scale" --out "$dir"
+
+backends=(sqlite)
+[ -n "${SVH_BENCH_POSTGRES_URL:-}" ] && backends+=(postgres)
+[ -n "${BENCH_BACKENDS:-}" ] && read -r -a backends <<< "$BENCH_BACKENDS"
+
+fresh_db() { # backend name -> URL of an empty database
+  if [ "$1" = sqlite ]; then
+    rm -f "$work/$2.db" "$work/$2.db-wal" "$work/$2.db-shm"
+    echo "sqlite://$work/$2.db?mode=rwc"
+  else
+    psql "$SVH_BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $2" -c "CREATE DATABASE $2" >/dev/null
+    echo "${SVH_BENCH_POSTGRES_URL%/*}/$2"
+  fi
+}
+
+for backend in "${backends[@]}"; do
+  declare -A url
+  for which in before after; do
+    bin=${!which}
+    url[$which]=$(fresh_db "$backend" "svh_compare_${which}_$scale")
+    echo "== $scale on $backend, $which: import"
+    /usr/bin/time -f "$which import: wall %e s, peak RSS %M KB" "$bin" import "$dir" --database-url "${url[$which]}" | grep imported
+  done
+  for round in $(seq 1 "$rounds"); do
+    for which in before after; do
+      bin=${!which}
+      SVH_DATABASE_URL="${url[$which]}" SVH_LISTEN=127.0.0.1:4997 RUST_LOG=warn "$bin" serve >/dev/null &
+      server=$!
+      trap 'kill ${server:-} 2>/dev/null || true' EXIT
+      until curl -sf http://127.0.0.1:4997/readyz >/dev/null; do sleep 0.2; done
+      echo "== $backend round $round: $which"
+      BENCH_CASES=ce BENCH_CONCURRENCY=1 target/dist/examples/bench_rollup http://127.0.0.1:4997 "$requests" LANCS | grep '^| [ce]\.'
+      kill $server; wait $server 2>/dev/null || true
+    done
+  done
+done
