@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use entity::{council, measure, supplier, theme};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::figures::{Dimension, RollupFilter};
 use super::sql::Source;
-use super::{Dimension, RollupFilter};
 use crate::error::{AppResult, bad_input};
 
 /// The filter over ids, resolved from codes once.

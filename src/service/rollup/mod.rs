@@ -1,6 +1,6 @@
 //! Rollups for regional dashboards: committed, delivered and verified £ by
 //! any combination of council, theme, measure, supplier, contract and
-//! financial year, computed by GROUP BY in the database.
+//! financial year, summed in the database.
 //!
 //! Rollups read the cells that the write path keeps (service::rollup::cells),
 //! in one statement: when each theme, measure and year the query spans is
@@ -12,10 +12,12 @@
 //! (pence), summed as integers in two BIGINT parts (service::split_sum) so
 //! that both backends stay exact at any size.
 //!
-//! The steps: [`filter`] resolves codes, [`plan`] picks the rows that
-//! answer, [`sql`] writes the statement, and [`cells`] keeps the cells.
+//! The steps: `figures` holds what is asked and answered, `filter` resolves
+//! codes, `plan` picks the rows that answer, `sql` writes the statement, and
+//! [`cells`] keeps the cells.
 
 pub mod cells;
+mod figures;
 mod filter;
 mod plan;
 mod sql;
@@ -24,101 +26,14 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
 
+pub use self::figures::{Dimension, Figures, GroupKey, Rollup, RollupFilter, TrendPoint};
 use self::filter::{ResolvedFilter, supplier_level};
 use self::plan::ReadPlan;
 use self::sql::{CELL_DELIVERED_QUARTERLY, figures_of, int, key_of};
 use super::scope::ReadScope;
 use super::split_sum;
-use crate::domain::{MoneyTotal, QuantityTotal, Value};
+use crate::domain::{MoneyTotal, Value};
 use crate::error::{AppResult, forbidden};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dimension {
-    Council,
-    Theme,
-    Measure,
-    Supplier,
-    Contract,
-    FinancialYear,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct RollupFilter {
-    pub council_codes: Option<Vec<String>>,
-    pub theme_codes: Option<Vec<String>>,
-    pub measure_codes: Option<Vec<String>>,
-    pub supplier_refs: Option<Vec<String>>,
-    pub financial_years: Option<Vec<i32>>,
-    pub sme_only: bool,
-    pub vcse_only: bool,
-}
-
-/// One group's key: the value of each dimension grouped by, None for the others.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GroupKey {
-    pub council_id: Option<i32>,
-    pub theme_id: Option<i32>,
-    pub measure_id: Option<i32>,
-    pub supplier_id: Option<i32>,
-    pub contract_id: Option<i32>,
-    pub financial_year: Option<i32>,
-}
-
-impl GroupKey {
-    fn set(&mut self, d: Dimension, v: Option<i32>) {
-        match d {
-            Dimension::Council => self.council_id = v,
-            Dimension::Theme => self.theme_id = v,
-            Dimension::Measure => self.measure_id = v,
-            Dimension::Supplier => self.supplier_id = v,
-            Dimension::Contract => self.contract_id = v,
-            Dimension::FinancialYear => self.financial_year = v,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Figures {
-    pub commitment_count: i64,
-    pub evidence_count: i64,
-    pub committed_value: Value,
-    pub delivered_value: Value,
-    pub verified_value: Value,
-    /// Only meaningful when the group is one measure (see `Rollup::quantities`).
-    pub committed_quantity: QuantityTotal,
-    pub delivered_quantity: QuantityTotal,
-    pub contract_value: MoneyTotal,
-}
-
-impl Figures {
-    fn add(&mut self, o: &Figures) {
-        self.commitment_count += o.commitment_count;
-        self.evidence_count += o.evidence_count;
-        self.committed_value = self.committed_value + o.committed_value;
-        self.delivered_value = self.delivered_value + o.delivered_value;
-        self.verified_value = self.verified_value + o.verified_value;
-        self.committed_quantity = self.committed_quantity + o.committed_quantity;
-        self.delivered_quantity = self.delivered_quantity + o.delivered_quantity;
-        self.contract_value = self.contract_value + o.contract_value;
-    }
-}
-
-pub struct Rollup {
-    pub totals: Figures,
-    pub groups: Vec<(GroupKey, Figures)>,
-    /// Whether each group's quantities mean anything (one measure per group).
-    pub group_quantities: bool,
-    pub total_quantities: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrendPoint {
-    pub financial_year: i32,
-    pub quarter: i32,
-    pub delivered_value: Value,
-    pub verified_value: Value,
-    pub evidence_count: i64,
-}
 
 async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)

@@ -2,7 +2,7 @@
 //! holds every figure, else the finest cells and the records' contract
 //! values, or the records themselves when grouping by CONTRACT.
 
-use super::Dimension;
+use super::figures::Dimension;
 use super::filter::{ResolvedFilter, supplier_level};
 use super::sql::{CELL_SUMMARY, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_CONTRACTS, RECORD_DELIVERED, Source, figures};
 use crate::service::split_sum::{sum_records, zero};

@@ -5,7 +5,7 @@
 use sea_orm::QueryResult;
 
 use super::cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
-use super::{Dimension, Figures, GroupKey};
+use super::figures::{Dimension, Figures, GroupKey};
 use crate::domain::{MoneyTotal, QuantityTotal, Value};
 use crate::error::AppResult;
 use crate::service::split_sum::{self, sum_parts, sum_records, zero};

@@ -1,0 +1,92 @@
+//! What a rollup is asked (dimensions, a filter) and what it answers (each
+//! group's key and figures, the totals, the trend's points).
+
+use crate::domain::{MoneyTotal, QuantityTotal, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dimension {
+    Council,
+    Theme,
+    Measure,
+    Supplier,
+    Contract,
+    FinancialYear,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RollupFilter {
+    pub council_codes: Option<Vec<String>>,
+    pub theme_codes: Option<Vec<String>>,
+    pub measure_codes: Option<Vec<String>>,
+    pub supplier_refs: Option<Vec<String>>,
+    pub financial_years: Option<Vec<i32>>,
+    pub sme_only: bool,
+    pub vcse_only: bool,
+}
+
+/// One group's key: the value of each dimension grouped by, None for the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    pub council_id: Option<i32>,
+    pub theme_id: Option<i32>,
+    pub measure_id: Option<i32>,
+    pub supplier_id: Option<i32>,
+    pub contract_id: Option<i32>,
+    pub financial_year: Option<i32>,
+}
+
+impl GroupKey {
+    pub(super) fn set(&mut self, d: Dimension, v: Option<i32>) {
+        match d {
+            Dimension::Council => self.council_id = v,
+            Dimension::Theme => self.theme_id = v,
+            Dimension::Measure => self.measure_id = v,
+            Dimension::Supplier => self.supplier_id = v,
+            Dimension::Contract => self.contract_id = v,
+            Dimension::FinancialYear => self.financial_year = v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub commitment_count: i64,
+    pub evidence_count: i64,
+    pub committed_value: Value,
+    pub delivered_value: Value,
+    pub verified_value: Value,
+    /// Only meaningful when the group is one measure (see `Rollup::quantities`).
+    pub committed_quantity: QuantityTotal,
+    pub delivered_quantity: QuantityTotal,
+    pub contract_value: MoneyTotal,
+}
+
+impl Figures {
+    pub(super) fn add(&mut self, o: &Figures) {
+        self.commitment_count += o.commitment_count;
+        self.evidence_count += o.evidence_count;
+        self.committed_value = self.committed_value + o.committed_value;
+        self.delivered_value = self.delivered_value + o.delivered_value;
+        self.verified_value = self.verified_value + o.verified_value;
+        self.committed_quantity = self.committed_quantity + o.committed_quantity;
+        self.delivered_quantity = self.delivered_quantity + o.delivered_quantity;
+        self.contract_value = self.contract_value + o.contract_value;
+    }
+}
+
+pub struct Rollup {
+    pub totals: Figures,
+    pub groups: Vec<(GroupKey, Figures)>,
+    /// Whether each group's quantities mean anything (one measure per group).
+    pub group_quantities: bool,
+    pub total_quantities: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub financial_year: i32,
+    pub quarter: i32,
+    pub delivered_value: Value,
+    pub verified_value: Value,
+    pub evidence_count: i64,
+}
