@@ -8,7 +8,7 @@ use super::scalars::{DateTime, stored_json};
 use super::sync::RecordEntity;
 use super::{db, ids, read_scope};
 use crate::domain;
-use crate::service::changes as svc;
+use crate::service::read::changes as svc;
 
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ChangeOperation {

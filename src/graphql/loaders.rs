@@ -11,8 +11,8 @@ use entity::{commitment, contract, evidence, supplier};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::ReadScope;
-use crate::service::records::batch;
-use crate::service::valuation::{self, Delivery};
+use crate::service::read::delivery::{self, Delivery};
+use crate::service::read::records::batch;
 
 pub struct Loaders {
     pub db: DatabaseConnection,
@@ -90,7 +90,7 @@ impl Loader<DeliveryOf> for Loaders {
     type Error = async_graphql::Error;
     /// Keys come from commitments the caller could already read.
     async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Delivery> {
-        let found = valuation::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = delivery::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or_default())).collect())
     }
 }

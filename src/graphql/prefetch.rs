@@ -13,9 +13,9 @@ use super::error::GqlResult;
 use super::records::{Commitment, Contract, Evidence};
 use super::{db, read_scope, reference};
 use crate::error::{AppResult, internal};
-use crate::service::page::Page;
-use crate::service::records::batch;
-use crate::service::valuation;
+use crate::service::read::delivery;
+use crate::service::read::page::Page;
+use crate::service::read::records::batch;
 
 pub(super) fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
     let mut out: HashMap<K, Vec<M>> = HashMap::new();
@@ -122,7 +122,7 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &L
     };
     let delivery = async {
         let wants = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
-        Ok(if wants { Some(valuation::delivery_of(db, &ids).await?) } else { None })
+        Ok(if wants { Some(delivery::delivery_of(db, &ids).await?) } else { None })
     };
     let (mut evidence, delivery) = tokio::try_join!(evidence, delivery)?;
     Ok(rows

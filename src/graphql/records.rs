@@ -17,9 +17,9 @@ use super::prefetch;
 use super::scalars::{Date, DateTime, Decimal};
 use super::{db, load_some, read_scope, reference};
 use crate::domain::{self, Money, Percent, Quantity, Value};
-use crate::service::page::{Page, PageRequest};
-use crate::service::records as svc;
-use crate::service::valuation::Delivery;
+use crate::service::read::delivery::Delivery;
+use crate::service::read::page::{Page, PageRequest};
+use crate::service::read::records as svc;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "domain::EvidenceStatus")]

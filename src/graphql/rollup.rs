@@ -10,7 +10,7 @@ use super::input::Values;
 use super::records::{Contract, Supplier};
 use super::scalars::Decimal;
 use super::{db, prefetch, read_scope, reference};
-use crate::service::records::batch;
+use crate::service::read::records::batch;
 use crate::service::rollup::{self as svc, GroupKey, Metrics};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

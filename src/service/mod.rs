@@ -3,14 +3,12 @@
 //! every write goes through [`write::WriteTx`].
 
 pub mod audit;
-pub mod changes;
 pub mod db;
 pub mod edit;
 pub mod framework;
 pub mod load;
 pub mod lookup;
-pub mod page;
-pub mod records;
+pub mod read;
 pub mod rollup;
 pub mod rollup_cells;
 pub mod scope;
@@ -18,7 +16,6 @@ pub mod snapshot;
 pub mod split_sum;
 pub mod sync;
 pub mod tombstone;
-pub mod valuation;
 pub mod write;
 
 /// The connection pool handle, named here so that the layers above pass it

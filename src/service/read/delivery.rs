@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Statement};
 
-use super::split_sum;
 use crate::domain::{QuantityTotal, Value};
 use crate::error::AppResult;
+use crate::service::split_sum;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {

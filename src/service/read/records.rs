@@ -7,9 +7,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::page::{self, Page, PageRequest};
-use super::scope::ReadScope;
 use crate::domain::EvidenceStatus;
 use crate::error::{AppResult, forbidden};
+use crate::service::scope::ReadScope;
 
 #[derive(Debug, Default, Clone)]
 pub struct SupplierFilter {
