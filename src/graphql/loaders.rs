@@ -88,9 +88,9 @@ impl Loader<EvidenceOf> for Loaders {
 impl Loader<DeliveryOf> for Loaders {
     type Value = Delivery;
     type Error = async_graphql::Error;
-    /// Keys come from commitments the caller could already read.
+    /// A commitment without live evidence has no delivery row: it delivered nothing.
     async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Delivery> {
-        let found = delivery::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = delivery::delivery_of(&self.db, &self.scope, &ids(keys, |k| k.0)).await?;
         Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or_default())).collect())
     }
 }

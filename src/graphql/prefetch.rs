@@ -110,19 +110,19 @@ async fn preload(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) -> GqlRes
 
 /// Commitments with the evidence and delivery figures their selection asks for.
 async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
-    let db = db(ctx);
+    let (db, scope) = (db(ctx), read_scope(ctx));
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let evidence = async {
         if !node.field("evidence").exists() {
             return Ok(None);
         }
-        let mut all = batch::evidence_of_commitments(db, read_scope(ctx), &ids).await?;
+        let mut all = batch::evidence_of_commitments(db, scope, &ids).await?;
         all.sort_by_key(|e| e.id);
         Ok::<_, crate::error::AppError>(Some(group_by(all, |e| e.commitment_id)))
     };
     let delivery = async {
         let wants = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
-        Ok(if wants { Some(delivery::delivery_of(db, &ids).await?) } else { None })
+        Ok(if wants { Some(delivery::delivery_of(db, scope, &ids).await?) } else { None })
     };
     let (mut evidence, delivery) = tokio::try_join!(evidence, delivery)?;
     Ok(rows
