@@ -26,7 +26,7 @@ use crate::auth::{Principal, ReadScope};
 pub use crate::config::Limits;
 use error::GqlResult;
 use loaders::Loaders;
-use reference::Reference;
+use reference::ReferenceCache;
 
 #[derive(MergedObject, Default)]
 pub struct Query(ViewerQuery, framework::FrameworkQuery, records::RecordsQuery, changes::ChangesQuery, audit::AuditQuery, rollup::RollupQuery);
@@ -80,7 +80,7 @@ pub fn limits<'a>(ctx: &Context<'a>) -> &'a Limits {
 pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
     let scope = principal.read_scope();
     let loaders = Loaders { db: db.clone(), scope: scope.clone() };
-    request.data(principal).data(scope).data(DataLoader::new(loaders, tokio::spawn)).data(Reference::new(db.clone()))
+    request.data(principal).data(scope).data(DataLoader::new(loaders, tokio::spawn)).data(ReferenceCache::new(db.clone()))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
@@ -92,8 +92,8 @@ pub fn read_scope<'a>(ctx: &Context<'a>) -> &'a ReadScope {
     ctx.data_unchecked::<ReadScope>()
 }
 
-pub fn reference<'a>(ctx: &Context<'a>) -> &'a Reference {
-    ctx.data_unchecked::<Reference>()
+pub fn reference<'a>(ctx: &Context<'a>) -> &'a ReferenceCache {
+    ctx.data_unchecked::<ReferenceCache>()
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {

@@ -105,7 +105,7 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
 
 /// The reference tables `node` reads, beside the page's statements; none for an empty page.
 async fn preload(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) -> GqlResult<()> {
-    if empty { Ok(()) } else { reference(ctx).preload(node).await }
+    if empty { Ok(()) } else { reference(ctx).fill_for(node).await }
 }
 
 /// Commitments with the evidence and delivery figures their selection asks for.

@@ -6,8 +6,10 @@
 //! - [`page`]: keyset pagination.
 //! - [`delivery`]: each commitment's delivered and verified figures.
 //! - [`changes`]: the changes feed.
+//! - [`reference`](mod@reference): the regional reference tables, whole.
 
 pub mod changes;
 pub mod delivery;
 pub mod page;
 pub mod records;
+pub mod reference;
