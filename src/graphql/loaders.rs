@@ -53,7 +53,7 @@ macro_rules! by_id_loader {
 
 by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.scope, &ids));
 by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
-by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::by_ids::<supplier::Entity>(&l.db, supplier::Column::Id, &ids));
+by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::suppliers(&l.db, &ids));
 
 /// Rows grouped by key, with an empty list for every key that has none
 /// (a contract without commitments is not a missing contract).

@@ -39,7 +39,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
             return Ok(None);
         }
         let supplier_ids: Vec<i32> = page.items.iter().map(|m| m.supplier_id).collect();
-        let rows = batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &supplier_ids).await?;
+        let rows = batch::suppliers(db, &supplier_ids).await?;
         Ok::<_, async_graphql::Error>(Some(rows.into_iter().map(|s| (s.id, s)).collect::<HashMap<i32, supplier::Model>>()))
     };
     let commitments_node = node.field("commitments");

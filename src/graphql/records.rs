@@ -404,21 +404,9 @@ impl RecordsQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
         let (db, scope) = (db(ctx), read_scope(ctx));
         Ok(match ids::parse_node_id(&id)? {
-            (Kind::Contract, n) => {
-                svc::find_one::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Contract(Contract::new(m)))
-            }
-            (Kind::Commitment, n) => {
-                svc::find_one::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Commitment(Commitment::new(m)))
-            }
-            (Kind::Evidence, n) => {
-                svc::find_one::<evidence::Entity>(db, scope, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Evidence(Evidence { m, commitment: None }))
-            }
+            (Kind::Contract, n) => svc::contract_by_id(db, scope, n).await?.map(|m| Node::Contract(Contract::new(m))),
+            (Kind::Commitment, n) => svc::commitment_by_id(db, scope, n).await?.map(|m| Node::Commitment(Commitment::new(m))),
+            (Kind::Evidence, n) => svc::evidence_by_id(db, scope, n).await?.map(|m| Node::Evidence(Evidence { m, commitment: None })),
         })
     }
 }

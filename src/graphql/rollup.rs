@@ -1,7 +1,6 @@
 //! `rollup` and `deliveryTrend`: regional figures, readable by every role.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
-use entity::supplier;
 
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
@@ -148,13 +147,7 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Metrics)>, quantities:
         groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>()
     };
     let db = db(ctx);
-    let suppliers = prefetch::by_id(
-        key.field("supplier").exists(),
-        ids(|k| k.supplier_id),
-        async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await,
-        |m| m.id,
-    )
-    .await?;
+    let suppliers = prefetch::by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::suppliers(db, &ids).await, |m| m.id).await?;
     let scope = read_scope(ctx);
     let contracts =
         prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?;
