@@ -14,7 +14,7 @@ use async_graphql::Variables;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Name, Positioned, Value};
 
-use super::Limits;
+use crate::config::Limits;
 
 /// Deepest introspection query accepted: graphql-js's standard one is 13 levels.
 pub const MAX_INTROSPECTION_DEPTH: usize = 15;
