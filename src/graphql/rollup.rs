@@ -102,7 +102,7 @@ impl RollupMetrics {
     }
 }
 
-/// A group's key. Suppliers and contracts are loaded for all groups at once
+/// A group's key. Suppliers and contracts are read for all groups at once
 /// when selected (a rollup by supplier can have thousands of groups).
 pub struct RollupKey {
     key: GroupKey,
