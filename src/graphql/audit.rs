@@ -3,12 +3,12 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use entity::audit_event;
 
+use super::connection::{Conn, connection, page_request};
+use super::context::{db, principal, read_scope, reference};
 use super::error::GqlResult;
 use super::framework::Council;
 use super::input::Values;
-use super::records::{Conn, connection, page_request};
 use super::scalars::{DateTime, stored_json};
-use super::{db, principal, reference};
 use crate::service::audit as svc;
 
 pub struct AuditEvent(audit_event::Model);
@@ -102,7 +102,7 @@ impl AuditQuery {
             from: f.from.map(at),
             to: f.to.map(at),
         };
-        let page = svc::events(db(ctx), principal(ctx), super::read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = svc::events(db(ctx), principal(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         Ok(connection(page, |e| e.seq, AuditEvent, after.is_some()))
     }
 

@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 
+use super::context::{db, principal};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
-use super::records::{Commitment, Evidence};
+use super::records::objects::{Commitment, Evidence};
 use super::scalars::Decimal;
-use super::{db, principal};
 use crate::service::edit::{self as svc, Decision};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

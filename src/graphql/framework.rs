@@ -3,9 +3,9 @@
 use async_graphql::{Context, InputObject, Object};
 use entity::{council, measure, proxy, theme};
 
+use super::context::{db, principal, reference};
 use super::error::GqlResult;
 use super::scalars::Decimal;
-use super::{db, principal, reference};
 use crate::domain::Money;
 use crate::service::framework::{self as svc, CouncilInput as CouncilIn, MeasureInput as MeasureIn, ThemeInput as ThemeIn};
 

@@ -10,11 +10,12 @@
 
 use std::collections::HashMap;
 
+use async_graphql::Value as GqlValue;
 use async_graphql::Variables;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Name, Positioned, Value};
+use async_graphql::{Name, Positioned};
 
-use super::Limits;
+use crate::config::Limits;
 
 /// Deepest introspection query accepted: graphql-js's standard one is 13 levels.
 pub const MAX_INTROSPECTION_DEPTH: usize = 15;
@@ -164,11 +165,11 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn has_nul(v: &Value) -> bool {
+fn has_nul(v: &GqlValue) -> bool {
     match v {
-        Value::String(s) => s.contains('\0'),
-        Value::List(items) => items.iter().any(has_nul),
-        Value::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        GqlValue::String(s) => s.contains('\0'),
+        GqlValue::List(items) => items.iter().any(has_nul),
+        GqlValue::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
         _ => false,
     }
 }

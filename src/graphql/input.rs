@@ -5,8 +5,9 @@
 
 use std::borrow::Cow;
 
+use async_graphql::Value as GqlValue;
 use async_graphql::registry::Registry;
-use async_graphql::{InputType, InputValueError, InputValueResult, Value};
+use async_graphql::{InputType, InputValueError, InputValueResult};
 
 /// Most values one filter list may name.
 pub const MAX_FILTER_VALUES: usize = 1_000;
@@ -31,8 +32,8 @@ impl<T: InputType> InputType for Lenient<T> {
         T::create_type_info(registry)
     }
 
-    fn parse(value: Option<Value>) -> InputValueResult<Self> {
-        let missing = value.as_ref().is_none_or(|v| matches!(v, Value::Null));
+    fn parse(value: Option<GqlValue>) -> InputValueResult<Self> {
+        let missing = value.as_ref().is_none_or(|v| matches!(v, GqlValue::Null));
         Ok(Self(T::parse(value).map_err(|e| {
             if missing {
                 "is required".to_owned()
@@ -44,8 +45,8 @@ impl<T: InputType> InputType for Lenient<T> {
         })))
     }
 
-    fn to_value(&self) -> Value {
-        self.0.as_ref().map_or(Value::Null, T::to_value)
+    fn to_value(&self) -> GqlValue {
+        self.0.as_ref().map_or(GqlValue::Null, T::to_value)
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {
@@ -85,8 +86,8 @@ impl<T: InputType + PartialEq> InputType for Values<T> {
         <Vec<T> as InputType>::create_type_info(registry)
     }
 
-    fn parse(value: Option<Value>) -> InputValueResult<Self> {
-        if let Some(Value::List(items)) = &value
+    fn parse(value: Option<GqlValue>) -> InputValueResult<Self> {
+        if let Some(GqlValue::List(items)) = &value
             && items.len() > MAX_FILTER_VALUES
         {
             return Err(InputValueError::custom(format!("a filter list holds at most {MAX_FILTER_VALUES} values; this one has {}", items.len())));
@@ -101,8 +102,8 @@ impl<T: InputType + PartialEq> InputType for Values<T> {
         Ok(Self(unique))
     }
 
-    fn to_value(&self) -> Value {
-        Value::List(self.0.iter().map(T::to_value).collect())
+    fn to_value(&self) -> GqlValue {
+        GqlValue::List(self.0.iter().map(T::to_value).collect())
     }
 
     fn as_raw_value(&self) -> Option<&Self::RawValueType> {

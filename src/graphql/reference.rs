@@ -1,24 +1,27 @@
 //! Reference data for one request: councils, themes, measures and proxies
-//! are small tables, so the first field that needs one loads it whole (one
-//! statement), and every other field reads it from memory. Unlike a batched
-//! DataLoader this cannot split into several statements when a large page
-//! takes a while to resolve.
+//! are small tables, so the first field that needs one has the service read
+//! it whole (one statement), and every other field reads it from memory.
+//! Unlike a batched DataLoader this cannot split into several statements
+//! when a large page takes a while to resolve.
 
 use std::collections::HashMap;
 
 use entity::{council, measure, proxy, theme};
-use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
 use crate::domain::Money;
-use crate::error::{AppError, internal};
+use crate::error::{AppResult, internal};
+use crate::service::DatabaseConnection;
+use crate::service::read::reference as svc;
 
-pub struct Reference {
+/// The reference tables a request has read so far, kept for the rest of it.
+pub struct ReferenceCache {
     db: DatabaseConnection,
     councils: OnceCell<HashMap<i32, council::Model>>,
     themes: OnceCell<HashMap<i32, theme::Model>>,
     measures: OnceCell<HashMap<i32, measure::Model>>,
+    /// In (measure, financial year) order, for a binary search.
     proxies: OnceCell<Vec<proxy::Model>>,
 }
 
@@ -26,72 +29,81 @@ fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
     internal(format!("dangling reference to {what} {key:?}")).into()
 }
 
-/// Awaits `load` only when `wanted`.
-async fn when<T>(wanted: bool, load: impl Future<Output = GqlResult<T>>) -> GqlResult<()> {
+/// Awaits `read` only when `wanted`.
+async fn when<T>(wanted: bool, read: impl Future<Output = GqlResult<T>>) -> GqlResult<()> {
     if wanted {
-        load.await?;
+        read.await?;
     }
     Ok(())
 }
 
-impl Reference {
+/// The table in `cell`, read by `read` the first time it is asked for.
+async fn by_id<M, F: Future<Output = AppResult<Vec<M>>>>(
+    cell: &OnceCell<HashMap<i32, M>>,
+    read: impl FnOnce() -> F,
+    id: fn(&M) -> i32,
+) -> GqlResult<&HashMap<i32, M>> {
+    cell.get_or_try_init(|| async { Ok::<_, async_graphql::Error>(read().await?.into_iter().map(|m| (id(&m), m)).collect()) }).await
+}
+
+impl ReferenceCache {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db, councils: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
     }
 
-    async fn table<'a, E: EntityTrait>(
-        &'a self,
-        cell: &'a OnceCell<HashMap<i32, E::Model>>,
-        id: impl Fn(&E::Model) -> i32,
-    ) -> GqlResult<&'a HashMap<i32, E::Model>> {
-        cell.get_or_try_init(|| async {
-            let rows = E::find().all(&self.db).await.map_err(AppError::from)?;
-            Ok::<_, async_graphql::Error>(rows.into_iter().map(|m| (id(&m), m)).collect())
-        })
-        .await
+    async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {
+        by_id(&self.councils, || svc::councils(&self.db), |m| m.id).await
     }
 
-    /// Loads the tables a page's fields will read, all at once and beside the
-    /// page's own statements, rather than one after another as the first
-    /// field of each kind asks (a measure's theme, say, only once its measure
-    /// is there).
-    pub async fn preload(&self, node: &async_graphql::Lookahead<'_>) -> GqlResult<()> {
-        let measure = node.field("measure");
-        tokio::try_join!(
-            when(node.field("council").exists(), self.table::<council::Entity>(&self.councils, |m| m.id)),
-            when(measure.exists(), self.table::<measure::Entity>(&self.measures, |m| m.id)),
-            when(measure.field("theme").exists(), self.table::<theme::Entity>(&self.themes, |m| m.id)),
-            when(node.field("committedValue").exists(), self.all_proxies()),
-        )?;
-        Ok(())
+    async fn theme_table(&self) -> GqlResult<&HashMap<i32, theme::Model>> {
+        by_id(&self.themes, || svc::themes(&self.db), |m| m.id).await
     }
 
-    pub async fn council(&self, id: i32) -> GqlResult<council::Model> {
-        self.table::<council::Entity>(&self.councils, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("council", id))
+    async fn measure_table(&self) -> GqlResult<&HashMap<i32, measure::Model>> {
+        by_id(&self.measures, || svc::measures(&self.db), |m| m.id).await
     }
 
-    pub async fn theme(&self, id: i32) -> GqlResult<theme::Model> {
-        self.table::<theme::Entity>(&self.themes, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("theme", id))
-    }
-
-    pub async fn measure(&self, id: i32) -> GqlResult<measure::Model> {
-        self.table::<measure::Entity>(&self.measures, |m| m.id).await?.get(&id).cloned().ok_or_else(|| missing("measure", id))
-    }
-
-    async fn all_proxies(&self) -> GqlResult<&Vec<proxy::Model>> {
+    async fn proxy_table(&self) -> GqlResult<&Vec<proxy::Model>> {
         self.proxies
             .get_or_try_init(|| async {
-                let mut rows = proxy::Entity::find().all(&self.db).await.map_err(AppError::from)?;
+                let mut rows = svc::proxies(&self.db).await?;
                 rows.sort_by_key(|p| (p.measure_id, p.financial_year));
                 Ok::<_, async_graphql::Error>(rows)
             })
             .await
     }
 
+    /// Reads the tables a page's fields will use, all at once and beside the
+    /// page's own statements, rather than one after another as the first
+    /// field of each kind asks (a measure's theme, say, only once its measure
+    /// is there).
+    pub async fn fill_for(&self, node: &async_graphql::Lookahead<'_>) -> GqlResult<()> {
+        let measure = node.field("measure");
+        tokio::try_join!(
+            when(node.field("council").exists(), self.council_table()),
+            when(measure.exists(), self.measure_table()),
+            when(measure.field("theme").exists(), self.theme_table()),
+            when(node.field("committedValue").exists(), self.proxy_table()),
+        )?;
+        Ok(())
+    }
+
+    pub async fn council(&self, id: i32) -> GqlResult<council::Model> {
+        self.council_table().await?.get(&id).cloned().ok_or_else(|| missing("council", id))
+    }
+
+    pub async fn theme(&self, id: i32) -> GqlResult<theme::Model> {
+        self.theme_table().await?.get(&id).cloned().ok_or_else(|| missing("theme", id))
+    }
+
+    pub async fn measure(&self, id: i32) -> GqlResult<measure::Model> {
+        self.measure_table().await?.get(&id).cloned().ok_or_else(|| missing("measure", id))
+    }
+
     /// The proxy of a measure in a financial year. Sync refuses records whose
     /// year has no proxy, so a miss is a broken invariant.
     pub async fn proxy(&self, measure_id: i32, financial_year: i32) -> GqlResult<Money> {
-        let proxies = self.all_proxies().await?;
+        let proxies = self.proxy_table().await?;
         proxies
             .binary_search_by_key(&(measure_id, financial_year), |p| (p.measure_id, p.financial_year))
             .map(|i| Money::from_scaled(proxies[i].value_pence))
@@ -100,13 +112,12 @@ impl Reference {
 
     /// A measure's proxies in year order.
     pub async fn proxies_of(&self, measure_id: i32) -> GqlResult<Vec<proxy::Model>> {
-        Ok(self.all_proxies().await?.iter().filter(|p| p.measure_id == measure_id).cloned().collect())
+        Ok(self.proxy_table().await?.iter().filter(|p| p.measure_id == measure_id).cloned().collect())
     }
 
     /// A theme's measures in code order.
     pub async fn measures_of(&self, theme_id: i32) -> GqlResult<Vec<measure::Model>> {
-        let mut list: Vec<measure::Model> =
-            self.table::<measure::Entity>(&self.measures, |m| m.id).await?.values().filter(|m| m.theme_id == theme_id).cloned().collect();
+        let mut list: Vec<measure::Model> = self.measure_table().await?.values().filter(|m| m.theme_id == theme_id).cloned().collect();
         list.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(list)
     }

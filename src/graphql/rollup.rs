@@ -1,16 +1,18 @@
 //! `rollup` and `deliveryTrend`: regional figures, readable by every role.
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
-use entity::supplier;
+use std::collections::HashMap;
 
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+
+use super::context::{db, read_scope, reference};
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
 use super::inline::Inline;
 use super::input::Values;
-use super::records::{Contract, Supplier};
+use super::records::objects::{Contract, Supplier};
 use super::scalars::Decimal;
-use super::{db, prefetch, read_scope, reference};
-use crate::service::records::batch;
+use crate::error::{AppResult, internal};
+use crate::service::read::records::batch;
 use crate::service::rollup::{self as svc, Figures, GroupKey};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -100,7 +102,7 @@ impl RollupMetrics {
     }
 }
 
-/// A group's key. Suppliers and contracts are loaded for all groups at once
+/// A group's key. Suppliers and contracts are read for all groups at once
 /// when selected (a rollup by supplier can have thousands of groups).
 pub struct RollupKey {
     key: GroupKey,
@@ -140,7 +142,24 @@ impl RollupKey {
     }
 }
 
-/// Groups with the suppliers and contracts their keys select, loaded in one statement each.
+/// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
+async fn rows_by_id<M>(
+    wanted: bool,
+    ids: Vec<i32>,
+    read: impl AsyncFnOnce(Vec<i32>) -> AppResult<Vec<M>>,
+    id: impl Fn(&M) -> i32,
+) -> GqlResult<HashMap<i32, M>> {
+    if !wanted || ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: HashMap<i32, M> = read(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
+    match ids.iter().find(|i| !rows.contains_key(i)) {
+        Some(i) => Err(internal(format!("dangling reference {i}")).into()),
+        None => Ok(rows),
+    }
+}
+
+/// Groups with the suppliers and contracts their keys select, read in one statement each.
 async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
@@ -148,16 +167,9 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities:
         groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>()
     };
     let db = db(ctx);
-    let suppliers = prefetch::by_id(
-        key.field("supplier").exists(),
-        ids(|k| k.supplier_id),
-        async |ids| batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &ids).await,
-        |m| m.id,
-    )
-    .await?;
+    let suppliers = rows_by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::suppliers(db, &ids).await, |m| m.id).await?;
     let scope = read_scope(ctx);
-    let contracts =
-        prefetch::by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?;
+    let contracts = rows_by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?;
     Ok(groups
         .into_iter()
         .map(|(key, m)| {

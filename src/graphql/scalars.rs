@@ -1,7 +1,8 @@
 //! The contract's scalars: `Decimal` (exact, JSON string only), `Date`
 //! (`YYYY-MM-DD`) and `DateTime` (RFC 3339).
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::Value as GqlValue;
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
 /// An exact decimal, serialised as a JSON string (`"1234.50"`).
@@ -25,17 +26,17 @@ impl Decimal {
 
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
-    fn parse(value: Value) -> InputValueResult<Self> {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
         match value {
-            Value::String(s) => Ok(Decimal(s)),
+            GqlValue::String(s) => Ok(Decimal(s)),
             // A JSON number has passed through a float and may have lost digits.
-            Value::Number(n) => Err(InputValueError::custom(format!("send a Decimal as a JSON string, such as \"{n}\", not as the JSON number {n}"))),
+            GqlValue::Number(n) => Err(InputValueError::custom(format!("send a Decimal as a JSON string, such as \"{n}\", not as the JSON number {n}"))),
             other => Err(InputValueError::expected_type(other)),
         }
     }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.clone())
     }
 }
 
@@ -45,9 +46,9 @@ pub struct Date(pub NaiveDate);
 
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
-    fn parse(value: Value) -> InputValueResult<Self> {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            GqlValue::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .ok()
                 .filter(|_| s.len() == 10)
                 .map(Date)
@@ -56,8 +57,8 @@ impl ScalarType for Date {
         }
     }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.format("%Y-%m-%d").to_string())
     }
 }
 
@@ -67,17 +68,17 @@ pub struct DateTime(pub chrono::DateTime<Utc>);
 
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
-    fn parse(value: Value) -> InputValueResult<Self> {
+    fn parse(value: GqlValue) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+            GqlValue::String(s) => chrono::DateTime::parse_from_rfc3339(s)
                 .map(|d| DateTime(d.with_timezone(&Utc)))
                 .map_err(|_| InputValueError::custom(format!("{s:?} is not an RFC 3339 date-time"))),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
+    fn to_value(&self) -> GqlValue {
+        GqlValue::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, true))
     }
 }
 

@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
+use super::context::{db, limits, principal};
 use super::error::GqlResult;
 use super::ids;
 use super::input::Lenient;
-use super::records::EvidenceStatus;
+use super::records::objects::EvidenceStatus;
 use super::scalars::{Date, Decimal};
-use super::{db, limits, principal};
 use crate::service::sync::{self as svc, CommitmentIn, ContractIn, DeletionIn, EvidenceIn, SupplierIn, SyncBatch};
 
 // The Decimal and Date fields of a sync record are `Lenient`: a value that

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::page::{self, Page, PageRequest};
+use super::read::page::{self, Page, PageRequest};
 use super::scope::ReadScope;
 use crate::auth::Principal;
 use crate::error::AppResult;

@@ -3,19 +3,16 @@
 //! every write goes through [`write::WriteTx`].
 
 pub mod audit;
-pub mod changes;
 pub mod db;
 pub mod edit;
 pub mod framework;
 pub mod load;
 pub mod lookup;
-pub mod page;
-pub mod records;
+pub mod read;
 pub mod rollup;
 pub mod scope;
 pub mod split_sum;
 pub mod sync;
-pub mod valuation;
 pub mod write;
 
 /// The connection pool handle, named here so that the layers above pass it

@@ -1,4 +1,4 @@
-//! Lists load what their selection needs beneath each record up front, one
+//! Lists read what their selection needs beneath each record up front, one
 //! statement per kind for the whole page, chosen by looking ahead at the
 //! query. The statement count of a page is then fixed by the query's shape,
 //! never by the page size or by how long resolving takes.
@@ -9,21 +9,13 @@ use std::sync::Arc;
 use async_graphql::{Context, Lookahead};
 use entity::{commitment, contract, evidence, supplier};
 
-use super::error::GqlResult;
-use super::records::{Commitment, Contract, Evidence};
-use super::{db, read_scope, reference};
-use crate::error::{AppResult, internal};
-use crate::service::page::Page;
-use crate::service::records::batch;
-use crate::service::valuation;
-
-pub(super) fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
-    let mut out: HashMap<K, Vec<M>> = HashMap::new();
-    for row in rows {
-        out.entry(key(&row)).or_default().push(row);
-    }
-    out
-}
+use super::loaders::group_by;
+use super::objects::{Commitment, Contract, Evidence};
+use crate::graphql::context::{db, read_scope, reference};
+use crate::graphql::error::GqlResult;
+use crate::service::read::delivery;
+use crate::service::read::page::Page;
+use crate::service::read::records::batch;
 
 fn page_of<M, T>(page: Page<M>, items: Vec<T>) -> Page<T> {
     Page { items, has_next: page.has_next, total: page.total }
@@ -39,7 +31,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
             return Ok(None);
         }
         let supplier_ids: Vec<i32> = page.items.iter().map(|m| m.supplier_id).collect();
-        let rows = batch::by_ids::<supplier::Entity>(db, supplier::Column::Id, &supplier_ids).await?;
+        let rows = batch::suppliers(db, &supplier_ids).await?;
         Ok::<_, async_graphql::Error>(Some(rows.into_iter().map(|s| (s.id, s)).collect::<HashMap<i32, supplier::Model>>()))
     };
     let commitments_node = node.field("commitments");
@@ -51,7 +43,7 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
         let rows = with_children(ctx, rows, &commitments_node).await?;
         Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
-    let reference = preload(ctx, ids.is_empty(), &commitments_node);
+    let reference = fill_reference(ctx, ids.is_empty(), &commitments_node);
     let (suppliers, mut commitments, ()) = tokio::try_join!(suppliers, commitments, reference)?;
     let items = page
         .items
@@ -83,7 +75,7 @@ pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node:
     } else {
         None
     };
-    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), preload(ctx, page.items.is_empty(), &node))?;
+    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), fill_reference(ctx, page.items.is_empty(), &node))?;
     for c in &mut items {
         c.contract = contracts.as_ref().and_then(|m| m.get(&c.m.contract_id).cloned());
     }
@@ -104,25 +96,25 @@ pub async fn evidence(ctx: &Context<'_>, page: Page<evidence::Model>, node: Look
 }
 
 /// The reference tables `node` reads, beside the page's statements; none for an empty page.
-async fn preload(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) -> GqlResult<()> {
-    if empty { Ok(()) } else { reference(ctx).preload(node).await }
+async fn fill_reference(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) -> GqlResult<()> {
+    if empty { Ok(()) } else { reference(ctx).fill_for(node).await }
 }
 
 /// Commitments with the evidence and delivery figures their selection asks for.
 async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
-    let db = db(ctx);
+    let (db, scope) = (db(ctx), read_scope(ctx));
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let evidence = async {
         if !node.field("evidence").exists() {
             return Ok(None);
         }
-        let mut all = batch::evidence_of_commitments(db, read_scope(ctx), &ids).await?;
+        let mut all = batch::evidence_of_commitments(db, scope, &ids).await?;
         all.sort_by_key(|e| e.id);
         Ok::<_, crate::error::AppError>(Some(group_by(all, |e| e.commitment_id)))
     };
     let delivery = async {
         let wants = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
-        Ok(if wants { Some(valuation::delivery_of(db, &ids).await?) } else { None })
+        Ok(if wants { Some(delivery::delivery_of(db, scope, &ids).await?) } else { None })
     };
     let (mut evidence, delivery) = tokio::try_join!(evidence, delivery)?;
     Ok(rows
@@ -136,21 +128,4 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &L
             }
         })
         .collect())
-}
-
-/// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
-pub async fn by_id<M>(
-    wanted: bool,
-    ids: Vec<i32>,
-    load: impl AsyncFnOnce(Vec<i32>) -> AppResult<Vec<M>>,
-    id: impl Fn(&M) -> i32,
-) -> GqlResult<HashMap<i32, M>> {
-    if !wanted || ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: HashMap<i32, M> = load(ids.clone()).await?.into_iter().map(|m| (id(&m), m)).collect();
-    match ids.iter().find(|i| !rows.contains_key(i)) {
-        Some(i) => Err(internal(format!("dangling reference {i}")).into()),
-        None => Ok(rows),
-    }
 }

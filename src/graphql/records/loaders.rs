@@ -2,21 +2,32 @@
 //! contract's commitments). Lists prefetch their nested records instead (see
 //! `prefetch`), because a DataLoader's batch window can close before a large
 //! page has finished asking. Made per request with the caller's ReadScope, so
-//! every batch load is scoped in SQL like the lists are.
+//! every batch read is scoped in SQL like the lists are.
+//!
+//! These work on rows, not on GraphQL objects: the objects sit above them.
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{commitment, contract, evidence, supplier};
-use sea_orm::DatabaseConnection;
 
-use crate::auth::ReadScope;
-use crate::service::records::batch;
-use crate::service::valuation::{self, Delivery};
+use crate::graphql::error::GqlResult;
+use crate::service::DatabaseConnection;
+use crate::service::read::delivery::{self, Delivery};
+use crate::service::read::records::batch;
+use crate::service::scope::ReadScope;
 
-pub struct Loaders {
-    pub db: DatabaseConnection,
-    pub scope: ReadScope,
+/// The request's one [`Loader`] of records, for every key type below.
+pub struct RecordLoader {
+    db: DatabaseConnection,
+    scope: ReadScope,
+}
+
+impl RecordLoader {
+    pub fn new(db: DatabaseConnection, scope: ReadScope) -> Self {
+        Self { db, scope }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,18 +44,40 @@ pub struct DeliveryOf(pub i32);
 pub struct SupplierId(pub i32);
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
+/// The value for `key`, through the request's DataLoader: batched with the
+/// other keys of its kind that fields ask for meanwhile. The key comes from
+/// a row already read (a foreign key, a parent's id), so a key without a
+/// value is a dangling reference.
+pub async fn load_batched<K>(ctx: &Context<'_>, key: K) -> GqlResult<<RecordLoader as Loader<K>>::Value>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    RecordLoader: Loader<K, Error = async_graphql::Error>,
+{
+    let k = key.clone();
+    ctx.data_unchecked::<DataLoader<RecordLoader>>().load_one(key).await?.ok_or_else(|| crate::error::internal(format!("dangling reference {k:?}")).into())
+}
+
+/// Rows grouped by the key `key` gives each.
+pub fn group_by<K: std::hash::Hash + Eq, M>(rows: Vec<M>, key: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
+    let mut out: HashMap<K, Vec<M>> = HashMap::new();
+    for row in rows {
+        out.entry(key(&row)).or_default().push(row);
+    }
+    out
+}
+
 fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i32) -> Vec<i32> {
     keys.iter().map(|k| f(*k)).collect()
 }
 
 macro_rules! by_id_loader {
-    ($key:ident, $model:ty, |$this:ident, $ids:ident| $load:expr) => {
-        impl Loader<$key> for Loaders {
+    ($key:ident, $model:ty, |$this:ident, $ids:ident| $read:expr) => {
+        impl Loader<$key> for RecordLoader {
             type Value = $model;
             type Error = async_graphql::Error;
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 let ($this, $ids) = (self, ids(keys, |k| k.0));
-                let rows: Vec<$model> = $load.await?;
+                let rows: Vec<$model> = $read.await?;
                 Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
             }
         }
@@ -53,19 +86,19 @@ macro_rules! by_id_loader {
 
 by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.scope, &ids));
 by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
-by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::by_ids::<supplier::Entity>(&l.db, supplier::Column::Id, &ids));
+by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::suppliers(&l.db, &ids));
 
 /// Rows grouped by key, with an empty list for every key that has none
 /// (a contract without commitments is not a missing contract).
 fn group<K: std::hash::Hash + Eq + Copy, M>(keys: &[K], rows: Vec<M>, key_of: impl Fn(&M) -> K) -> HashMap<K, Vec<M>> {
-    let mut out = super::prefetch::group_by(rows, key_of);
+    let mut out = group_by(rows, key_of);
     for k in keys {
         out.entry(*k).or_default();
     }
     out
 }
 
-impl Loader<CommitmentsOf> for Loaders {
+impl Loader<CommitmentsOf> for RecordLoader {
     type Value = Vec<commitment::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[CommitmentsOf]) -> LoadResult<CommitmentsOf, Self::Value> {
@@ -75,7 +108,7 @@ impl Loader<CommitmentsOf> for Loaders {
     }
 }
 
-impl Loader<EvidenceOf> for Loaders {
+impl Loader<EvidenceOf> for RecordLoader {
     type Value = Vec<evidence::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[EvidenceOf]) -> LoadResult<EvidenceOf, Self::Value> {
@@ -85,12 +118,12 @@ impl Loader<EvidenceOf> for Loaders {
     }
 }
 
-impl Loader<DeliveryOf> for Loaders {
+impl Loader<DeliveryOf> for RecordLoader {
     type Value = Delivery;
     type Error = async_graphql::Error;
-    /// Keys come from commitments the caller could already read.
+    /// A commitment without evidence has no delivery row: it delivered nothing.
     async fn load(&self, keys: &[DeliveryOf]) -> LoadResult<DeliveryOf, Delivery> {
-        let found = valuation::delivery_of(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = delivery::delivery_of(&self.db, &self.scope, &ids(keys, |k| k.0)).await?;
         Ok(keys.iter().map(|k| (*k, found.get(&k.0).copied().unwrap_or_default())).collect())
     }
 }

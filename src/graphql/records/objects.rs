@@ -1,25 +1,22 @@
-//! Suppliers and council records (contracts, commitments, evidence): Relay
-//! connections, `node(id)`, and nested objects through the DataLoaders.
+//! The records' GraphQL objects: suppliers, contracts, commitments and
+//! evidence, and the `Node` interface. A list fills in what it prefetched
+//! beneath each record; a field whose rows were not prefetched reads them
+//! through the DataLoaders.
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, Enum, ID, InputObject, Interface, Object, SimpleObject};
 use std::sync::Arc;
 
+use async_graphql::{Context, Enum, ID, Interface, Object};
 use entity::{commitment, contract, evidence, supplier};
 
-use super::error::GqlResult;
-use super::framework::{Council, Measure};
-use super::ids::{self, Kind};
-use super::inline::Inline;
-use super::input::Values;
-use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId};
-use super::prefetch;
-use super::scalars::{Date, DateTime, Decimal};
-use super::{db, load_some, read_scope, reference};
-use crate::domain::{self, Money, Percent, Quantity, Value};
-use crate::service::page::{Page, PageRequest};
-use crate::service::records as svc;
-use crate::service::valuation::Delivery;
+use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId, load_batched};
+use crate::domain::{self, Money, Percent, Quantity};
+use crate::graphql::context::reference;
+use crate::graphql::error::GqlResult;
+use crate::graphql::framework::{Council, Measure};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::inline::Inline;
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::service::read::delivery::Delivery;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "domain::EvidenceStatus")]
@@ -90,7 +87,7 @@ impl Contract {
     async fn supplier(&self, ctx: &Context<'_>) -> GqlResult<Supplier> {
         Ok(Supplier(match &self.supplier {
             Some(s) => s.clone(),
-            None => load_some(ctx, SupplierId(self.m.supplier_id)).await?,
+            None => load_batched(ctx, SupplierId(self.m.supplier_id)).await?,
         }))
     }
     async fn value_gbp(&self) -> Decimal {
@@ -117,7 +114,7 @@ impl Contract {
         if let Some(c) = &self.commitments {
             return Ok(c.iter().cloned().map(Inline).collect());
         }
-        let rows = load_some(ctx, CommitmentsOf(self.m.id)).await?;
+        let rows = load_batched(ctx, CommitmentsOf(self.m.id)).await?;
         Ok(rows.into_iter().map(|m| Inline(Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) })).collect())
     }
 }
@@ -140,7 +137,7 @@ impl Commitment {
     async fn delivery(&self, ctx: &Context<'_>) -> GqlResult<Delivery> {
         match self.delivery {
             Some(d) => Ok(d),
-            None => load_some(ctx, DeliveryOf(self.m.id)).await,
+            None => load_batched(ctx, DeliveryOf(self.m.id)).await,
         }
     }
 }
@@ -159,7 +156,7 @@ impl Commitment {
     async fn contract(&self, ctx: &Context<'_>) -> GqlResult<Contract> {
         Ok(match &self.contract {
             Some(c) => Contract { m: c.clone(), supplier: None, commitments: None },
-            None => Contract::new(load_some(ctx, ContractId(self.m.contract_id)).await?),
+            None => Contract::new(load_batched(ctx, ContractId(self.m.contract_id)).await?),
         })
     }
     async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Measure> {
@@ -180,7 +177,7 @@ impl Commitment {
     /// targetQuantity × the measure's proxy for the commitment's financial year.
     async fn committed_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let proxy = reference(ctx).proxy(self.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.m.target_centi), proxy)))
+        Ok(Decimal::of(domain::Value::of(Quantity::from_scaled(self.m.target_centi), proxy)))
     }
     /// Σ quantity of evidence that is not rejected.
     async fn delivered_quantity(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
@@ -197,7 +194,7 @@ impl Commitment {
     async fn evidence(&self, ctx: &Context<'_>) -> GqlResult<Vec<Evidence>> {
         let rows = match &self.evidence {
             Some(e) => e.as_ref().clone(),
-            None => load_some(ctx, EvidenceOf(self.m.id)).await?,
+            None => load_batched(ctx, EvidenceOf(self.m.id)).await?,
         };
         let parent = Commitment { evidence: None, ..self.clone() };
         Ok(rows.into_iter().map(|m| Evidence { m, commitment: Some(parent.clone()) }).collect())
@@ -214,7 +211,7 @@ impl Evidence {
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Commitment> {
         match &self.commitment {
             Some(c) => Ok(c.clone()),
-            None => Ok(Commitment::new(load_some(ctx, CommitmentId(self.m.commitment_id)).await?)),
+            None => Ok(Commitment::new(load_batched(ctx, CommitmentId(self.m.commitment_id)).await?)),
         }
     }
 }
@@ -263,7 +260,7 @@ impl Evidence {
     async fn value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let commitment = self.parent(ctx).await?;
         let proxy = reference(ctx).proxy(commitment.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(Value::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
+        Ok(Decimal::of(domain::Value::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
     }
     async fn submitted_by(&self) -> &str {
         &self.m.submitted_by
@@ -291,134 +288,4 @@ pub enum Node {
     Contract(Contract),
     Commitment(Commitment),
     Evidence(Evidence),
-}
-
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    /// Records matching the filter, across all pages.
-    total_count: i64,
-}
-
-pub type Conn<T> = Connection<String, T, TotalCount>;
-
-pub fn connection<M, T: async_graphql::OutputType>(page: Page<M>, id: impl Fn(&M) -> i64, wrap: impl Fn(M) -> T, after: bool) -> Conn<T> {
-    let mut c = Connection::with_additional_fields(after, page.has_next, TotalCount { total_count: page.total as i64 });
-    c.edges.extend(page.items.into_iter().map(|m| Edge::new(ids::cursor(id(&m)), wrap(m))));
-    c
-}
-
-pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
-    let after = after.map(ids::parse_cursor).transpose()?;
-    Ok(PageRequest::new(first.map(i64::from), after, super::limits(ctx).max_page_size)?)
-}
-
-#[derive(InputObject, Default)]
-pub struct SupplierFilter {
-    refs: Option<Values<String>>,
-    /// Case-insensitive substring of the name.
-    name_contains: Option<String>,
-    is_sme: Option<bool>,
-    is_vcse: Option<bool>,
-}
-
-#[derive(InputObject, Default)]
-pub struct ContractFilter {
-    council_codes: Option<Values<String>>,
-    supplier_refs: Option<Values<String>>,
-    external_ids: Option<Values<String>>,
-}
-
-#[derive(InputObject, Default)]
-pub struct CommitmentFilter {
-    council_codes: Option<Values<String>>,
-    contract_ids: Option<Values<ID>>,
-    measure_codes: Option<Values<String>>,
-    theme_codes: Option<Values<String>>,
-    financial_years: Option<Values<i32>>,
-}
-
-#[derive(InputObject, Default)]
-pub struct EvidenceFilter {
-    council_codes: Option<Values<String>>,
-    commitment_ids: Option<Values<ID>>,
-    statuses: Option<Values<EvidenceStatus>>,
-    financial_years: Option<Values<i32>>,
-}
-
-#[derive(Default)]
-pub struct RecordsQuery;
-
-#[Object]
-impl RecordsQuery {
-    /// Regional suppliers: readable by every role.
-    async fn suppliers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<SupplierFilter>) -> GqlResult<Conn<Supplier>> {
-        let f = filter.unwrap_or_default();
-        let f = svc::SupplierFilter { refs: f.refs.map(Into::into), name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
-        let page = svc::suppliers(db(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        Ok(connection(page, |m| m.id.into(), Supplier, after.is_some()))
-    }
-
-    /// Contracts of the councils the caller may read.
-    async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
-        let f = filter.unwrap_or_default();
-        let f = svc::ContractFilter {
-            council_codes: f.council_codes.map(Into::into),
-            supplier_refs: f.supplier_refs.map(Into::into),
-            external_ids: f.external_ids.map(Into::into),
-        };
-        let page = svc::contracts(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
-    }
-
-    /// Commitments of the councils the caller may read.
-    async fn commitments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<CommitmentFilter>) -> GqlResult<Conn<Commitment>> {
-        let f = filter.unwrap_or_default();
-        let f = svc::CommitmentFilter {
-            council_codes: f.council_codes.map(Into::into),
-            contract_ids: f.contract_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Contract, i)).transpose()?,
-            measure_codes: f.measure_codes.map(Into::into),
-            theme_codes: f.theme_codes.map(Into::into),
-            financial_years: f.financial_years.map(Into::into),
-        };
-        let page = svc::commitments(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
-    }
-
-    /// Evidence of the councils the caller may read.
-    async fn evidence(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<EvidenceFilter>) -> GqlResult<Conn<Evidence>> {
-        let f = filter.unwrap_or_default();
-        let f = svc::EvidenceFilter {
-            council_codes: f.council_codes.map(Into::into),
-            commitment_ids: f.commitment_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Commitment, i)).transpose()?,
-            statuses: f.statuses.map(|s| Vec::from(s).into_iter().map(Into::into).collect()),
-            financial_years: f.financial_years.map(Into::into),
-        };
-        let page = svc::evidence(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
-        Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
-    }
-
-    /// A contract, commitment or evidence record by its id; null if there is none.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
-        let (db, scope) = (db(ctx), read_scope(ctx));
-        Ok(match ids::parse_node_id(&id)? {
-            (Kind::Contract, n) => {
-                svc::find_one::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Contract(Contract::new(m)))
-            }
-            (Kind::Commitment, n) => {
-                svc::find_one::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Commitment(Commitment::new(m)))
-            }
-            (Kind::Evidence, n) => {
-                svc::find_one::<evidence::Entity>(db, scope, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, n)
-                    .await?
-                    .map(|m| Node::Evidence(Evidence { m, commitment: None }))
-            }
-        })
-    }
 }

@@ -7,9 +7,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::page::{self, Page, PageRequest};
-use super::scope::ReadScope;
 use crate::domain::EvidenceStatus;
 use crate::error::{AppResult, forbidden};
+use crate::service::scope::ReadScope;
 
 #[derive(Debug, Default, Clone)]
 pub struct SupplierFilter {
@@ -150,9 +150,9 @@ where
     Ok(())
 }
 
-/// One record by id for `node(id)`: None when it does not exist (or is
-/// deleted), FORBIDDEN when it belongs to a council the caller may not read.
-pub async fn find_one<E: EntityTrait>(
+/// One record by id: None when it does not exist (or is deleted),
+/// FORBIDDEN when it belongs to a council the caller may not read.
+async fn find_one<E: EntityTrait>(
     db: &impl ConnectionTrait,
     scope: &ReadScope,
     id_col: E::Column,
@@ -170,7 +170,23 @@ pub async fn find_one<E: EntityTrait>(
     }
 }
 
-/// The batch loads behind the DataLoaders: scoped, and one statement per batch.
+/// A contract for `node(id)`, as `find_one` answers.
+pub async fn contract_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<contract::Model>> {
+    find_one::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, id).await
+}
+
+/// A commitment for `node(id)`, as `find_one` answers.
+pub async fn commitment_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<commitment::Model>> {
+    find_one::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, id).await
+}
+
+/// An evidence record for `node(id)`, as `find_one` answers.
+pub async fn evidence_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<evidence::Model>> {
+    find_one::<evidence::Entity>(db, scope, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, id).await
+}
+
+/// The batch reads behind the DataLoaders and the lists' look-ahead
+/// prefetch: scoped, and one statement per batch.
 pub mod batch {
     use super::*;
 
@@ -210,8 +226,8 @@ pub mod batch {
             .await?)
     }
 
-    /// Regional reference data, unscoped.
-    pub async fn by_ids<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
-        Ok(E::find().filter(id.is_in(ids.iter().copied())).all(db).await?)
+    /// Suppliers are regional: every role may read them, so this read is unscoped.
+    pub async fn suppliers(db: &impl ConnectionTrait, ids: &[i32]) -> AppResult<Vec<supplier::Model>> {
+        Ok(supplier::Entity::find().filter(supplier::Column::Id.is_in(ids.iter().copied())).all(db).await?)
     }
 }

@@ -5,8 +5,8 @@ use entity::{change_log, council};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::checked_first;
-use super::scope::ReadScope;
 use crate::error::{AppResult, bad_input};
+use crate::service::scope::ReadScope;
 
 pub const DEFAULT_CHANGES: i64 = 100;
 

@@ -1,0 +1,112 @@
+//! The records' queries: Relay connections of suppliers, contracts,
+//! commitments and evidence, and `node(id)`.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::objects::{Commitment, Contract, Evidence, EvidenceStatus, Node, Supplier};
+use super::prefetch;
+use crate::graphql::connection::{Conn, connection, page_request};
+use crate::graphql::context::{db, read_scope};
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::input::Values;
+use crate::service::read::records as svc;
+
+#[derive(InputObject, Default)]
+pub struct SupplierFilter {
+    refs: Option<Values<String>>,
+    /// Case-insensitive substring of the name.
+    name_contains: Option<String>,
+    is_sme: Option<bool>,
+    is_vcse: Option<bool>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ContractFilter {
+    council_codes: Option<Values<String>>,
+    supplier_refs: Option<Values<String>>,
+    external_ids: Option<Values<String>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct CommitmentFilter {
+    council_codes: Option<Values<String>>,
+    contract_ids: Option<Values<ID>>,
+    measure_codes: Option<Values<String>>,
+    theme_codes: Option<Values<String>>,
+    financial_years: Option<Values<i32>>,
+}
+
+#[derive(InputObject, Default)]
+pub struct EvidenceFilter {
+    council_codes: Option<Values<String>>,
+    commitment_ids: Option<Values<ID>>,
+    statuses: Option<Values<EvidenceStatus>>,
+    financial_years: Option<Values<i32>>,
+}
+
+#[derive(Default)]
+pub struct RecordsQuery;
+
+#[Object]
+impl RecordsQuery {
+    /// Regional suppliers: readable by every role.
+    async fn suppliers(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<SupplierFilter>) -> GqlResult<Conn<Supplier>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::SupplierFilter { refs: f.refs.map(Into::into), name_contains: f.name_contains, is_sme: f.is_sme, is_vcse: f.is_vcse };
+        let page = svc::suppliers(db(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        Ok(connection(page, |m| m.id.into(), Supplier, after.is_some()))
+    }
+
+    /// Contracts of the councils the caller may read.
+    async fn contracts(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<ContractFilter>) -> GqlResult<Conn<Contract>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::ContractFilter {
+            council_codes: f.council_codes.map(Into::into),
+            supplier_refs: f.supplier_refs.map(Into::into),
+            external_ids: f.external_ids.map(Into::into),
+        };
+        let page = svc::contracts(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
+    }
+
+    /// Commitments of the councils the caller may read.
+    async fn commitments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<CommitmentFilter>) -> GqlResult<Conn<Commitment>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::CommitmentFilter {
+            council_codes: f.council_codes.map(Into::into),
+            contract_ids: f.contract_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Contract, i)).transpose()?,
+            measure_codes: f.measure_codes.map(Into::into),
+            theme_codes: f.theme_codes.map(Into::into),
+            financial_years: f.financial_years.map(Into::into),
+        };
+        let page = svc::commitments(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
+    }
+
+    /// Evidence of the councils the caller may read.
+    async fn evidence(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>, filter: Option<EvidenceFilter>) -> GqlResult<Conn<Evidence>> {
+        let f = filter.unwrap_or_default();
+        let f = svc::EvidenceFilter {
+            council_codes: f.council_codes.map(Into::into),
+            commitment_ids: f.commitment_ids.as_deref().map(|i| ids::parse_ids_of(Kind::Commitment, i)).transpose()?,
+            statuses: f.statuses.map(|s| Vec::from(s).into_iter().map(Into::into).collect()),
+            financial_years: f.financial_years.map(Into::into),
+        };
+        let page = svc::evidence(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
+        let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
+    }
+
+    /// A contract, commitment or evidence record by its id; null if there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        let (db, scope) = (db(ctx), read_scope(ctx));
+        Ok(match ids::parse_node_id(&id)? {
+            (Kind::Contract, n) => svc::contract_by_id(db, scope, n).await?.map(|m| Node::Contract(Contract::new(m))),
+            (Kind::Commitment, n) => svc::commitment_by_id(db, scope, n).await?.map(|m| Node::Commitment(Commitment::new(m))),
+            (Kind::Evidence, n) => svc::evidence_by_id(db, scope, n).await?.map(|m| Node::Evidence(Evidence { m, commitment: None })),
+        })
+    }
+}

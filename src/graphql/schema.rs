@@ -1,0 +1,70 @@
+//! The schema assembled from the areas, and what each request adds to it.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use super::audit::AuditQuery;
+use super::changes::ChangesQuery;
+use super::edit::EditMutation;
+use super::framework::{FrameworkMutation, FrameworkQuery};
+use super::records::loaders::RecordLoader;
+use super::records::query::RecordsQuery;
+use super::reference::ReferenceCache;
+use super::rollup::RollupQuery;
+use super::sync::SyncMutation;
+use super::viewer::ViewerQuery;
+use crate::auth::Principal;
+use crate::config::Limits;
+use crate::service::DatabaseConnection;
+
+#[derive(MergedObject, Default)]
+pub struct Query(ViewerQuery, FrameworkQuery, RecordsQuery, ChangesQuery, AuditQuery, RollupQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(FrameworkMutation, SyncMutation, EditMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema without request data; `db` is shared, everything about the
+/// caller is added per request by [`request_data`].
+pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
+    // Complexity counts one per selected field (aliases and fragment
+    // repetitions included), which is what `max_query_fields` bounds.
+    // Depth is bounded by `guard`, which gives introspection a bound of its own.
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(limits.max_query_fields).data(limits.clone());
+    if !limits.introspection {
+        // `guard` refuses introspection with an explicit error first; no
+        // "Did you mean …?" may name fields either.
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    if let Some(db) = db {
+        builder = builder.data(db);
+    }
+    builder.finish()
+}
+
+/// The names of the Query and Mutation fields, from the schema's SDL.
+pub fn root_fields(schema: &AppSchema) -> Vec<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let Ok(doc) = async_graphql::parser::parse_schema(schema.sdl()) else { return Vec::new() };
+    doc.definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) if ["Query", "Mutation"].contains(&t.node.name.node.as_str()) => match &t.node.kind {
+                TypeKind::Object(o) => Some(o.fields.iter().map(|f| f.node.name.node.to_string()).collect::<Vec<_>>()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// What a request carries: the caller, the caller's read scope (worked
+/// out here, once per request), the DataLoader, which reads with that
+/// scope, and the reference cache.
+pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
+    let scope = principal.read_scope();
+    let records = RecordLoader::new(db.clone(), scope.clone());
+    request.data(principal).data(scope).data(DataLoader::new(records, tokio::spawn)).data(ReferenceCache::new(db.clone()))
+}

@@ -1,0 +1,63 @@
+//! Each commitment's delivered and verified figures, read from
+//! `commitment_delivery`, where the write path keeps them
+//! (service::rollup_cells).
+//!
+//! A value is quantity (hundredths) × proxy (pence) in ten-thousandths of a
+//! pound; the cells keep each sum as two BIGINT parts (service::split_sum)
+//! so that it stays exact on both backends at any size.
+
+use std::collections::HashMap;
+
+use entity::commitment;
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+
+use crate::domain::{self, QuantityTotal};
+use crate::error::AppResult;
+use crate::service::scope::ReadScope;
+use crate::service::split_sum;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered_quantity: QuantityTotal,
+    pub delivered_value: domain::Value,
+    pub verified_value: domain::Value,
+}
+
+const TABLE: &str = "commitment_delivery";
+const FIGURES: [&str; 3] = ["delivered_centi", "delivered_value", "verified_value"];
+
+/// Delivery of the commitments `commitment_ids` that `scope` may read, by
+/// commitment id. A commitment without live evidence has no row.
+pub async fn delivery_of(db: &impl ConnectionTrait, scope: &ReadScope, commitment_ids: &[i32]) -> AppResult<HashMap<i32, Delivery>> {
+    if commitment_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let cell = |column: &str| Expr::col((Alias::new(TABLE), Alias::new(column)));
+    let mut select = Query::select();
+    select.expr(cell("commitment_id"));
+    for column in FIGURES.iter().flat_map(|f| split_sum::parts(f)) {
+        select.expr(cell(&column));
+    }
+    // The scope is the commitment's council, like every read of commitments.
+    select
+        .from(Alias::new(TABLE))
+        .inner_join(commitment::Entity, Expr::col((commitment::Entity, commitment::Column::Id)).equals((Alias::new(TABLE), Alias::new("commitment_id"))))
+        .and_where(cell("commitment_id").is_in(commitment_ids.iter().copied()))
+        .cond_where(scope.condition(commitment::Column::CouncilId));
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            let [quantity, delivered, verified] = FIGURES.map(|f| split_sum::get(row, f));
+            Ok((
+                row.try_get::<i32>("", "commitment_id")?,
+                Delivery {
+                    delivered_quantity: QuantityTotal::from_scaled(quantity?),
+                    delivered_value: domain::Value::from_scaled(delivered?),
+                    verified_value: domain::Value::from_scaled(verified?),
+                },
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,25 @@
+//! The regional reference tables (councils, themes, measures, proxies),
+//! each read whole in one statement: they are small, every role may read
+//! them, and a request that needs one row of a table soon needs others.
+//! The GraphQL layer keeps what these return for the rest of its request.
+
+use entity::{council, measure, proxy, theme};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::error::AppResult;
+
+pub async fn councils(db: &impl ConnectionTrait) -> AppResult<Vec<council::Model>> {
+    Ok(council::Entity::find().all(db).await?)
+}
+
+pub async fn themes(db: &impl ConnectionTrait) -> AppResult<Vec<theme::Model>> {
+    Ok(theme::Entity::find().all(db).await?)
+}
+
+pub async fn measures(db: &impl ConnectionTrait) -> AppResult<Vec<measure::Model>> {
+    Ok(measure::Entity::find().all(db).await?)
+}
+
+pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> {
+    Ok(proxy::Entity::find().all(db).await?)
+}
