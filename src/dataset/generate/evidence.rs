@@ -1,38 +1,30 @@
 //! The evidence of delivery against a commitment, drawn from its own stream:
 //! how many rows, which reporting periods, what quantity and status each.
 
-use chrono::Days;
-
+use super::iso;
 use super::mt19937::Rng;
 use super::tables::{FIRST_FY, LAST_FY};
-use super::{date, iso};
+use crate::domain::{FinancialYear, Quarter};
 
 /// A period an evidence row may cover: first and last day, as written.
 pub(super) type Period = (String, String);
 
-/// One financial quarter: the full quarter and its three calendar months.
+/// One financial quarter's periods: the full quarter and its three calendar months.
 pub(super) struct QuarterPeriods {
     full: Period,
     months: [Period; 3],
 }
 
+impl QuarterPeriods {
+    fn of(quarter: Quarter) -> QuarterPeriods {
+        QuarterPeriods { full: (iso(quarter.first_day()), iso(quarter.last_day())), months: quarter.months().map(|(first, last)| (iso(first), iso(last))) }
+    }
+}
+
 /// `[fy - FIRST_FY][quarter]` for every financial year with proxies; the only
 /// periods evidence uses, so each lies inside one quarter by construction.
 fn quarter_table() -> Vec<[QuarterPeriods; 4]> {
-    (FIRST_FY..=LAST_FY)
-        .map(|fy| {
-            std::array::from_fn(|qi| {
-                let months: [Period; 3] = std::array::from_fn(|k| {
-                    let mm = 4 + qi as i32 * 3 + k as i32; // 4..15: April of fy .. March of fy+1
-                    let (y, m) = (fy + (mm - 1) / 12, ((mm - 1) % 12 + 1) as u32);
-                    let first = date(y, m, 1);
-                    let last = first.checked_add_months(chrono::Months::new(1)).expect("date") - Days::new(1);
-                    (iso(first), iso(last))
-                });
-                QuarterPeriods { full: (months[0].0.clone(), months[2].1.clone()), months }
-            })
-        })
-        .collect()
+    (FIRST_FY..=LAST_FY).map(|fy| FinancialYear(fy).quarters().map(QuarterPeriods::of)).collect()
 }
 
 /// Share of commitments with no evidence at all.

@@ -53,41 +53,14 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
 
 // ---------------------------------------------------------------- helpers ----
 
-/// Money: exactly two decimal places.
-fn fmt_money(hundredths: i64) -> String {
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
-}
-
-/// Quantity: up to two decimal places, no trailing zeros (`12`, `12.5`, `12.25`).
-fn fmt_qty(hundredths: i64) -> String {
-    let (whole, frac) = (hundredths / 100, hundredths % 100);
-    if frac == 0 {
-        whole.to_string()
-    } else if frac % 10 == 0 {
-        format!("{whole}.{}", frac / 10)
-    } else {
-        format!("{whole}.{frac:02}")
-    }
-}
-
-/// "248.50" -> 24850 (the fixed proxy table only; always two decimals).
-fn parse_hundredths(s: &str) -> i64 {
-    let (whole, frac) = s.split_once('.').expect("proxy literal with two decimals");
-    whole.parse::<i64>().expect("proxy literal") * 100 + frac.parse::<i64>().expect("proxy literal")
-}
-
+/// A date as the dataset writes it: `YYYY-MM-DD`.
 fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// A calendar date the generator knows to be valid.
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid calendar date")
-}
-
-/// Financial year containing a date: FY N runs 1 April N to 31 March N+1.
-fn fy_of(d: NaiveDate) -> i32 {
-    use chrono::Datelike as _;
-    if d.month() >= 4 { d.year() } else { d.year() - 1 }
 }
 
 // ------------------------------------------------------------------ write ----

@@ -12,8 +12,9 @@ use super::region::Proxies;
 use super::scale::ScaleParams;
 use super::suppliers::SupplierPool;
 use super::tables::{CONTRACT_SUBJECTS, CouncilDef, FIRST_FY, LAST_FY, MEASURES, MeasureDef, WEIGHTINGS, theme_weight};
-use super::{date, fmt_money, fy_of, iso};
+use super::{date, iso};
 use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow, SupplierRow};
+use crate::domain::{FinancialYear, Money};
 
 /// Every council's records, in file order.
 pub(super) struct Records {
@@ -115,7 +116,7 @@ impl<'a> Generator<'a> {
             external_id: external_id.clone(),
             title,
             supplier_ref: self.suppliers[supplier].r#ref.clone(),
-            value_gbp: fmt_money(value),
+            value_gbp: Money::from_scaled(value).to_string(),
             start_date: iso(start),
             end_date: iso(end),
             social_value_weighting_pct: weighting.into(),
@@ -147,8 +148,8 @@ impl<'a> Generator<'a> {
     /// then measure order.
     fn measure_years(&mut self, contract: &Contract) -> Vec<(usize, i32)> {
         let rng = &mut self.commitment_rng;
-        let fy_lo = FIRST_FY.max(fy_of(contract.start));
-        let fy_hi = LAST_FY.min(fy_of(contract.end));
+        let fy_lo = FIRST_FY.max(FinancialYear::containing(contract.start).0);
+        let fy_hi = LAST_FY.min(FinancialYear::containing(contract.end).0);
         let years: Vec<i32> = (fy_lo..=fy_hi).collect();
         let u = 0.6 * contract.size_percentile + 0.4 * rng.random();
         let k = 1 + (14.0 * u.powf(self.exponent) + rng.random() * 0.999) as usize;

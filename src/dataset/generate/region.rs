@@ -2,8 +2,8 @@
 //! (themes, measures and each measure's proxy in every financial year).
 
 use super::tables::{CouncilDef, FIRST_FY, LANCS_COUNCILS, LAST_FY, LCR_COUNCILS, MEASURES, PROXY_UPLIFT_BP, THEMES, YEARS};
-use super::{fmt_money, parse_hundredths};
 use crate::dataset::{CouncilRow, Dataset, MeasureRow, ProxyRow, ThemeRow};
+use crate::domain::Money;
 
 /// The member councils of a region of `count`: the first of Liverpool City
 /// Region's, or all of Lancashire's.
@@ -24,7 +24,7 @@ pub(super) fn framework(councils: &[CouncilDef], proxies: &Proxies) -> Dataset {
                 (FIRST_FY..=LAST_FY).zip(values).map(|(fy, v)| ProxyRow {
                     measure_code: m.code.into(),
                     financial_year: fy.to_string(),
-                    value_gbp: fmt_money(*v),
+                    value_gbp: Money::from_scaled(*v).to_string(),
                 })
             })
             .collect(),
@@ -38,7 +38,13 @@ pub(super) struct Proxies(Vec<[i64; YEARS]>);
 
 impl Proxies {
     pub fn new() -> Proxies {
-        Proxies(MEASURES.iter().enumerate().map(|(i, m)| m.proxy_2022.map_or([100; YEARS], |base| uplifted(i, parse_hundredths(base)))).collect())
+        Proxies(
+            MEASURES
+                .iter()
+                .enumerate()
+                .map(|(i, m)| m.proxy_2022.map_or([100; YEARS], |base| uplifted(i, Money::parse(base).expect("a proxy literal").scaled())))
+                .collect(),
+        )
     }
 
     /// The proxy of measure `measure` (its index in `MEASURES`) in year `fy`.

@@ -3,7 +3,7 @@
 //! titles and postcodes are made of. Same tables, in the same order, as the
 //! Python generator's: a draw picks by index.
 
-use super::{fmt_money, fmt_qty};
+use crate::domain::Quantity;
 
 /// The financial years that have proxies; every commitment and evidence row falls in one.
 pub(super) const FIRST_FY: i32 = 2022;
@@ -134,7 +134,8 @@ impl MeasureDef {
 
     /// Quantity text: £ units always with 2 dp, others with up to 2 dp.
     pub fn fmt_quantity(&self, hundredths: i64) -> String {
-        if self.is_money() { fmt_money(hundredths) } else { fmt_qty(hundredths) }
+        let quantity = Quantity::from_scaled(hundredths);
+        if self.is_money() { quantity.to_string() } else { quantity.to_shortest_string() }
     }
 }
 

@@ -8,16 +8,7 @@ use chrono::{Datelike as _, NaiveDate};
 use super::tables::{FIRST_FY, LAST_FY, MEASURES, MeasureDef};
 use super::*;
 use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow};
-
-#[test]
-fn formats() {
-    assert_eq!(fmt_money(123450), "1234.50");
-    assert_eq!(fmt_money(7), "0.07");
-    assert_eq!(fmt_qty(1200), "12");
-    assert_eq!(fmt_qty(1250), "12.5");
-    assert_eq!(fmt_qty(1225), "12.25");
-    assert_eq!(fmt_qty(5), "0.05");
-}
+use crate::domain::{FinancialYear, Quarter};
 
 #[test]
 fn tiny_is_deterministic() {
@@ -50,9 +41,8 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// (fy, quarter 0..3) of a date.
-fn fy_quarter(x: NaiveDate) -> (i32, u32) {
-    (fy_of(x), ((x.month() + 8) % 12) / 3)
+fn year_of(date: NaiveDate) -> i32 {
+    FinancialYear::containing(date).0
 }
 
 fn is_decimal(s: &str, exactly_two: bool) -> bool {
@@ -133,7 +123,7 @@ fn check_commitments<'d>(ds: &'d Dataset, contracts: &ByExternalId<'d, ContractR
         assert!(has_proxy(ds, &k.measure_code, &k.financial_year));
         let fy: i32 = k.financial_year.parse().unwrap();
         assert!((FIRST_FY..=LAST_FY).contains(&fy));
-        assert!(fy >= fy_of(d(&c.start_date)) && fy <= fy_of(d(&c.end_date)));
+        assert!(fy >= year_of(d(&c.start_date)) && fy <= year_of(d(&c.end_date)));
         let m = measure(&k.measure_code);
         assert!(is_decimal(&k.target_quantity, m.is_money()), "{}", k.target_quantity);
         assert!(hundredths(&k.target_quantity) > 0);
@@ -176,13 +166,12 @@ fn check_evidence(ds: &Dataset, commitments: &ByExternalId<'_, CommitmentRow>) {
 /// One evidence row of commitment `k`; whether it lies in the year after the commitment's.
 fn check_evidence_row(ds: &Dataset, e: &EvidenceRow, k: &CommitmentRow) -> bool {
     let (ps, pe) = (d(&e.period_start), d(&e.period_end));
-    assert!(pe >= ps);
-    assert_eq!(fy_quarter(ps), fy_quarter(pe), "{} {}", e.period_start, e.period_end);
+    assert!(Quarter::of_period(ps, pe).is_some(), "{} {}", e.period_start, e.period_end);
     // a full quarter or one calendar month
     let month = ps.day() == 1 && pe.month() == ps.month() && pe.succ_opt().unwrap().day() == 1;
     let quarter = ps.day() == 1 && pe.succ_opt().unwrap().day() == 1 && (pe - ps).num_days() > 85;
     assert!(month || quarter, "{} {}", e.period_start, e.period_end);
-    let fy = fy_of(ps);
+    let fy = year_of(ps);
     assert!(has_proxy(ds, &k.measure_code, &fy.to_string()));
     let kfy: i32 = k.financial_year.parse().unwrap();
     assert!(fy == kfy || fy == kfy + 1);
