@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, Secret};
 use crate::dataset::generate::{self, Scale};
+use crate::dataset::write::write_dir;
 
 #[derive(Parser, Debug)]
 #[command(name = "social-value-hub", version, about = "Regional social value tracking over GraphQL", args_conflicts_with_subcommands = true)]
@@ -118,7 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Generate { scale, seed, out }) => {
             let ds = generate::generate(scale, seed);
-            generate::write_dir(&ds, &out)?;
+            write_dir(&ds, &out)?;
             eprintln!(
                 "wrote {scale} dataset to {}: {} councils, {} suppliers, {} contracts, {} commitments, {} evidence",
                 out.display(),
