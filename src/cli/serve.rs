@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, LogFormat, Secret};
 use crate::dataset::generate::{self, Scale};
-use crate::service::load;
+use crate::dataset::load;
 
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);

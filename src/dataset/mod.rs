@@ -1,7 +1,8 @@
 //! The regional dataset format (one directory of CSV files, see README
 //! "The dataset format"): its columns, defined once in
-//! [`format`](mod@format); reading it with precise errors; writing it; and
-//! generating it deterministically at any scale.
+//! [`format`](mod@format); reading it with precise errors; writing it;
+//! loading it through the services; and generating it deterministically at
+//! any scale.
 //!
 //! Rows keep the CSV text as it is: the dataset is loaded through the same
 //! sync code path as the API, and that is where values are parsed and
@@ -11,6 +12,7 @@
 
 pub mod format;
 pub mod generate;
+pub mod load;
 pub mod read;
 pub mod write;
 

@@ -7,7 +7,6 @@ pub mod changes;
 pub mod db;
 pub mod edit;
 pub mod framework;
-pub mod load;
 pub mod lookup;
 pub mod page;
 pub mod records;
