@@ -10,6 +10,7 @@ pub mod framework;
 pub mod lookup;
 pub mod page;
 pub mod records;
+pub mod region;
 pub mod rollup;
 pub mod rollup_cells;
 pub mod scope;
