@@ -1,4 +1,5 @@
-//! The command line: serve (the default), migrate, token, export-schema, generate.
+//! The command line: serve (the default), migrate, import, token,
+//! export-schema, generate.
 
 mod import;
 mod serve;

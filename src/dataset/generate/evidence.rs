@@ -31,7 +31,7 @@ fn quarter_table() -> Vec<[QuarterPeriods; 4]> {
 const NO_EVIDENCE: f64 = 0.10;
 
 /// One evidence row's draws, before it is given an id.
-pub(super) struct Delivery<'p> {
+pub(super) struct DrawnEvidence<'p> {
     pub period: &'p Period,
     /// in hundredths of the measure's unit
     pub quantity: i64,
@@ -56,7 +56,7 @@ impl EvidenceDraws {
     /// The evidence of a commitment of year `fy` with a target of `target`
     /// hundredths, in steps of `step`: no more rows than target units, in
     /// period order.
-    pub fn draw(&mut self, fy: i32, target: i64, step: i64) -> Vec<Delivery<'_>> {
+    pub fn draw(&mut self, fy: i32, target: i64, step: i64) -> Vec<DrawnEvidence<'_>> {
         let rows = self.row_count();
         if rows == 0 {
             return Vec::new();
@@ -71,17 +71,17 @@ impl EvidenceDraws {
         let ratio = 0.5 + 0.75 * rng.random(); // this commitment's delivery ratio
         let cover = rows.min(4) as f64 / 4.0; // fewer than 4 rows: only part of the year reported
         let per_row = units as f64 * ratio * cover / rows as f64; // in steps
-        let mut deliveries: Vec<Delivery<'_>> = Vec::with_capacity(rows as usize);
+        let mut drawn: Vec<DrawnEvidence<'_>> = Vec::with_capacity(rows as usize);
         for _ in 0..rows {
             let q = if !late.is_empty() && rng.random() < 0.08 { &late[rng.below(2)] } else { &quarters[rng.below(4)] };
             // a full quarter, or one calendar month inside it
             let period = if rng.random() < 0.25 { &q.months[rng.below(3)] } else { &q.full };
             let quantity = ((per_row * (0.7 + 0.6 * rng.random()) + rng.random()) as i64).max(1) * step;
-            deliveries.push(Delivery { period, quantity, status: status(rng.random()) });
+            drawn.push(DrawnEvidence { period, quantity, status: status(rng.random()) });
         }
         // stable, as Python's sort: ties keep draw order
-        deliveries.sort_by(|x, y| x.period.cmp(y.period));
-        deliveries
+        drawn.sort_by(|x, y| x.period.cmp(y.period));
+        drawn
     }
 
     /// 0..12 rows, binomial after a 10% chance of none at all.

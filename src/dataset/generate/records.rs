@@ -5,7 +5,7 @@
 use chrono::{Datelike as _, Days, NaiveDate};
 use sha2::{Digest as _, Sha256};
 
-use super::evidence::{Delivery, EvidenceDraws};
+use super::evidence::{DrawnEvidence, EvidenceDraws};
 use super::mt19937::{Rng, cumulative};
 use super::normal;
 use super::region::Proxies;
@@ -29,7 +29,7 @@ pub(super) fn generate(seed: u64, params: &ScaleParams, councils: &[CouncilDef],
     let mut records = Generator::new(seed, params, suppliers, pool, proxies);
     let per_council = allocate(params.contracts, &councils.iter().map(|c| c.size).collect::<Vec<_>>());
     for (index, def) in councils.iter().enumerate() {
-        let mut council = Council { index, def, code_lower: def.code.to_lowercase(), commitments: 0, evidence: 0 };
+        let mut council = Council { index, def, code_lower: def.code.to_lowercase(), commitment_serial: 0, evidence_serial: 0 };
         for n in 1..=per_council[index] {
             let contract = records.contract(&council, n);
             records.commitments(&mut council, &contract);
@@ -38,14 +38,16 @@ pub(super) fn generate(seed: u64, params: &ScaleParams, councils: &[CouncilDef],
     records.out
 }
 
-/// The council whose records are being drawn, and how many of each it has so far.
+/// The council whose records are being drawn.
 struct Council<'c> {
     /// in the region's list: picks the council's external id formats
     index: usize,
     def: &'c CouncilDef,
     code_lower: String,
-    commitments: usize,
-    evidence: usize,
+    /// commitments so far: the last one's serial number
+    commitment_serial: usize,
+    /// evidence rows so far: the last one's serial number
+    evidence_serial: usize,
 }
 
 /// What a contract's commitments are drawn from.
@@ -127,8 +129,8 @@ impl<'a> Generator<'a> {
     /// A contract's commitments, each followed by its evidence.
     fn commitments(&mut self, council: &mut Council, contract: &Contract) {
         for (j, (mi, fy)) in self.measure_years(contract).into_iter().enumerate() {
-            council.commitments += 1;
-            let external_id = commitment_ext_id(council.index, &contract.external_id, j + 1, council.commitments);
+            council.commitment_serial += 1;
+            let external_id = commitment_ext_id(council.index, &contract.external_id, j + 1, council.commitment_serial);
             let m = &MEASURES[mi];
             let target = self.target(contract.value, mi, fy);
             self.out.commitments.push(CommitmentRow {
@@ -179,16 +181,16 @@ impl<'a> Generator<'a> {
 
     /// The evidence rows of a commitment.
     fn evidence(&mut self, council: &mut Council, commitment: &str, m: &MeasureDef, fy: i32, target: i64) {
-        for (jj, delivery) in self.evidence.draw(fy, target, m.step).into_iter().enumerate() {
-            council.evidence += 1;
-            let external_id = evidence_ext_id(council.index, council.evidence, commitment, jj + 1);
-            self.out.evidence.push(evidence_row(&self.seed_text, council, external_id, commitment, m, &delivery));
+        for (jj, drawn) in self.evidence.draw(fy, target, m.step).into_iter().enumerate() {
+            council.evidence_serial += 1;
+            let external_id = evidence_ext_id(council.index, council.evidence_serial, commitment, jj + 1);
+            self.out.evidence.push(evidence_row(&self.seed_text, council, external_id, commitment, m, &drawn));
         }
     }
 }
 
 /// An evidence row; its URL and digest are derived from the seed, the council and the row's id.
-fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitment: &str, m: &MeasureDef, delivery: &Delivery) -> EvidenceRow {
+fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitment: &str, m: &MeasureDef, drawn: &DrawnEvidence) -> EvidenceRow {
     let code = council.def.code;
     let digest = hex::encode(
         Sha256::new()
@@ -203,10 +205,10 @@ fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitm
         council_code: code.into(),
         external_id,
         commitment_external_id: commitment.to_owned(),
-        period_start: delivery.period.0.clone(),
-        period_end: delivery.period.1.clone(),
-        quantity: m.fmt_quantity(delivery.quantity),
-        status: delivery.status.into(),
+        period_start: drawn.period.0.clone(),
+        period_end: drawn.period.1.clone(),
+        quantity: m.fmt_quantity(drawn.quantity),
+        status: drawn.status.into(),
         evidence_url: format!("https://evidence.example/{}/{}.pdf", council.code_lower, &digest[..20]),
         evidence_sha256: digest,
     }
