@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use social_value_hub::auth::{Principal, Role, TokenSigner};
 use social_value_hub::config::Secret;
+use social_value_hub::dataset::load::council_batches;
 use social_value_hub::dataset::read::read_dir;
-use social_value_hub::service::load::council_batches;
 
 const SYNC: &str = "mutation($input: SyncInput!) { syncCouncilData(input: $input) { applied created updated unchanged errors { entity index code message } } }";
 

@@ -8,9 +8,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::DEFAULT_DATABASE_URL;
-use crate::dataset::read;
+use crate::dataset::{load, read};
+use crate::service::db;
 use crate::service::sync::Counts;
-use crate::service::{db, load};
 
 pub async fn import(dir: &Path, database_url: Option<&str>, batch_size: usize) -> anyhow::Result<()> {
     let started = Instant::now();

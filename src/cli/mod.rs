@@ -1,4 +1,5 @@
-//! The command line: serve (the default), migrate, token, export-schema, generate.
+//! The command line: serve (the default), migrate, import, token,
+//! export-schema, generate.
 
 mod import;
 mod serve;
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, Secret};
 use crate::dataset::generate::{self, Scale};
+use crate::dataset::write::write_dir;
 
 #[derive(Parser, Debug)]
 #[command(name = "social-value-hub", version, about = "Regional social value tracking over GraphQL", args_conflicts_with_subcommands = true)]
@@ -118,7 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Generate { scale, seed, out }) => {
             let ds = generate::generate(scale, seed);
-            generate::write_dir(&ds, &out)?;
+            write_dir(&ds, &out)?;
             eprintln!(
                 "wrote {scale} dataset to {}: {} councils, {} suppliers, {} contracts, {} commitments, {} evidence",
                 out.display(),

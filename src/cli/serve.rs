@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rand::Rng;
-use sea_orm::{EntityTrait, PaginatorTrait};
 use tracing_subscriber::EnvFilter;
 
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, LogFormat, Secret};
 use crate::dataset::generate::{self, Scale};
-use crate::service::load;
+use crate::dataset::load;
+use crate::service::region;
 
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
@@ -28,7 +28,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         "set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE when SVH_DATABASE_URL is set"
     );
     let app = crate::build_app(&config).await?;
-    if (unconfigured || config.demo) && entity::council::Entity::find().count(&app.db).await? == 0 {
+    if (unconfigured || config.demo) && region::is_empty(&app.db).await? {
         tracing::info!("empty database: loading the demo region (Liverpool City Region)");
         let ds = generate::generate(Scale::Small, 1);
         let summary = load::load_dataset(&app.db, &ds, 5_000, |done, total| tracing::info!("demo region: {done}/{total} records")).await?;

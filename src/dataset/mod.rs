@@ -1,6 +1,8 @@
 //! The regional dataset format (one directory of CSV files, see README
-//! "Dataset format"): reading it with precise errors, and generating it
-//! deterministically at any scale.
+//! "The dataset format"): its columns, defined once in
+//! [`format`](mod@format); reading it with precise errors; writing it;
+//! loading it through the services; and generating it deterministically at
+//! any scale.
 //!
 //! Rows keep the CSV text as it is: the dataset is loaded through the same
 //! sync code path as the API, and that is where values are parsed and
@@ -8,8 +10,11 @@
 //! well-formed for its column, so that a bad file is reported by file, line
 //! and column before anything is written.
 
+pub mod format;
 pub mod generate;
+pub mod load;
 pub mod read;
+pub mod write;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Reading a dataset directory (the 8 CSV files of DATASET.md) into a
+//! Reading a dataset directory (the 8 CSV files of [`super::format`]) into a
 //! [`Dataset`], checking that every cell is well-formed for its column.
 //!
 //! Errors name the file, the line as in the file (the header is line 1) and
@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, MeasureRow, ProxyRow, SupplierRow, ThemeRow};
+use super::Dataset;
+use super::format::{self, FILES, FileSpec, Kind};
 
 /// Why a dataset directory could not be read. Every message starts with the
 /// file name, then the line and column where there is one.
@@ -55,28 +56,6 @@ pub enum ReadError {
 
 fn describe(value: &str, expected: &str) -> String {
     if value.is_empty() { format!("is empty, expected {expected}") } else { format!("{value:?} is not {expected}") }
-}
-
-/// What a column's cells must look like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// any non-empty text (codes, ids, names, refs)
-    Text,
-    /// any text, may be empty
-    OptText,
-    /// `-?digits(.d|.dd)?`; a negative value is a semantic error, left to the sync
-    Decimal,
-    OptDecimal,
-    /// a financial year: 4 digits
-    Year,
-    /// YYYY-MM-DD, a real calendar date
-    Date,
-    /// `true` / `false`
-    Bool,
-    /// `submitted` / `verified` / `rejected`
-    Status,
-    /// empty, or 64 hex digits
-    OptSha256,
 }
 
 const DECIMAL: &str = "a decimal with at most 2 decimal places";
@@ -142,43 +121,6 @@ fn check_date(s: &str) -> Result<(), &'static str> {
     }
 }
 
-/// Columns of one file, in DATASET.md order, with their kinds.
-struct Spec<const N: usize> {
-    file: &'static str,
-    columns: [&'static str; N],
-    kinds: [Kind; N],
-}
-
-use Kind::*;
-
-const COUNCILS: Spec<3> = Spec { file: "councils.csv", columns: ["code", "name", "gss_code"], kinds: [Text, Text, Text] };
-const THEMES: Spec<2> = Spec { file: "themes.csv", columns: ["code", "name"], kinds: [Text, Text] };
-const MEASURES: Spec<4> = Spec { file: "measures.csv", columns: ["code", "theme_code", "name", "unit"], kinds: [Text, Text, Text, Text] };
-const PROXIES: Spec<3> = Spec { file: "proxies.csv", columns: ["measure_code", "financial_year", "value_gbp"], kinds: [Text, Year, Decimal] };
-const SUPPLIERS: Spec<6> = Spec {
-    file: "suppliers.csv",
-    columns: ["ref", "name", "companies_house_number", "postcode", "is_sme", "is_vcse"],
-    kinds: [Text, Text, OptText, OptText, Bool, Bool],
-};
-const CONTRACTS: Spec<8> = Spec {
-    file: "contracts.csv",
-    columns: ["council_code", "external_id", "title", "supplier_ref", "value_gbp", "start_date", "end_date", "social_value_weighting_pct"],
-    kinds: [Text, Text, Text, Text, Decimal, Date, Date, OptDecimal],
-};
-const COMMITMENTS: Spec<6> = Spec {
-    file: "commitments.csv",
-    columns: ["council_code", "external_id", "contract_external_id", "measure_code", "financial_year", "target_quantity"],
-    kinds: [Text, Text, Text, Text, Year, Decimal],
-};
-const EVIDENCE: Spec<9> = Spec {
-    file: "evidence.csv",
-    columns: ["council_code", "external_id", "commitment_external_id", "period_start", "period_end", "quantity", "status", "evidence_url", "evidence_sha256"],
-    kinds: [Text, Text, Text, Date, Date, Decimal, Status, OptText, OptSha256],
-};
-
-/// All eight file names, in load order.
-pub const FILES: [&str; 8] = [COUNCILS.file, THEMES.file, MEASURES.file, PROXIES.file, SUPPLIERS.file, CONTRACTS.file, COMMITMENTS.file, EVIDENCE.file];
-
 /// Read and check a whole dataset directory. All eight files are required;
 /// the first problem found is returned. Cross-references are not checked here.
 pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
@@ -189,55 +131,19 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
         }
     }
     Ok(Dataset {
-        councils: read_file(dir, &COUNCILS, |[code, name, gss_code]| CouncilRow { code, name, gss_code })?,
-        themes: read_file(dir, &THEMES, |[code, name]| ThemeRow { code, name })?,
-        measures: read_file(dir, &MEASURES, |[code, theme_code, name, unit]| MeasureRow { code, theme_code, name, unit })?,
-        proxies: read_file(dir, &PROXIES, |[measure_code, financial_year, value_gbp]| ProxyRow { measure_code, financial_year, value_gbp })?,
-        suppliers: read_file(dir, &SUPPLIERS, |[r#ref, name, companies_house_number, postcode, is_sme, is_vcse]| SupplierRow {
-            r#ref,
-            name,
-            companies_house_number,
-            postcode,
-            is_sme,
-            is_vcse,
-        })?,
-        contracts: read_file(
-            dir,
-            &CONTRACTS,
-            |[council_code, external_id, title, supplier_ref, value_gbp, start_date, end_date, social_value_weighting_pct]| ContractRow {
-                council_code,
-                external_id,
-                title,
-                supplier_ref,
-                value_gbp,
-                start_date,
-                end_date,
-                social_value_weighting_pct,
-            },
-        )?,
-        commitments: read_file(dir, &COMMITMENTS, |[council_code, external_id, contract_external_id, measure_code, financial_year, target_quantity]| {
-            CommitmentRow { council_code, external_id, contract_external_id, measure_code, financial_year, target_quantity }
-        })?,
-        evidence: read_file(
-            dir,
-            &EVIDENCE,
-            |[council_code, external_id, commitment_external_id, period_start, period_end, quantity, status, evidence_url, evidence_sha256]| EvidenceRow {
-                council_code,
-                external_id,
-                commitment_external_id,
-                period_start,
-                period_end,
-                quantity,
-                status,
-                evidence_url,
-                evidence_sha256,
-            },
-        )?,
+        councils: read_file(dir, &format::COUNCILS)?,
+        themes: read_file(dir, &format::THEMES)?,
+        measures: read_file(dir, &format::MEASURES)?,
+        proxies: read_file(dir, &format::PROXIES)?,
+        suppliers: read_file(dir, &format::SUPPLIERS)?,
+        contracts: read_file(dir, &format::CONTRACTS)?,
+        commitments: read_file(dir, &format::COMMITMENTS)?,
+        evidence: read_file(dir, &format::EVIDENCE)?,
     })
 }
 
-/// Stream one file row by row, checking each cell, into `build`'s rows.
-fn read_file<T, const N: usize>(dir: &Path, spec: &'static Spec<N>, build: impl Fn([String; N]) -> T) -> Result<Vec<T>, ReadError> {
+/// Stream one file row by row, checking each cell, into rows.
+fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>) -> Result<Vec<T>, ReadError> {
     let file = spec.file;
     let handle = File::open(dir.join(file)).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => ReadError::MissingFile { file, dir: dir.to_path_buf() },
@@ -251,10 +157,42 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static Spec<N>, build: impl 
         other => ReadError::Csv { file, line, message: format!("{other:?}") },
     };
 
-    // Header: the expected columns in any order (spreadsheets reorder them), no others.
     if !reader.read_byte_record(&mut record).map_err(|e| csv_error(e, 1))? {
         return Err(ReadError::EmptyFile { file, expected: &spec.columns });
     }
+    let header_len = record.len();
+    let position = column_positions(spec, &record)?;
+
+    let mut rows = Vec::new();
+    let mut last_line = 1;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(e, last_line + 1)),
+        }
+        let line = record.position().map_or(last_line + 1, |p| p.line());
+        last_line = line;
+        if record.len() != header_len {
+            return Err(ReadError::FieldCount { file, line, expected: header_len, found: record.len() });
+        }
+        let mut cells: [String; N] = std::array::from_fn(|_| String::new());
+        for (col, cell) in cells.iter_mut().enumerate() {
+            let column = spec.columns[col];
+            let bytes = &record[position[col]];
+            let text = std::str::from_utf8(bytes).map_err(|_| ReadError::InvalidUtf8 { file, line, column })?;
+            check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell { file, line, column, value: text.to_owned(), expected })?;
+            *cell = text.to_owned();
+        }
+        rows.push((spec.row)(cells));
+    }
+    Ok(rows)
+}
+
+/// Where each of the spec's columns is in the header: the expected columns
+/// in any order (spreadsheets reorder them), no others.
+fn column_positions<T, const N: usize>(spec: &'static FileSpec<T, N>, record: &csv::ByteRecord) -> Result<[usize; N], ReadError> {
+    let file = spec.file;
     let header: Vec<String> = record
         .iter()
         .enumerate()
@@ -280,36 +218,15 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static Spec<N>, build: impl 
     if let Some(col) = position.iter().position(|&p| p == usize::MAX) {
         return Err(ReadError::MissingColumn { file, column: spec.columns[col], expected: &spec.columns });
     }
-
-    let mut rows = Vec::new();
-    let mut last_line = 1;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e, last_line + 1)),
-        }
-        let line = record.position().map_or(last_line + 1, |p| p.line());
-        last_line = line;
-        if record.len() != header.len() {
-            return Err(ReadError::FieldCount { file, line, expected: header.len(), found: record.len() });
-        }
-        let mut cells: [String; N] = std::array::from_fn(|_| String::new());
-        for (col, cell) in cells.iter_mut().enumerate() {
-            let column = spec.columns[col];
-            let bytes = &record[position[col]];
-            let text = std::str::from_utf8(bytes).map_err(|_| ReadError::InvalidUtf8 { file, line, column })?;
-            check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell { file, line, column, value: text.to_owned(), expected })?;
-            *cell = text.to_owned();
-        }
-        rows.push(build(cells));
-    }
-    Ok(rows)
+    Ok(position)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::generate::{Scale, generate, write_dir};
+    use super::super::ThemeRow;
+    use super::super::format::Kind::*;
+    use super::super::generate::{Scale, generate};
+    use super::super::write::write_dir;
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

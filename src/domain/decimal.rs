@@ -56,12 +56,23 @@ const MAX_SCALED: i64 = 100_000_000_000_000;
 /// Formats a scaled integer with at least two decimal places and no trailing
 /// zeros beyond them (`1234.50`, `12.3456`), the same on every backend.
 pub fn format_scaled(value: i128, dp: u32) -> String {
+    format_with_places(value, dp, 2.min(dp))
+}
+
+/// Formats a scaled integer without any trailing zeros (`12`, `12.5`,
+/// `12.25`): the shortest text that parses back to the same value.
+fn format_scaled_shortest(value: i128, dp: u32) -> String {
+    format_with_places(value, dp, 0)
+}
+
+/// At least `min_places` decimal places, and no trailing zeros beyond them.
+fn format_with_places(value: i128, dp: u32, min_places: u32) -> String {
     let scale = 10i128.pow(dp);
     let sign = if value < 0 { "-" } else { "" };
     let abs = value.unsigned_abs();
     let int = abs / scale as u128;
     let frac = format!("{:0width$}", abs % scale as u128, width = dp as usize);
-    let keep = frac.trim_end_matches('0').len().max(2.min(dp as usize));
+    let keep = frac.trim_end_matches('0').len().max(min_places as usize);
     if keep == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{}", &frac[..keep]) }
 }
 
@@ -107,6 +118,12 @@ impl Quantity {
     /// At most a billion units: with a proxy of at most £100,000 a unit,
     /// quantity × proxy stays inside a 64-bit integer in SQL.
     pub const MAX: Quantity = Quantity(100_000_000_000);
+
+    /// The quantity without trailing zeros (`12`, `12.5`, `12.25`), where
+    /// its `Display` always shows two places (`12.00`).
+    pub fn to_shortest_string(self) -> String {
+        format_scaled_shortest(self.0 as i128, Self::DP)
+    }
 }
 scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
 
@@ -178,6 +195,24 @@ mod tests {
         let max = Value::of(Quantity::MAX, Money::from_scaled(10_000_000));
         assert_eq!(std::iter::repeat_n(max, 20).sum::<Value>().to_string(), "2000000000000000.00");
         assert_eq!(MoneyTotal::from_scaled(i64::MAX as i128 + 1).to_string(), "92233720368547758.08");
+    }
+
+    #[test]
+    fn shortest_text_drops_every_trailing_zero() {
+        let shortest = |text: &str| Quantity::parse(text).unwrap().to_shortest_string();
+        assert_eq!(shortest("12.00"), "12");
+        assert_eq!(shortest("12.50"), "12.5");
+        assert_eq!(shortest("12.25"), "12.25");
+        assert_eq!(shortest("0.05"), "0.05");
+        assert_eq!(shortest("0"), "0");
+        assert_eq!(Quantity::from_scaled(1250).to_string(), "12.50");
+        assert_eq!(format_scaled_shortest(-1200, 2), "-12");
+        assert_eq!(format_scaled_shortest(123_400, 4), "12.34");
+        // every shortest text reads back as the same quantity
+        for hundredths in [0, 1, 10, 99, 100, 101, 110, 123_456] {
+            let q = Quantity::from_scaled(hundredths);
+            assert_eq!(Quantity::parse(&q.to_shortest_string()), Ok(q));
+        }
     }
 
     #[test]

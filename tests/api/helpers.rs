@@ -154,13 +154,13 @@ impl TestApp {
     pub async fn load_fixture(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
         let ds = social_value_hub::dataset::read::read_dir(&dir).expect("read fixture");
-        social_value_hub::service::load::load_dataset(&self.db, &ds, 2_000, |_, _| {}).await.expect("load fixture");
+        social_value_hub::dataset::load::load_dataset(&self.db, &ds, 2_000, |_, _| {}).await.expect("load fixture");
     }
 
     /// Loads a dataset made by the project's generator (seed 1) through the sync write path.
     pub async fn load_generated(&self, scale: social_value_hub::dataset::generate::Scale) {
         let ds = social_value_hub::dataset::generate::generate(scale, 1);
-        social_value_hub::service::load::load_dataset(&self.db, &ds, 5_000, |_, _| {}).await.expect("load generated dataset");
+        social_value_hub::dataset::load::load_dataset(&self.db, &ds, 5_000, |_, _| {}).await.expect("load generated dataset");
     }
 
     /// Statements the server ran while `f` ran.

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use social_value_hub::dataset::Dataset;
 use social_value_hub::dataset::generate::{Scale, generate};
-use social_value_hub::service::load::{council_batches, load_dataset};
+use social_value_hub::dataset::load::{council_batches, load_dataset};
 
 use crate::helpers::*;
 use crate::rollup::{check_against_oracle, expected};

@@ -1,0 +1,237 @@
+//! Loading a whole regional dataset (the demo region, `import DIR`) through
+//! the same services as the API: framework rows through the framework
+//! service as regional_admin, council records through [`sync::sync`] (the
+//! path `syncCouncilData` takes) in batches as each council's sync client.
+//! There is no side door into the tables.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
+
+use super::format::{COMMITMENTS, CONTRACTS, COUNCILS, EVIDENCE, PROXIES, SUPPLIERS};
+use super::{CommitmentRow, ContractRow, Dataset, EvidenceRow, SupplierRow};
+use crate::auth::{Principal, Role};
+use crate::domain::EvidenceStatus;
+use crate::service::DatabaseConnection;
+use crate::service::framework::{self, CouncilInput, MeasureInput, ThemeInput};
+use crate::service::sync::{self, CommitmentIn, ContractIn, Counts, EvidenceIn, MAX_BATCH_RECORDS, SupplierIn, SyncBatch, SyncOutcome};
+
+/// What a load created, updated and left unchanged, per entity.
+#[derive(Debug, Default, Clone)]
+pub struct LoadSummary {
+    pub suppliers: Counts,
+    pub contracts: Counts,
+    pub commitments: Counts,
+    pub evidence: Counts,
+    pub batches: usize,
+}
+
+impl LoadSummary {
+    fn add(&mut self, outcome: SyncOutcome) {
+        self.suppliers += outcome.suppliers;
+        self.contracts += outcome.contracts;
+        self.commitments += outcome.commitments;
+        self.evidence += outcome.evidence;
+        self.batches += 1;
+    }
+}
+
+/// Loads `ds`, calling `progress(records_done, records_total)` after each batch.
+pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usize, mut progress: impl FnMut(usize, usize)) -> anyhow::Result<LoadSummary> {
+    load_framework(db, ds).await?;
+    let batches = council_batches(ds, batch_size.clamp(1, MAX_BATCH_RECORDS))?;
+    let total: usize = batches.iter().map(|b| b.batch.len()).sum();
+    let mut summary = LoadSummary::default();
+    let mut done = 0;
+    for CouncilBatch { batch, lines } in batches {
+        let actor =
+            Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
+        let n = batch.len();
+        let council = batch.council_code.clone();
+        let outcome = sync::sync(db, &actor, batch, MAX_BATCH_RECORDS).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
+        if !outcome.applied {
+            return Err(refused(&council, &outcome, &lines));
+        }
+        summary.add(outcome);
+        done += n;
+        progress(done, total);
+    }
+    Ok(summary)
+}
+
+/// Councils, themes, measures and proxies, through the framework service as
+/// regional_admin.
+async fn load_framework(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<()> {
+    let admin = Principal { subject: "dataset-loader".into(), role: Role::RegionalAdmin, councils: vec![] };
+    for c in &ds.councils {
+        framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone() }).await?;
+    }
+    for t in &ds.themes {
+        framework::upsert_theme(db, &admin, ThemeInput { code: t.code.clone(), name: t.name.clone() }).await?;
+    }
+    for m in &ds.measures {
+        let input = MeasureInput { code: m.code.clone(), theme_code: m.theme_code.clone(), name: m.name.clone(), unit: m.unit.clone() };
+        framework::upsert_measure(db, &admin, input).await?;
+    }
+    for p in &ds.proxies {
+        let year: i32 = p.financial_year.parse().with_context(|| format!("{}: financial_year {:?}", PROXIES.file, p.financial_year))?;
+        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp).await?;
+    }
+    Ok(())
+}
+
+/// Why a council's batch was refused: its first invalid records, by CSV line.
+fn refused(council: &str, outcome: &SyncOutcome, lines: &SourceLines) -> anyhow::Error {
+    let where_ = |entity: &str, index: usize| {
+        let (file, lines) = match entity {
+            "SUPPLIER" => (SUPPLIERS.file, &lines.suppliers),
+            "CONTRACT" => (CONTRACTS.file, &lines.contracts),
+            "COMMITMENT" => (COMMITMENTS.file, &lines.commitments),
+            _ => (EVIDENCE.file, &lines.evidence),
+        };
+        format!("{file} line {}", lines.get(index).copied().unwrap_or(0))
+    };
+    let first: Vec<String> = outcome.errors.iter().take(10).map(|e| format!("{}: {} {}", where_(e.entity, e.index), e.code, e.message)).collect();
+    anyhow!(
+        "council {council}: a batch was refused ({} invalid records; nothing of it was written, earlier batches were), e.g.\n  {}",
+        outcome.errors.len(),
+        first.join("\n  ")
+    )
+}
+
+/// The CSV line of each record of a batch, to point at bad rows.
+#[derive(Default)]
+struct SourceLines {
+    suppliers: Vec<usize>,
+    contracts: Vec<usize>,
+    commitments: Vec<usize>,
+    evidence: Vec<usize>,
+}
+
+/// One sync batch of one council's records, with the CSV line each came from.
+pub struct CouncilBatch {
+    pub batch: SyncBatch,
+    lines: SourceLines,
+}
+
+/// One council record as the sync takes it.
+enum Item {
+    Supplier(SupplierIn),
+    Contract(ContractIn),
+    Commitment(CommitmentIn),
+    Evidence(EvidenceIn),
+}
+
+/// Each council's records in dependency order (suppliers, contracts,
+/// commitments, evidence), cut into batches. Each supplier travels with the
+/// first council that uses it, so that it is counted once.
+pub fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<CouncilBatch>> {
+    let mut per_council = records_by_council(ds)?;
+    let mut batches = Vec::new();
+    for council in &ds.councils {
+        let Some(items) = per_council.remove(council.code.as_str()) else { continue };
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut batch = SyncBatch { council_code: council.code.clone(), ..Default::default() };
+            let mut lines = SourceLines::default();
+            for (line, item) in items.by_ref().take(batch_size) {
+                match item {
+                    Item::Supplier(s) => (batch.suppliers.push(s), lines.suppliers.push(line)),
+                    Item::Contract(c) => (batch.contracts.push(c), lines.contracts.push(line)),
+                    Item::Commitment(c) => (batch.commitments.push(c), lines.commitments.push(line)),
+                    Item::Evidence(e) => (batch.evidence.push(e), lines.evidence.push(line)),
+                };
+            }
+            batches.push(CouncilBatch { batch, lines });
+        }
+    }
+    if let Some(code) = per_council.keys().next() {
+        anyhow::bail!("records name council {code}, which is not in {}", COUNCILS.file);
+    }
+    Ok(batches)
+}
+
+/// Every record as the sync takes it, with its CSV line, by council code.
+fn records_by_council(ds: &Dataset) -> anyhow::Result<HashMap<&str, Vec<(usize, Item)>>> {
+    // Line numbers as in the files: the header is line 1.
+    let mut per_council: HashMap<&str, Vec<(usize, Item)>> = HashMap::new();
+    let mut supplier_owner: HashMap<&str, &str> = HashMap::new();
+    for c in &ds.contracts {
+        supplier_owner.entry(c.supplier_ref.as_str()).or_insert(c.council_code.as_str());
+    }
+    let first_council = ds.councils.first().map(|c| c.code.as_str()).unwrap_or_default();
+    for (i, s) in ds.suppliers.iter().enumerate() {
+        let owner = supplier_owner.get(s.r#ref.as_str()).copied().unwrap_or(first_council);
+        per_council.entry(owner).or_default().push((i + 2, Item::Supplier(supplier_in(s)?)));
+    }
+    for (i, c) in ds.contracts.iter().enumerate() {
+        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Contract(contract_in(c)?)));
+    }
+    for (i, c) in ds.commitments.iter().enumerate() {
+        per_council.entry(&c.council_code).or_default().push((i + 2, Item::Commitment(commitment_in(c)?)));
+    }
+    for (i, e) in ds.evidence.iter().enumerate() {
+        per_council.entry(&e.council_code).or_default().push((i + 2, Item::Evidence(evidence_in(e)?)));
+    }
+    Ok(per_council)
+}
+
+fn supplier_in(s: &SupplierRow) -> anyhow::Result<SupplierIn> {
+    let flag = |v: &str| match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(anyhow!("{}: {other:?} is not true or false", SUPPLIERS.file)),
+    };
+    Ok(SupplierIn {
+        supplier_ref: s.r#ref.clone(),
+        name: s.name.clone(),
+        companies_house_number: non_empty(&s.companies_house_number),
+        postcode: non_empty(&s.postcode),
+        is_sme: flag(&s.is_sme)?,
+        is_vcse: flag(&s.is_vcse)?,
+    })
+}
+
+fn contract_in(c: &ContractRow) -> anyhow::Result<ContractIn> {
+    Ok(ContractIn {
+        external_id: c.external_id.clone(),
+        title: c.title.clone(),
+        supplier_ref: c.supplier_ref.clone(),
+        value_gbp: c.value_gbp.clone(),
+        start_date: date(CONTRACTS.file, &c.start_date)?,
+        end_date: date(CONTRACTS.file, &c.end_date)?,
+        social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
+    })
+}
+
+fn commitment_in(c: &CommitmentRow) -> anyhow::Result<CommitmentIn> {
+    Ok(CommitmentIn {
+        external_id: c.external_id.clone(),
+        contract_external_id: c.contract_external_id.clone(),
+        measure_code: c.measure_code.clone(),
+        financial_year: c.financial_year.parse().with_context(|| format!("{}: financial_year {:?}", COMMITMENTS.file, c.financial_year))?,
+        target_quantity: c.target_quantity.clone(),
+    })
+}
+
+fn evidence_in(e: &EvidenceRow) -> anyhow::Result<EvidenceIn> {
+    Ok(EvidenceIn {
+        external_id: e.external_id.clone(),
+        commitment_external_id: e.commitment_external_id.clone(),
+        period_start: date(EVIDENCE.file, &e.period_start)?,
+        period_end: date(EVIDENCE.file, &e.period_end)?,
+        quantity: e.quantity.clone(),
+        status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("{}: unknown status {:?}", EVIDENCE.file, e.status))?,
+        evidence_url: non_empty(&e.evidence_url),
+        evidence_sha256: non_empty(&e.evidence_sha256),
+    })
+}
+
+fn date(file: &str, s: &str) -> anyhow::Result<NaiveDate> {
+    s.parse().with_context(|| format!("{file}: {s:?} is not a date"))
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
