@@ -168,11 +168,11 @@ macro_rules! wide {
     };
 }
 
-wide!(Value, 4, "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit.");
+wide!(SocialValue, 4, "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit.");
 wide!(MoneyTotal, 2, "A sum of money in pence, such as the value of every contract of a region.");
 wide!(QuantityTotal, 2, "A sum of quantities in hundredths, such as the delivery of every record of a measure.");
 
-impl Value {
+impl SocialValue {
     pub fn of(quantity: Quantity, proxy: Money) -> Self {
         Self(quantity.scaled() as i128 * proxy.scaled() as i128)
     }
@@ -188,12 +188,12 @@ mod tests {
         assert_eq!(Money::parse("1234.5").unwrap().to_string(), "1234.50");
         assert_eq!(Quantity::parse("12").unwrap().to_string(), "12.00");
         assert_eq!(Money::parse("1.230").unwrap().scaled(), 123);
-        assert_eq!(Value::of(Quantity::parse("3.3").unwrap(), Money::parse("248.50").unwrap()).to_string(), "820.05");
-        assert_eq!(Value::of(Quantity::parse("0.01").unwrap(), Money::parse("0.17").unwrap()).to_string(), "0.0017");
+        assert_eq!(SocialValue::of(Quantity::parse("3.3").unwrap(), Money::parse("248.50").unwrap()).to_string(), "820.05");
+        assert_eq!(SocialValue::of(Quantity::parse("0.01").unwrap(), Money::parse("0.17").unwrap()).to_string(), "0.0017");
         assert_eq!(format_scaled(-5, 2), "-0.05");
         // Sums past 64 bits: twenty records at the quantity and proxy limits.
-        let max = Value::of(Quantity::MAX, Money::from_scaled(10_000_000));
-        assert_eq!(std::iter::repeat_n(max, 20).sum::<Value>().to_string(), "2000000000000000.00");
+        let max = SocialValue::of(Quantity::MAX, Money::from_scaled(10_000_000));
+        assert_eq!(std::iter::repeat_n(max, 20).sum::<SocialValue>().to_string(), "2000000000000000.00");
         assert_eq!(MoneyTotal::from_scaled(i64::MAX as i128 + 1).to_string(), "92233720368547758.08");
     }
 

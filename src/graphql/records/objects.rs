@@ -177,7 +177,7 @@ impl Commitment {
     /// targetQuantity × the measure's proxy for the commitment's financial year.
     async fn committed_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let proxy = reference(ctx).proxy(self.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(domain::Value::of(Quantity::from_scaled(self.m.target_centi), proxy)))
+        Ok(Decimal::of(domain::SocialValue::of(Quantity::from_scaled(self.m.target_centi), proxy)))
     }
     /// Σ quantity of evidence that is not rejected.
     async fn delivered_quantity(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
@@ -260,7 +260,7 @@ impl Evidence {
     async fn value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let commitment = self.parent(ctx).await?;
         let proxy = reference(ctx).proxy(commitment.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(domain::Value::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
+        Ok(Decimal::of(domain::SocialValue::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
     }
     async fn submitted_by(&self) -> &str {
         &self.m.submitted_by

@@ -20,8 +20,8 @@ use crate::service::split_sum;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
     pub delivered_quantity: QuantityTotal,
-    pub delivered_value: domain::Value,
-    pub verified_value: domain::Value,
+    pub delivered_value: domain::SocialValue,
+    pub verified_value: domain::SocialValue,
 }
 
 const TABLE: &str = "commitment_delivery";
@@ -54,8 +54,8 @@ pub async fn delivery_of(db: &impl ConnectionTrait, scope: &ReadScope, commitmen
                 row.try_get::<i32>("", "commitment_id")?,
                 Delivery {
                     delivered_quantity: QuantityTotal::from_scaled(quantity?),
-                    delivered_value: domain::Value::from_scaled(delivered?),
-                    verified_value: domain::Value::from_scaled(verified?),
+                    delivered_value: domain::SocialValue::from_scaled(delivered?),
+                    verified_value: domain::SocialValue::from_scaled(verified?),
                 },
             ))
         })

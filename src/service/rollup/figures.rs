@@ -1,7 +1,7 @@
 //! What a rollup is asked (dimensions, a filter) and what it answers (each
 //! group's key and figures, the totals, the trend's points).
 
-use crate::domain::{MoneyTotal, QuantityTotal, Value};
+use crate::domain::{MoneyTotal, QuantityTotal, SocialValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dimension {
@@ -52,9 +52,9 @@ impl GroupKey {
 pub struct Figures {
     pub commitment_count: i64,
     pub evidence_count: i64,
-    pub committed_value: Value,
-    pub delivered_value: Value,
-    pub verified_value: Value,
+    pub committed_value: SocialValue,
+    pub delivered_value: SocialValue,
+    pub verified_value: SocialValue,
     /// Only meaningful when the group is one measure (see `Rollup::quantities`).
     pub committed_quantity: QuantityTotal,
     pub delivered_quantity: QuantityTotal,
@@ -86,7 +86,7 @@ pub struct Rollup {
 pub struct TrendPoint {
     pub financial_year: i32,
     pub quarter: i32,
-    pub delivered_value: Value,
-    pub verified_value: Value,
+    pub delivered_value: SocialValue,
+    pub verified_value: SocialValue,
     pub evidence_count: i64,
 }

@@ -32,7 +32,7 @@ use self::plan::ReadPlan;
 use self::sql::{CELL_DELIVERED_QUARTERLY, figures_of, int, key_of};
 use super::scope::ReadScope;
 use super::split_sum;
-use crate::domain::{MoneyTotal, Value};
+use crate::domain::{MoneyTotal, SocialValue};
 use crate::error::{AppResult, forbidden};
 
 async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
@@ -121,8 +121,8 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
                 financial_year: row.try_get::<i32>("", "fy")?,
                 quarter: row.try_get::<i32>("", "qtr")?,
                 evidence_count: int(row, "evidence")?,
-                delivered_value: Value::from_scaled(split_sum::get(row, "delivered_value")?),
-                verified_value: Value::from_scaled(split_sum::get(row, "verified_value")?),
+                delivered_value: SocialValue::from_scaled(split_sum::get(row, "delivered_value")?),
+                verified_value: SocialValue::from_scaled(split_sum::get(row, "verified_value")?),
             })
         })
         .collect()

@@ -6,7 +6,7 @@ use sea_orm::QueryResult;
 
 use super::cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
 use super::figures::{Dimension, Figures, GroupKey};
-use crate::domain::{MoneyTotal, QuantityTotal, Value};
+use crate::domain::{MoneyTotal, QuantityTotal, SocialValue};
 use crate::error::AppResult;
 use crate::service::split_sum::{self, sum_parts, sum_records, zero};
 
@@ -214,11 +214,11 @@ pub(super) fn figures_of(row: &QueryResult) -> AppResult<Figures> {
     let wide = |f: &str| split_sum::get(row, f);
     Ok(Figures {
         commitment_count: int(row, "commitments")?,
-        committed_value: Value::from_scaled(wide("committed_value")?),
+        committed_value: SocialValue::from_scaled(wide("committed_value")?),
         committed_quantity: QuantityTotal::from_scaled(wide("committed_quantity")?),
         evidence_count: int(row, "evidence")?,
-        delivered_value: Value::from_scaled(wide("delivered_value")?),
-        verified_value: Value::from_scaled(wide("verified_value")?),
+        delivered_value: SocialValue::from_scaled(wide("delivered_value")?),
+        verified_value: SocialValue::from_scaled(wide("verified_value")?),
         delivered_quantity: QuantityTotal::from_scaled(wide("delivered_quantity")?),
         contract_value: MoneyTotal::from_scaled(wide("contract_value")?),
     })
