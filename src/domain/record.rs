@@ -48,3 +48,34 @@ impl NodeId for RecordEntity {
         Some((kind, n.parse().ok()?))
     }
 }
+
+#[cfg(test)]
+mod stored_enums {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::*;
+    use entity::FeedOperation;
+
+    /// The stored text is the text the rest of the service shows, so rows
+    /// written before these were enums read back unchanged.
+    #[test]
+    fn each_value_is_stored_as_its_own_text() {
+        for s in EvidenceStatus::iter() {
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(EvidenceStatus::try_from_value(&s.as_str().to_owned()).unwrap(), s);
+        }
+        for r in RecordEntity::iter() {
+            assert_eq!(r.to_value(), r.as_str());
+        }
+        assert_eq!(FeedOperation::Upsert.to_value(), "UPSERT");
+        assert_eq!(FeedOperation::Delete.to_value(), "DELETE");
+    }
+
+    /// A value the code does not know is an error, never a default.
+    #[test]
+    fn unknown_stored_text_fails_to_read() {
+        assert!(EvidenceStatus::try_from_value(&"verified ".to_owned()).is_err());
+        assert!(RecordEntity::try_from_value(&"SUPPLIER".to_owned()).is_err());
+        assert!(FeedOperation::try_from_value(&"UPDATE".to_owned()).is_err());
+    }
+}

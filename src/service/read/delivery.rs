@@ -1,6 +1,6 @@
 //! Each commitment's delivered and verified figures, read from
 //! `commitment_delivery`, where the write path keeps them
-//! (service::rollup_cells).
+//! (service::rollup::cells).
 //!
 //! A value is quantity (hundredths) × proxy (pence) in ten-thousandths of a
 //! pound; the cells keep each sum as two BIGINT parts (service::split_sum)
