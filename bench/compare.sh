@@ -18,6 +18,7 @@ before=$1 after=$2 scale=${3:-medium} rounds=${4:-3} requests=${5:-200}
 work=${BENCH_DIR:-/tmp/svh-bench}
 mkdir -p "$work"
 cargo build --profile dist --quiet --example bench_rollup
+client=${CARGO_TARGET_DIR:-target}/dist/examples/bench_rollup
 export SVH_JWT_SECRET=bench-secret-bench-secret
 dir="$work/$scale"
 [ -f "$dir/evidence.csv" ] || "$after" generate --scale "$scale" --out "$dir"
@@ -52,7 +53,7 @@ for backend in "${backends[@]}"; do
       trap 'kill ${server:-} 2>/dev/null || true' EXIT
       until curl -sf http://127.0.0.1:4997/readyz >/dev/null; do sleep 0.2; done
       echo "== $backend round $round: $which"
-      BENCH_CASES=ce BENCH_CONCURRENCY=1 target/dist/examples/bench_rollup http://127.0.0.1:4997 "$requests" LANCS | grep '^| [ce]\.'
+      BENCH_CASES=ce BENCH_CONCURRENCY=1 "$client" http://127.0.0.1:4997 "$requests" LANCS | grep '^| [ce]\.'
       kill $server; wait $server 2>/dev/null || true
     done
   done

@@ -3,7 +3,7 @@
 //! build SQL or query the database: every read is a service call.
 //!
 //! Imports point one way. At the bottom are the leaves (`error`, `ids`,
-//! `scalars`, `input`, `guard`), then the request's reference cache
+//! `scalars`, `input`, `guard`, `serial_fields`), then the request's reference cache
 //! (`reference`) and how resolvers read the request (`context`), then the
 //! areas, each objects before the queries that return them, and at the top
 //! `schema`, which assembles the areas and gives each request its data.
@@ -17,13 +17,13 @@ pub mod error;
 pub mod framework;
 pub mod guard;
 pub mod ids;
-pub mod inline;
 pub mod input;
 pub mod records;
 pub mod reference;
 pub mod rollup;
 pub mod scalars;
 pub mod schema;
+pub mod serial_fields;
 pub mod sync;
 pub mod viewer;
 

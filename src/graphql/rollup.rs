@@ -7,10 +7,10 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use super::context::{db, read_scope, reference};
 use super::error::GqlResult;
 use super::framework::{Council, Measure, Theme};
-use super::inline::Inline;
 use super::input::Values;
 use super::records::objects::{Contract, Supplier};
 use super::scalars::Decimal;
+use super::serial_fields::SerialFields;
 use crate::error::{AppResult, internal};
 use crate::service::read::records::batch;
 use crate::service::rollup::{self as svc, Figures, GroupKey};
@@ -106,7 +106,7 @@ impl RollupMetrics {
 /// when selected (a rollup by supplier can have thousands of groups).
 pub struct RollupKey {
     key: GroupKey,
-    supplier: Option<Inline<Supplier>>,
+    supplier: Option<SerialFields<Supplier>>,
     contract: Option<Contract>,
 }
 
@@ -130,7 +130,7 @@ impl RollupKey {
             None => None,
         })
     }
-    async fn supplier(&self) -> Option<&Inline<Supplier>> {
+    async fn supplier(&self) -> Option<&SerialFields<Supplier>> {
         self.supplier.as_ref()
     }
     /// Scoped like every record: grouping by CONTRACT is only allowed for readable councils.
@@ -160,7 +160,7 @@ async fn rows_by_id<M>(
 }
 
 /// Groups with the suppliers and contracts their keys select, read in one statement each.
-async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool) -> GqlResult<Vec<Inline<RollupGroup>>> {
+async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool) -> GqlResult<Vec<SerialFields<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
     let ids = |f: fn(&GroupKey) -> Option<i32>| {
@@ -173,31 +173,31 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities:
     Ok(groups
         .into_iter()
         .map(|(key, m)| {
-            Inline(RollupGroup {
-                key: Inline(RollupKey {
-                    supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(|s| Inline(Supplier(s))),
+            SerialFields(RollupGroup {
+                key: SerialFields(RollupKey {
+                    supplier: key.supplier_id.and_then(|id| suppliers.get(&id)).cloned().map(|s| SerialFields(Supplier(s))),
                     contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
                     key,
                 }),
-                metrics: Inline(RollupMetrics { m, quantities }),
+                metrics: SerialFields(RollupMetrics { m, quantities }),
             })
         })
         .collect())
 }
 
-// Groups, their keys and metrics resolve each field in turn (see `inline`):
+// Groups, their keys and metrics resolve each field in turn (see `serial_fields`):
 // a rollup can have thousands of groups.
 #[derive(SimpleObject)]
 pub struct RollupGroup {
-    key: Inline<RollupKey>,
-    metrics: Inline<RollupMetrics>,
+    key: SerialFields<RollupKey>,
+    metrics: SerialFields<RollupMetrics>,
 }
 
 #[derive(SimpleObject)]
 pub struct Rollup {
     /// One group over everything the filter selects.
     totals: RollupMetrics,
-    groups: Vec<Inline<RollupGroup>>,
+    groups: Vec<SerialFields<RollupGroup>>,
 }
 
 #[derive(SimpleObject)]

@@ -14,8 +14,8 @@ use crate::graphql::context::reference;
 use crate::graphql::error::GqlResult;
 use crate::graphql::framework::{Council, Measure};
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::inline::Inline;
 use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::graphql::serial_fields::SerialFields;
 use crate::service::read::delivery::Delivery;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -108,14 +108,14 @@ impl Contract {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.m.updated_at)
     }
-    // Each commitment resolves its fields in turn (see `inline`): a page of
+    // Each commitment resolves its fields in turn (see `serial_fields`): a page of
     // contracts holds hundreds of commitments.
-    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Inline<Commitment>>> {
+    async fn commitments(&self, ctx: &Context<'_>) -> GqlResult<Vec<SerialFields<Commitment>>> {
         if let Some(c) = &self.commitments {
-            return Ok(c.iter().cloned().map(Inline).collect());
+            return Ok(c.iter().cloned().map(SerialFields).collect());
         }
         let rows = load_batched(ctx, CommitmentsOf(self.m.id)).await?;
-        Ok(rows.into_iter().map(|m| Inline(Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) })).collect())
+        Ok(rows.into_iter().map(|m| SerialFields(Commitment { contract: Some(self.m.clone()), ..Commitment::new(m) })).collect())
     }
 }
 
