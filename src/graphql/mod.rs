@@ -3,10 +3,11 @@
 //! build SQL or query the database: every read is a service call.
 //!
 //! Imports point one way. At the bottom are the leaves (`error`, `ids`,
-//! `scalars`, `input`, `guard`, `serial_fields`), then the request's reference cache
-//! (`reference`) and how resolvers read the request (`context`), then the
-//! areas, each objects before the queries that return them, and at the top
-//! `schema`, which assembles the areas and gives each request its data.
+//! `scalars`, `input`, `guard`, `serial_fields`), then the request's
+//! reference cache (`reference`) and how resolvers read the request
+//! (`context`, `connection`), then the areas, each with its objects before the
+//! queries that return them, and at the top `schema`, which assembles the
+//! areas and gives each request its data.
 
 pub mod audit;
 pub mod changes;

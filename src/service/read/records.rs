@@ -1,6 +1,7 @@
 //! Reading council records: lists with filters, lookups by id, and the batch
-//! loads behind the GraphQL DataLoaders. Every query here takes the caller's
-//! [`ReadScope`] and applies it in SQL.
+//! reads behind the GraphQL DataLoaders and the lists' look-ahead prefetch.
+//! Every query of council records here takes the caller's [`ReadScope`] and
+//! applies it in SQL; suppliers are regional and read by every role.
 
 use entity::{commitment, contract, council, evidence, measure, supplier, theme};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
