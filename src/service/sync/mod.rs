@@ -4,8 +4,8 @@
 //! importer, the demo loader) comes through [`sync`].
 //!
 //! The steps, each in its own module: the batch as it arrives ([`input`]),
-//! a replay of an earlier request with the same key ([`idempotency`]), what
-//! the database already holds for the batch's keys ([`existing`]), the
+//! a replay of an earlier request with the same key (`idempotency`), what
+//! the database already holds for the batch's keys (`existing`), the
 //! checks of every record (`validate`, pure), and the writes (`apply`, through
 //! `upsert`).
 
