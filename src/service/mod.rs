@@ -3,6 +3,7 @@
 //! every write goes through [`write::WriteTx`].
 
 pub mod audit;
+pub mod council_record;
 pub mod db;
 pub mod edit;
 pub mod framework;

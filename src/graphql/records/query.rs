@@ -2,6 +2,7 @@
 //! commitments and evidence, and `node(id)`.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use entity::{commitment, contract, evidence};
 
 use super::objects::{Commitment, Contract, Evidence, EvidenceStatus, Node, Supplier};
 use super::prefetch;
@@ -104,9 +105,9 @@ impl RecordsQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
         let (db, scope) = (db(ctx), read_scope(ctx));
         Ok(match ids::parse_node_id(&id)? {
-            (Kind::Contract, n) => svc::contract_by_id(db, scope, n).await?.map(|m| Node::Contract(Contract::new(m))),
-            (Kind::Commitment, n) => svc::commitment_by_id(db, scope, n).await?.map(|m| Node::Commitment(Commitment::new(m))),
-            (Kind::Evidence, n) => svc::evidence_by_id(db, scope, n).await?.map(|m| Node::Evidence(Evidence { m, commitment: None })),
+            (Kind::Contract, n) => svc::by_id::<contract::Entity>(db, scope, n).await?.map(|m| Node::Contract(Contract::new(m))),
+            (Kind::Commitment, n) => svc::by_id::<commitment::Entity>(db, scope, n).await?.map(|m| Node::Commitment(Commitment::new(m))),
+            (Kind::Evidence, n) => svc::by_id::<evidence::Entity>(db, scope, n).await?.map(|m| Node::Evidence(Evidence { m, commitment: None })),
         })
     }
 }

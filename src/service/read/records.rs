@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTra
 use super::page::{self, Page, PageRequest};
 use crate::domain::EvidenceStatus;
 use crate::error::{AppResult, forbidden};
+use crate::service::council_record::CouncilRecord;
 use crate::service::scope::ReadScope;
 
 #[derive(Debug, Default, Clone)]
@@ -151,18 +152,11 @@ where
     Ok(())
 }
 
-/// One record by id: None when it does not exist (or is deleted),
-/// FORBIDDEN when it belongs to a council the caller may not read.
-async fn find_one<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    scope: &ReadScope,
-    id_col: E::Column,
-    council_col: E::Column,
-    deleted_col: E::Column,
-    id: i32,
-) -> AppResult<Option<E::Model>> {
-    let base = E::find().filter(id_col.eq(id)).filter(deleted_col.eq(false));
-    if let Some(m) = base.clone().filter(scope.condition(council_col)).one(db).await? {
+/// One record by id, for `node(id)`: None when it does not exist (or is
+/// deleted), FORBIDDEN when it belongs to a council the caller may not read.
+pub async fn by_id<E: CouncilRecord>(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<E::Model>> {
+    let base = E::find().filter(E::ID.eq(id)).filter(E::DELETED.eq(false));
+    if let Some(m) = base.clone().filter(scope.condition(E::COUNCIL_ID)).one(db).await? {
         return Ok(Some(m));
     }
     match base.one(db).await? {
@@ -171,60 +165,30 @@ async fn find_one<E: EntityTrait>(
     }
 }
 
-/// A contract for `node(id)`, as `find_one` answers.
-pub async fn contract_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<contract::Model>> {
-    find_one::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, contract::Column::Deleted, id).await
-}
-
-/// A commitment for `node(id)`, as `find_one` answers.
-pub async fn commitment_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<commitment::Model>> {
-    find_one::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, commitment::Column::Deleted, id).await
-}
-
-/// An evidence record for `node(id)`, as `find_one` answers.
-pub async fn evidence_by_id(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<evidence::Model>> {
-    find_one::<evidence::Entity>(db, scope, evidence::Column::Id, evidence::Column::CouncilId, evidence::Column::Deleted, id).await
-}
-
 /// The batch reads behind the DataLoaders and the lists' look-ahead
 /// prefetch: scoped, and one statement per batch.
 pub mod batch {
     use super::*;
 
-    fn live_in_scope(scope: &ReadScope, deleted: impl ColumnTrait, council: impl ColumnTrait) -> Condition {
-        Condition::all().add(deleted.eq(false)).add(scope.condition(council))
+    /// The caller's live records of `E` whose `column` is one of `ids`.
+    async fn live_in_scope<E: CouncilRecord>(db: &impl ConnectionTrait, scope: &ReadScope, column: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
+        Ok(E::find().filter(E::DELETED.eq(false)).filter(scope.condition(E::COUNCIL_ID)).filter(column.is_in(ids.iter().copied())).all(db).await?)
     }
 
     pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, ids: &[i32]) -> AppResult<Vec<contract::Model>> {
-        Ok(contract::Entity::find()
-            .filter(live_in_scope(scope, contract::Column::Deleted, contract::Column::CouncilId))
-            .filter(contract::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
-            .await?)
+        live_in_scope::<contract::Entity>(db, scope, contract::Column::Id, ids).await
     }
 
     pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
-        Ok(commitment::Entity::find()
-            .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
-            .filter(commitment::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
-            .await?)
+        live_in_scope::<commitment::Entity>(db, scope, commitment::Column::Id, ids).await
     }
 
     pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &ReadScope, contract_ids: &[i32]) -> AppResult<Vec<commitment::Model>> {
-        Ok(commitment::Entity::find()
-            .filter(live_in_scope(scope, commitment::Column::Deleted, commitment::Column::CouncilId))
-            .filter(commitment::Column::ContractId.is_in(contract_ids.iter().copied()))
-            .all(db)
-            .await?)
+        live_in_scope::<commitment::Entity>(db, scope, commitment::Column::ContractId, contract_ids).await
     }
 
     pub async fn evidence_of_commitments(db: &impl ConnectionTrait, scope: &ReadScope, commitment_ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
-        Ok(evidence::Entity::find()
-            .filter(live_in_scope(scope, evidence::Column::Deleted, evidence::Column::CouncilId))
-            .filter(evidence::Column::CommitmentId.is_in(commitment_ids.iter().copied()))
-            .all(db)
-            .await?)
+        live_in_scope::<evidence::Entity>(db, scope, evidence::Column::CommitmentId, commitment_ids).await
     }
 
     /// Suppliers are regional: every role may read them, so this read is unscoped.

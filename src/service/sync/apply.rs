@@ -7,38 +7,24 @@ use std::collections::HashMap;
 use entity::{commitment, contract, evidence, supplier};
 use sea_orm::ConnectionTrait;
 
-use super::existing::Existing;
+use super::existing::{Existing, of_council};
 use super::input::SyncOutcome;
-use super::upsert::{Written, ids_by_key, record_written, upsert};
+use super::upsert::{Upsertable, Written, ids_by_key, record_written, upsert};
 use super::validate::ValidBatch;
 use crate::domain::{Percent, RecordEntity};
 use crate::error::AppResult;
+use crate::service::council_record::CouncilRecord;
 use crate::service::write::snapshot::{self, Names, Wanted};
 use crate::service::write::{ChangedEntity, WriteTx, tombstone};
 
-/// Row ids by external id of one council's records of `entity`.
-async fn council_ids(db: &impl ConnectionTrait, council_id: i32, entity: RecordEntity, keys: Vec<String>) -> AppResult<HashMap<String, i32>> {
-    let keys = keys.iter().map(String::as_str).collect();
-    match entity {
-        RecordEntity::Contract => {
-            ids_by_key::<contract::Entity>(db, contract::Column::ExternalId, keys, Some((contract::Column::CouncilId, council_id)), |m| {
-                (m.external_id.clone(), m.id)
-            })
-            .await
-        }
-        RecordEntity::Commitment => {
-            ids_by_key::<commitment::Entity>(db, commitment::Column::ExternalId, keys, Some((commitment::Column::CouncilId, council_id)), |m| {
-                (m.external_id.clone(), m.id)
-            })
-            .await
-        }
-        RecordEntity::Evidence => {
-            ids_by_key::<evidence::Entity>(db, evidence::Column::ExternalId, keys, Some((evidence::Column::CouncilId, council_id)), |m| {
-                (m.external_id.clone(), m.id)
-            })
-            .await
-        }
-    }
+/// Row ids by external id of one council's records of `E`.
+async fn council_ids<E>(db: &impl ConnectionTrait, council_id: i32, keys: Vec<String>) -> AppResult<HashMap<String, i32>>
+where
+    E: CouncilRecord,
+    E::Model: Upsertable,
+{
+    let records = of_council::<E>(db, council_id, keys.iter().map(String::as_str).collect()).await?;
+    Ok(records.iter().map(|m| (m.key().to_owned(), m.id())).collect())
 }
 
 async fn supplier_ids(db: &impl ConnectionTrait, keys: Vec<String>) -> AppResult<HashMap<String, i32>> {
@@ -126,7 +112,7 @@ async fn upsert_contracts(
             (row, existing.contracts.get(&c.external_id))
         })
         .collect();
-    let (counts, written) = upsert(tx, rows, async |keys| council_ids(&tx.txn, council_id, RecordEntity::Contract, keys).await).await?;
+    let (counts, written) = upsert(tx, rows, async |keys| council_ids::<contract::Entity>(&tx.txn, council_id, keys).await).await?;
     out.contracts = counts;
     Ok(written)
 }
@@ -139,7 +125,7 @@ async fn upsert_commitments(
     out: &mut SyncOutcome,
 ) -> AppResult<Vec<Written<commitment::Model>>> {
     let keys = valid.commitments.iter().map(|(c, ..)| c.contract_external_id.clone()).collect();
-    let contract_ids = council_ids(&tx.txn, council_id, RecordEntity::Contract, keys).await?;
+    let contract_ids = council_ids::<contract::Entity>(&tx.txn, council_id, keys).await?;
     let rows = valid
         .commitments
         .iter()
@@ -159,7 +145,7 @@ async fn upsert_commitments(
             (row, existing.commitments.get(&c.external_id))
         })
         .collect();
-    let (counts, written) = upsert(tx, rows, async |keys| council_ids(&tx.txn, council_id, RecordEntity::Commitment, keys).await).await?;
+    let (counts, written) = upsert(tx, rows, async |keys| council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await).await?;
     out.commitments = counts;
     Ok(written)
 }
@@ -172,7 +158,7 @@ async fn upsert_evidence(
     out: &mut SyncOutcome,
 ) -> AppResult<Vec<Written<evidence::Model>>> {
     let keys = valid.evidence.iter().map(|(e, ..)| e.commitment_external_id.clone()).collect();
-    let commitment_ids = council_ids(&tx.txn, council_id, RecordEntity::Commitment, keys).await?;
+    let commitment_ids = council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await?;
     let rows = valid
         .evidence
         .iter()
@@ -203,7 +189,7 @@ async fn upsert_evidence(
             (row, prior)
         })
         .collect();
-    let (counts, written) = upsert(tx, rows, async |keys| council_ids(&tx.txn, council_id, RecordEntity::Evidence, keys).await).await?;
+    let (counts, written) = upsert(tx, rows, async |keys| council_ids::<evidence::Entity>(&tx.txn, council_id, keys).await).await?;
     out.evidence = counts;
     Ok(written)
 }

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 use super::input::SyncBatch;
 use crate::domain::RecordEntity;
 use crate::error::AppResult;
+use crate::service::council_record::CouncilRecord;
 use crate::service::lookup;
 
 /// What the database already holds for the keys a batch names.
@@ -36,6 +37,11 @@ where
     lookup::find_in::<E, _>(db, key, &keys, also, key).await
 }
 
+/// One council's records of `E` with these external ids, deleted ones included.
+pub(super) async fn of_council<E: CouncilRecord>(db: &impl ConnectionTrait, council_id: i32, keys: HashSet<&str>) -> AppResult<Vec<E::Model>> {
+    find_by_keys::<E, _>(db, E::EXTERNAL_ID, keys, Some((E::COUNCIL_ID, council_id))).await
+}
+
 impl Existing {
     pub async fn read(db: &impl ConnectionTrait, council_id: i32, b: &SyncBatch) -> AppResult<Self> {
         let deleted = |entity: RecordEntity| b.deletions.iter().filter(move |d| d.entity == entity).map(|d| d.external_id.as_str());
@@ -56,13 +62,9 @@ impl Existing {
             .collect();
         let evidence_keys = b.evidence.iter().map(|e| e.external_id.as_str()).chain(deleted(RecordEntity::Evidence)).collect();
         let suppliers = find_by_keys::<supplier::Entity, _>(db, supplier::Column::SupplierRef, supplier_keys, None).await?;
-        let contracts =
-            find_by_keys::<contract::Entity, _>(db, contract::Column::ExternalId, contract_keys, Some((contract::Column::CouncilId, council_id))).await?;
-        let commitments =
-            find_by_keys::<commitment::Entity, _>(db, commitment::Column::ExternalId, commitment_keys, Some((commitment::Column::CouncilId, council_id)))
-                .await?;
-        let evidence =
-            find_by_keys::<evidence::Entity, _>(db, evidence::Column::ExternalId, evidence_keys, Some((evidence::Column::CouncilId, council_id))).await?;
+        let contracts = of_council::<contract::Entity>(db, council_id, contract_keys).await?;
+        let commitments = of_council::<commitment::Entity>(db, council_id, commitment_keys).await?;
+        let evidence = of_council::<evidence::Entity>(db, council_id, evidence_keys).await?;
         Ok(Self {
             suppliers: suppliers.into_iter().map(|m| (m.supplier_ref.clone(), m)).collect(),
             contracts: contracts.into_iter().map(|m| (m.external_id.clone(), m)).collect(),

@@ -5,28 +5,30 @@
 
 use entity::{commitment, contract, evidence};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter};
 
 use super::snapshot::{self, Names, Wanted};
 use super::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
 use crate::domain::{NodeId, RecordEntity};
 use crate::error::AppResult;
+use crate::service::council_record::CouncilRecord;
 use crate::service::lookup;
 use crate::service::rollup::cells::Touched;
 
 const IDS_PER_STATEMENT: usize = 5_000;
 
-async fn live<E: EntityTrait>(db: &impl ConnectionTrait, col: E::Column, deleted: E::Column, id: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
-    lookup::find_in::<E, _>(db, col, ids, Condition::all().add(deleted.eq(false)), id).await
+/// The live records of `E` whose `column` is one of `ids`.
+async fn live<E: CouncilRecord>(db: &impl ConnectionTrait, column: E::Column, ids: &[i32]) -> AppResult<Vec<E::Model>> {
+    lookup::find_in::<E, _>(db, column, ids, Condition::all().add(E::DELETED.eq(false)), E::ID).await
 }
 
-async fn mark<E: EntityTrait>(tx: &WriteTx<'_>, id: E::Column, deleted: E::Column, version: E::Column, updated_at: E::Column, ids: &[i32]) -> AppResult<()> {
+async fn mark<E: CouncilRecord>(tx: &WriteTx<'_>, ids: &[i32]) -> AppResult<()> {
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         E::update_many()
-            .col_expr(deleted, Expr::value(true))
-            .col_expr(version, Expr::col(version).add(1))
-            .col_expr(updated_at, Expr::value(tx.now))
-            .filter(id.is_in(chunk.iter().copied()))
+            .col_expr(E::DELETED, Expr::value(true))
+            .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+            .col_expr(E::UPDATED_AT, Expr::value(tx.now))
+            .filter(E::ID.is_in(chunk.iter().copied()))
             .exec(&tx.txn)
             .await?;
     }
@@ -39,20 +41,20 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     let db = &tx.txn;
     let (contracts, commitment_ids): (Vec<contract::Model>, Vec<i32>) = match entity {
         RecordEntity::Contract => {
-            let contracts = live::<contract::Entity>(db, contract::Column::Id, contract::Column::Deleted, contract::Column::Id, ids).await?;
+            let contracts = live::<contract::Entity>(db, contract::Column::Id, ids).await?;
             let ids: Vec<i32> = contracts.iter().map(|c| c.id).collect();
-            let commitments = live::<commitment::Entity>(db, commitment::Column::ContractId, commitment::Column::Deleted, commitment::Column::Id, &ids).await?;
+            let commitments = live::<commitment::Entity>(db, commitment::Column::ContractId, &ids).await?;
             (contracts, commitments.iter().map(|c| c.id).collect())
         }
         RecordEntity::Commitment => (Vec::new(), ids.to_vec()),
         RecordEntity::Evidence => (Vec::new(), Vec::new()),
     };
-    let commitments = live::<commitment::Entity>(db, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Id, &commitment_ids).await?;
+    let commitments = live::<commitment::Entity>(db, commitment::Column::Id, &commitment_ids).await?;
     let evidence = match entity {
-        RecordEntity::Evidence => live::<evidence::Entity>(db, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Id, ids).await?,
+        RecordEntity::Evidence => live::<evidence::Entity>(db, evidence::Column::Id, ids).await?,
         _ => {
             let ids: Vec<i32> = commitments.iter().map(|c| c.id).collect();
-            live::<evidence::Entity>(db, evidence::Column::CommitmentId, evidence::Column::Deleted, evidence::Column::Id, &ids).await?
+            live::<evidence::Entity>(db, evidence::Column::CommitmentId, &ids).await?
         }
     };
 
@@ -65,10 +67,9 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     let c_ids: Vec<i32> = contracts.iter().map(|m| m.id).collect();
     let k_ids: Vec<i32> = commitments.iter().map(|m| m.id).collect();
     let e_ids: Vec<i32> = evidence.iter().map(|m| m.id).collect();
-    mark::<contract::Entity>(tx, contract::Column::Id, contract::Column::Deleted, contract::Column::Version, contract::Column::UpdatedAt, &c_ids).await?;
-    mark::<commitment::Entity>(tx, commitment::Column::Id, commitment::Column::Deleted, commitment::Column::Version, commitment::Column::UpdatedAt, &k_ids)
-        .await?;
-    mark::<evidence::Entity>(tx, evidence::Column::Id, evidence::Column::Deleted, evidence::Column::Version, evidence::Column::UpdatedAt, &e_ids).await?;
+    mark::<contract::Entity>(tx, &c_ids).await?;
+    mark::<commitment::Entity>(tx, &k_ids).await?;
+    mark::<evidence::Entity>(tx, &e_ids).await?;
 
     // Each deletion moves the figures of what the record hangs from.
     for m in &contracts {
