@@ -11,7 +11,8 @@
 # e.g. build the commit before a change with `cargo build --profile dist`
 # (or `--release` for commits before the dist profile) in a worktree of its
 # own, then: bench/compare.sh /tmp/before/social-value-hub target/dist/social-value-hub medium 3
-# SVH_BENCH_POSTGRES_URL adds PostgreSQL; BENCH_BACKENDS chooses.
+# SVH_BENCH_POSTGRES_URL adds PostgreSQL; BENCH_BACKENDS chooses; BENCH_REUSE=1
+# skips the imports and serves the databases an earlier run left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$1 after=$2 scale=${3:-medium} rounds=${4:-3} requests=${5:-200}
@@ -41,6 +42,11 @@ for backend in "${backends[@]}"; do
   declare -A url
   for which in before after; do
     bin=${!which}
+    if [ -n "${BENCH_REUSE:-}" ]; then
+      # More rounds on the databases an earlier run imported.
+      if [ "$backend" = sqlite ]; then url[$which]="sqlite://$work/svh_compare_${which}_$scale.db?mode=rwc"; else url[$which]="${SVH_BENCH_POSTGRES_URL%/*}/svh_compare_${which}_$scale"; fi
+      continue
+    fi
     url[$which]=$(fresh_db "$backend" "svh_compare_${which}_$scale")
     echo "== $scale on $backend, $which: import"
     /usr/bin/time -f "$which import: wall %e s, peak RSS %M KB" "$bin" import "$dir" --database-url "${url[$which]}" | grep imported
