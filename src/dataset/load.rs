@@ -65,18 +65,25 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
 async fn load_framework(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<()> {
     let admin = Principal { subject: "dataset-loader".into(), role: Role::RegionalAdmin, councils: vec![] };
     for c in &ds.councils {
-        framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone() }).await?;
+        framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone(), framework_code: None }).await?;
     }
     for t in &ds.themes {
-        framework::upsert_theme(db, &admin, ThemeInput { code: t.code.clone(), name: t.name.clone() }).await?;
+        framework::upsert_theme(db, &admin, ThemeInput { code: t.code.clone(), name: t.name.clone(), framework_code: None }).await?;
     }
     for m in &ds.measures {
-        let input = MeasureInput { code: m.code.clone(), theme_code: m.theme_code.clone(), name: m.name.clone(), unit: m.unit.clone() };
+        let input = MeasureInput {
+            code: m.code.clone(),
+            theme_code: m.theme_code.clone(),
+            name: m.name.clone(),
+            unit: m.unit.clone(),
+            framework_code: None,
+            valued: true,
+        };
         framework::upsert_measure(db, &admin, input).await?;
     }
     for p in &ds.proxies {
         let year: i32 = p.financial_year.parse().with_context(|| format!("{}: financial_year {:?}", PROXIES.file, p.financial_year))?;
-        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp).await?;
+        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp, None).await?;
     }
     Ok(())
 }
@@ -202,6 +209,7 @@ fn contract_in(c: &ContractRow) -> anyhow::Result<ContractIn> {
         start_date: date(CONTRACTS.file, &c.start_date)?,
         end_date: date(CONTRACTS.file, &c.end_date)?,
         social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
+        framework_code: None,
     })
 }
 
@@ -225,6 +233,7 @@ fn evidence_in(e: &EvidenceRow) -> anyhow::Result<EvidenceIn> {
         status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("{}: unknown status {:?}", EVIDENCE.file, e.status))?,
         evidence_url: non_empty(&e.evidence_url),
         evidence_sha256: non_empty(&e.evidence_sha256),
+        validated_quantity: None,
     })
 }
 

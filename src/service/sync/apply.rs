@@ -11,7 +11,7 @@ use super::existing::{Existing, of_council};
 use super::input::SyncOutcome;
 use super::upsert::{Upsertable, Written, ids_by_key, record_written, upsert};
 use super::validate::ValidBatch;
-use crate::domain::{Percent, RecordEntity};
+use crate::domain::{Percent, Quantity, RecordEntity};
 use crate::error::AppResult;
 use crate::service::council_record::CouncilRecord;
 use crate::service::write::snapshot::{self, Names, Wanted};
@@ -94,7 +94,7 @@ async fn upsert_contracts(
     let rows = valid
         .contracts
         .iter()
-        .map(|(c, value, weighting)| {
+        .map(|(c, value, weighting, framework_id)| {
             let row = contract::Model {
                 id: 0,
                 council_id,
@@ -105,6 +105,7 @@ async fn upsert_contracts(
                 start_date: c.start_date,
                 end_date: c.end_date,
                 social_value_weighting_centi: weighting.map(Percent::scaled),
+                framework_id: *framework_id,
                 version: 0,
                 updated_at: tx.now,
                 deleted: false,
@@ -162,7 +163,7 @@ async fn upsert_evidence(
     let rows = valid
         .evidence
         .iter()
-        .map(|(e, quarter, quantity, sha)| {
+        .map(|(e, quarter, quantity, validated, sha)| {
             let prior = existing.evidence.get(&e.external_id);
             let row = evidence::Model {
                 id: 0,
@@ -175,6 +176,7 @@ async fn upsert_evidence(
                 quarter: quarter.number,
                 quantity_centi: quantity.scaled(),
                 status: e.status,
+                validated_centi: validated.map(Quantity::scaled),
                 evidence_url: e.evidence_url.clone().filter(|v| !v.is_empty()),
                 evidence_sha256: sha.as_ref().map(|s| s.as_str().to_owned()),
                 // Who submitted evidence, and any review of it, is kept across re-syncs.
