@@ -122,6 +122,7 @@ impl<'a> Generator<'a> {
             start_date: iso(start),
             end_date: iso(end),
             social_value_weighting_pct: weighting.into(),
+            framework_code: String::new(),
         });
         Contract { external_id, value, size_percentile: normal::percentile(z), start, end }
     }
@@ -211,6 +212,7 @@ fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitm
         status: drawn.status.into(),
         evidence_url: format!("https://evidence.example/{}/{}.pdf", council.code_lower, &digest[..20]),
         evidence_sha256: digest,
+        validated_quantity: String::new(),
     }
 }
 

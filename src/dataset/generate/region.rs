@@ -14,9 +14,22 @@ pub(super) fn councils(count: usize) -> &'static [CouncilDef] {
 /// A dataset holding the region's councils and framework only (no records).
 pub(super) fn framework(councils: &[CouncilDef], proxies: &Proxies) -> Dataset {
     Dataset {
-        councils: councils.iter().map(|c| CouncilRow { code: c.code.into(), name: c.name.into(), gss_code: c.gss.into() }).collect(),
-        themes: THEMES.iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into() }).collect(),
-        measures: MEASURES.iter().map(|m| MeasureRow { code: m.code.into(), theme_code: m.theme().into(), name: m.name.into(), unit: m.unit.into() }).collect(),
+        councils: councils
+            .iter()
+            .map(|c| CouncilRow { code: c.code.into(), name: c.name.into(), gss_code: c.gss.into(), framework_code: String::new() })
+            .collect(),
+        themes: THEMES.iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into(), framework_code: String::new() }).collect(),
+        measures: MEASURES
+            .iter()
+            .map(|m| MeasureRow {
+                code: m.code.into(),
+                theme_code: m.theme().into(),
+                name: m.name.into(),
+                unit: m.unit.into(),
+                framework_code: String::new(),
+                valued: String::new(),
+            })
+            .collect(),
         proxies: MEASURES
             .iter()
             .zip(&proxies.0)
