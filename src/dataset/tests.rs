@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest as _, Sha256};
 
-use super::generate::{Scale, generate};
+use super::generate::{Scale, generate, generate_version};
 use super::read::read_dir;
 use super::write::write_dir;
 use super::{Dataset, Version};
@@ -88,6 +88,7 @@ fn the_tiny_frameworks_fixture_reads_with_its_frameworks_and_mappings() {
     assert!(ds.measures.iter().any(|m| m.framework_code == "REGIONAL" && m.valued == "false"));
     assert!(ds.contracts.iter().any(|c| c.framework_code.is_empty()));
     assert!(ds.evidence.iter().any(|e| !e.validated_quantity.is_empty()));
+    assert_eq!(ds, generate_version(Scale::Tiny, 1, Version::V2));
 }
 
 /// `ds` writes the files the fixture `name`'s `expected.json` lists, each
@@ -105,6 +106,12 @@ fn check_against_fixture(name: &str, ds: &Dataset) {
         let digest = hex::encode(Sha256::digest(std::fs::read(dir.0.join(file)).unwrap()));
         assert_eq!(digest, meta["sha256"].as_str().unwrap(), "{name}: {file} differs from the oracle's");
     }
+}
+
+#[test]
+fn the_v2_generator_writes_the_oracles_files() {
+    check_against_fixture("tiny-frameworks", &generate_version(Scale::Tiny, 1, Version::V2));
+    check_against_fixture("small-frameworks", &generate_version(Scale::Small, 1, Version::V2));
 }
 
 #[test]
