@@ -64,6 +64,7 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
 /// regional_admin.
 async fn load_framework(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<()> {
     let admin = Principal { subject: "dataset-loader".into(), role: Role::RegionalAdmin, councils: vec![] };
+    // v2 columns: loaded once the service has frameworks (issue 13)
     for c in &ds.councils {
         framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone(), framework_code: None }).await?;
     }
