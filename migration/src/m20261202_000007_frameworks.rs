@@ -88,8 +88,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(Table::create().table("framework").col(pk_auto("id")).col(string_uniq("code")).col(string("name")).col(string_null("edition")).to_owned())
-            .await?;
+        m.create_table(
+            Table::create().table("framework").col(pk_auto("id")).col(string_uniq("code")).col(string("name")).col(string_null("edition")).to_owned(),
+        )
+        .await?;
         exec(m, "INSERT INTO framework (code, name, edition) VALUES ('REGIONAL', 'Regional framework', NULL)").await?;
 
         match m.get_database_backend() {

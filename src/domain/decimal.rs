@@ -126,11 +126,7 @@ impl Quantity {
     }
 }
 scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
-scaled!(
-    Factor,
-    4,
-    "A crosswalk factor: how many units of a regional measure one reported unit counts as, held in ten-thousandths."
-);
+scaled!(Factor, 4, "A crosswalk factor: how many units of a regional measure one reported unit counts as, held in ten-thousandths.");
 
 impl Factor {
     /// One reported unit is one regional unit.
@@ -193,11 +189,7 @@ macro_rules! wide {
     };
 }
 
-wide!(
-    SocialValue,
-    8,
-    "A £ value in 10^-8 of a pound: quantity (hundredths) × factor (ten-thousandths) × proxy (pence) is exactly this unit."
-);
+wide!(SocialValue, 8, "A £ value in 10^-8 of a pound: quantity (hundredths) × factor (ten-thousandths) × proxy (pence) is exactly this unit.");
 wide!(RegionalQuantity, 6, "A quantity in regional units: a reported quantity (hundredths) × a factor (ten-thousandths).");
 wide!(MoneyTotal, 2, "A sum of money in pence, such as the value of every contract of a region.");
 wide!(QuantityTotal, 2, "A sum of quantities in hundredths, such as the delivery of every record of a measure.");

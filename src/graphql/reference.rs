@@ -11,9 +11,9 @@ use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
 use crate::domain::{Factor, Money};
-use crate::service::framework::REGIONAL;
 use crate::error::{AppResult, internal};
 use crate::service::DatabaseConnection;
+use crate::service::framework::REGIONAL;
 use crate::service::read::reference as svc;
 
 /// The reference tables a request has read so far, kept for the rest of it.

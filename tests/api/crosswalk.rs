@@ -169,7 +169,8 @@ async fn ltoms_region(app: &TestApp) -> String {
     seed_ltoms(app, &admin).await;
     let q = "mutation { upsertCouncil(input: {code: \"LIV\", name: \"Liverpool\", gssCode: \"E08000012\", frameworkCode: \"LTOMS\"}) { code } }";
     app.ok(&admin, q, json!({})).await;
-    let map = "mutation { mapMeasure(input: {frameworkCode: \"LTOMS\", measureCode: \"JOBS-01\", regionalMeasureCode: \"JOBS-01\", factor: \"52\"}) { factor } }";
+    let map =
+        "mutation { mapMeasure(input: {frameworkCode: \"LTOMS\", measureCode: \"JOBS-01\", regionalMeasureCode: \"JOBS-01\", factor: \"52\"}) { factor } }";
     app.ok(&admin, map, json!({})).await;
     token("council_editor", &["LIV"])
 }
@@ -215,11 +216,11 @@ async fn records_synced_in_a_councils_own_framework_are_valued_through_the_cross
         assert_eq!(
             k(0)["commitments"][0],
             json!({"externalId": "C1", "measure": {"code": "JOBS-01", "framework": {"code": "LTOMS"}},
-                "regionalMeasure": {"code": "JOBS-01", "framework": {"code": "REGIONAL"}}, "regionalQuantity": "13.00", "committedValue": "406250.00",
-                "evidence": [
-                    {"externalId": "E1", "quantity": "0.25", "status": "VERIFIED", "validatedQuantity": "0.05", "value": "406250.00", "verifiedValue": "81250.00"},
-                    {"externalId": "E2", "quantity": "0.10", "status": "VERIFIED", "validatedQuantity": "0.10", "value": "162500.00", "verifiedValue": "162500.00"}
-                ]})
+            "regionalMeasure": {"code": "JOBS-01", "framework": {"code": "REGIONAL"}}, "regionalQuantity": "13.00", "committedValue": "406250.00",
+            "evidence": [
+                {"externalId": "E1", "quantity": "0.25", "status": "VERIFIED", "validatedQuantity": "0.05", "value": "406250.00", "verifiedValue": "81250.00"},
+                {"externalId": "E2", "quantity": "0.10", "status": "VERIFIED", "validatedQuantity": "0.10", "value": "162500.00", "verifiedValue": "162500.00"}
+            ]})
         );
         // Unmapped and record-only: accepted, counted with £0, no regional measure.
         assert_eq!(
@@ -241,12 +242,8 @@ async fn records_synced_in_a_councils_own_framework_are_valued_through_the_cross
         // The same code in a framework the contract is not in is unknown.
         b["commitments"][1]["contractExternalId"] = json!("K2");
         let d = app.ok(&editor, SYNC, json!({"i": b})).await;
-        let errors: Vec<(Value, Value, Value)> = d["syncCouncilData"]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| (e["entity"].clone(), e["index"].clone(), e["code"].clone()))
-            .collect();
+        let errors: Vec<(Value, Value, Value)> =
+            d["syncCouncilData"]["errors"].as_array().unwrap().iter().map(|e| (e["entity"].clone(), e["index"].clone(), e["code"].clone())).collect();
         assert_eq!(d["syncCouncilData"]["applied"], false);
         assert!(errors.contains(&(json!("CONTRACT"), json!(1), json!("UNKNOWN_REFERENCE"))), "{d}");
         assert!(errors.contains(&(json!("COMMITMENT"), json!(1), json!("UNKNOWN_REFERENCE"))), "{d}");
@@ -285,7 +282,10 @@ async fn officers_validate_part_of_what_a_supplier_reported() {
         }
         let d = app.ok(&reviewer, review, json!({"id": node["id"], "d": "VERIFY", "v": "0.04"})).await;
         // 0.04 × 52 × £31,250.00 verified, of 0.10 × 52 × £31,250.00 delivered.
-        assert_eq!(d["reviewEvidence"], json!({"status": "VERIFIED", "validatedQuantity": "0.04", "verifiedValue": "65000.00", "value": "162500.00", "version": 2}));
+        assert_eq!(
+            d["reviewEvidence"],
+            json!({"status": "VERIFIED", "validatedQuantity": "0.04", "verifiedValue": "65000.00", "value": "162500.00", "version": 2})
+        );
         let d = app.ok(&reviewer, review, json!({"id": node["id"], "d": "VERIFY", "v": null})).await;
         assert_eq!(d["reviewEvidence"]["validatedQuantity"], "0.10", "omitted means the whole quantity");
         let d = app.ok(&reviewer, review, json!({"id": node["id"], "d": "REJECT", "v": null})).await;
@@ -347,4 +347,55 @@ async fn a_v1_database_moves_into_the_regional_framework_unchanged() {
         let orphan = "INSERT INTO measure (framework_id, code, theme_id, name, unit, valued) VALUES (1, 'X', 999, 'x', 'u', TRUE)";
         assert!(app.db.execute_unprepared(orphan).await.is_err(), "measure.theme_id still references theme");
     }
+}
+
+const SAMPLE: &str = "query($c: [String!], $k: [String!]) { contracts(first: 1, filter: {councilCodes: $c, externalIds: $k}) { edges { node {
+    framework { code } commitments { externalId measure { code } regionalMeasure { code } regionalQuantity committedValue
+    evidence { externalId validatedQuantity value verifiedValue } } } } } }";
+
+/// Each record's framework, regional measure and quantity, and values,
+/// against the oracle's contract samples of the tiny v2 region: mapped,
+/// unmapped and record-only measures, contracts that override their
+/// council's framework, and partly validated evidence.
+#[tokio::test]
+async fn records_of_the_tiny_v2_region_are_valued_as_the_oracle_values_them() {
+    on_each_backend(|app| async move {
+        app.load_fixture("tiny-frameworks").await;
+        let exp = crate::rollup::expected("tiny-frameworks");
+        let auditor = token("auditor", &[]);
+        let mut seen = (0, 0, 0);
+        for sample in exp["contract_samples"].as_array().unwrap() {
+            let vars = json!({"c": [sample["council_code"]], "k": [sample["external_id"]]});
+            let d = app.ok(&auditor, SAMPLE, vars).await;
+            let k = &d["contracts"]["edges"][0]["node"];
+            let at = format!("{}/{}", sample["council_code"], sample["external_id"]);
+            assert_eq!(k["framework"]["code"], sample["framework_code"], "{at}");
+            for (c, want) in k["commitments"].as_array().unwrap().iter().zip(sample["commitments"].as_array().unwrap()) {
+                let at = format!("{at} {}", want["external_id"]);
+                assert_eq!(c["externalId"], want["external_id"], "{at}");
+                assert_eq!(c["measure"]["code"], want["measure_code"], "{at}");
+                assert_eq!(c["regionalMeasure"]["code"].as_str(), want["regional_measure_code"].as_str(), "{at}");
+                match want["regional_quantity"].as_str() {
+                    Some(_) => assert_eq!(dec(&c["regionalQuantity"]), dec(&want["regional_quantity"]), "{at}"),
+                    None => assert!(c["regionalQuantity"].is_null(), "{at}"),
+                }
+                assert_eq!(dec(&c["committedValue"]), dec(&want["committed_value"]), "{at}");
+                seen.0 += usize::from(!want["valued"].as_bool().unwrap());
+                seen.1 += usize::from(want["factor"].as_str().is_some_and(|f| f != "1"));
+                for (e, want) in c["evidence"].as_array().unwrap().iter().zip(want["evidence"].as_array().unwrap()) {
+                    assert_eq!(e["externalId"], want["external_id"], "{at}");
+                    assert_eq!(dec(&e["value"]), dec(&want["value"]), "{at} {}", want["external_id"]);
+                    assert_eq!(dec(&e["verifiedValue"]), dec(&want["verified_value"]), "{at} {}", want["external_id"]);
+                    match want["validated_quantity"].as_str() {
+                        Some(_) => assert_eq!(dec(&e["validatedQuantity"]), dec(&want["validated_quantity"]), "{at}"),
+                        None => assert!(e["validatedQuantity"].is_null(), "{at}"),
+                    }
+                    seen.2 += usize::from(want["validated_quantity"].as_str().is_some_and(|v| dec(&json!(v)) < dec(&want["quantity"])));
+                }
+            }
+        }
+        // The samples exercise what the crosswalk is for.
+        assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "unvalued, factored and partly validated records in the samples: {seen:?}");
+    })
+    .await;
 }

@@ -106,10 +106,6 @@ impl TestApp {
     }
 
     async fn serve(url: String, file: Option<TempFile>, adjust: impl FnOnce(&mut Config)) -> TestApp {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}?mode=rwc", path.display()), Some(TempFile(path)))
-            }
         let mut config = Config {
             database_url: Some(url.clone()),
             listen: "127.0.0.1:0".parse().unwrap(),

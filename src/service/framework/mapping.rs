@@ -7,7 +7,7 @@ use entity::{measure, measure_mapping};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 
 use super::read::{framework_by_code, measure_by_code};
-use super::write::{optional, reference_change, save, valid_code};
+use super::write::{optional, reference_change, valid_code};
 use super::{REGIONAL, qualified_code};
 use crate::auth::Principal;
 use crate::domain::Factor;
@@ -33,7 +33,8 @@ async fn reported_measure(tx: &WriteTx<'_>, framework_code: &str, measure_code: 
     if framework.code == REGIONAL {
         return Err(bad_input("a mapping goes from a measure of another framework to a regional measure; this measure is regional"));
     }
-    let measure = measure_by_code(&tx.txn, framework.id, measure_code).await?.ok_or_else(|| not_found(format!("no measure {measure_code} in {framework_code}")))?;
+    let measure =
+        measure_by_code(&tx.txn, framework.id, measure_code).await?.ok_or_else(|| not_found(format!("no measure {measure_code} in {framework_code}")))?;
     Ok((framework.code, measure))
 }
 
@@ -62,7 +63,9 @@ pub async fn map_measure(db: &DatabaseConnection, principal: &Principal, input: 
     if !reference_change(&mut tx, ChangedEntity::Mapping, record_id, before, after, vec![Touched::Measure(measure.id)]) {
         return Ok(desired);
     }
-    let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
+    // The key is the mapped measure's id, never one the database picks.
+    let am = desired.into_active_model().reset_all();
+    let model = if existing.is_some() { am.update(&tx.txn).await? } else { am.insert(&tx.txn).await? };
     tx.commit().await?;
     Ok(model)
 }

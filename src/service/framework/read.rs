@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::REGIONAL;
@@ -24,26 +25,51 @@ pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::M
 /// The framework with this code (the regional one when None); NOT_FOUND otherwise.
 pub async fn framework_by_code(db: &impl ConnectionTrait, code: Option<&str>) -> AppResult<framework::Model> {
     let code = code.unwrap_or(REGIONAL);
-    framework::Entity::find()
-        .filter(framework::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found(format!("no framework with code {code}")))
+    framework::Entity::find().filter(framework::Column::Code.eq(code)).one(db).await?.ok_or_else(|| not_found(format!("no framework with code {code}")))
+}
+
+/// `framework_id IN (the framework with this code)`: a list of one
+/// framework's rows in one statement.
+fn in_framework(column: impl ColumnTrait, code: &str) -> sea_orm::Condition {
+    let ids = Query::select().column(framework::Column::Id).from(framework::Entity).and_where(framework::Column::Code.eq(code)).to_owned();
+    sea_orm::Condition::all().add(column.in_subquery(ids))
+}
+
+/// An empty list of a framework that does not exist is NOT_FOUND; the
+/// regional framework always exists, so the usual read costs one statement.
+async fn ensure_exists<T>(db: &impl ConnectionTrait, code: &str, list: Vec<T>) -> AppResult<Vec<T>> {
+    if list.is_empty() && code != REGIONAL {
+        framework_by_code(db, Some(code)).await?;
+    }
+    Ok(list)
 }
 
 pub async fn themes(db: &impl ConnectionTrait, framework_code: Option<&str>) -> AppResult<Vec<theme::Model>> {
-    let framework = framework_by_code(db, framework_code).await?;
-    Ok(theme::Entity::find().filter(theme::Column::FrameworkId.eq(framework.id)).order_by_asc(theme::Column::Code).all(db).await?)
+    let code = framework_code.unwrap_or(REGIONAL);
+    let list = theme::Entity::find().filter(in_framework(theme::Column::FrameworkId, code)).order_by_asc(theme::Column::Code).all(db).await?;
+    ensure_exists(db, code, list).await
 }
 
 pub async fn measures(db: &impl ConnectionTrait, theme_code: Option<&str>, framework_code: Option<&str>) -> AppResult<Vec<measure::Model>> {
-    let framework = framework_by_code(db, framework_code).await?;
-    let mut q = measure::Entity::find().filter(measure::Column::FrameworkId.eq(framework.id)).order_by_asc(measure::Column::Code);
-    if let Some(code) = theme_code {
-        let theme = theme_by_code(db, framework.id, code).await?.ok_or_else(|| not_found(format!("no theme with code {code}")))?;
-        q = q.filter(measure::Column::ThemeId.eq(theme.id));
+    let code = framework_code.unwrap_or(REGIONAL);
+    let mut q = measure::Entity::find().filter(in_framework(measure::Column::FrameworkId, code)).order_by_asc(measure::Column::Code);
+    if let Some(theme_code) = theme_code {
+        let themes = Query::select()
+            .column(theme::Column::Id)
+            .from(theme::Entity)
+            .and_where(theme::Column::Code.eq(theme_code))
+            .cond_where(in_framework(theme::Column::FrameworkId, code))
+            .to_owned();
+        q = q.filter(measure::Column::ThemeId.in_subquery(themes));
     }
-    Ok(q.all(db).await?)
+    let list = q.all(db).await?;
+    if list.is_empty()
+        && let Some(theme_code) = theme_code
+    {
+        let framework = framework_by_code(db, Some(code)).await?;
+        theme_by_code(db, framework.id, theme_code).await?.ok_or_else(|| not_found(format!("no theme with code {theme_code}")))?;
+    }
+    ensure_exists(db, code, list).await
 }
 
 pub(super) async fn theme_by_code(db: &impl ConnectionTrait, framework_id: i32, code: &str) -> AppResult<Option<theme::Model>> {

@@ -154,8 +154,11 @@ fn regional_framework() -> SelectStatement {
 /// Commitments that count as one of the `regional` measures: on one of
 /// them, or on a measure of another framework mapped onto one of them.
 fn counts_as(regional: SelectStatement) -> Condition {
-    let mapped =
-        Query::select().column(measure_mapping::Column::MeasureId).from(measure_mapping::Entity).and_where(measure_mapping::Column::RegionalMeasureId.in_subquery(regional.clone())).to_owned();
+    let mapped = Query::select()
+        .column(measure_mapping::Column::MeasureId)
+        .from(measure_mapping::Entity)
+        .and_where(measure_mapping::Column::RegionalMeasureId.in_subquery(regional.clone()))
+        .to_owned();
     Condition::any().add(commitment::Column::MeasureId.in_subquery(regional)).add(commitment::Column::MeasureId.in_subquery(mapped))
 }
 

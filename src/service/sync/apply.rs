@@ -158,12 +158,13 @@ async fn upsert_evidence(
     existing: &Existing,
     out: &mut SyncOutcome,
 ) -> AppResult<Vec<Written<evidence::Model>>> {
-    let keys = valid.evidence.iter().map(|(e, ..)| e.commitment_external_id.clone()).collect();
+    let keys = valid.evidence.iter().map(|v| v.input.commitment_external_id.clone()).collect();
     let commitment_ids = council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await?;
     let rows = valid
         .evidence
         .iter()
-        .map(|(e, quarter, quantity, validated, sha)| {
+        .map(|v| {
+            let (e, quarter) = (&v.input, v.quarter);
             let prior = existing.evidence.get(&e.external_id);
             let row = evidence::Model {
                 id: 0,
@@ -174,11 +175,11 @@ async fn upsert_evidence(
                 period_end: e.period_end,
                 financial_year: quarter.year.0,
                 quarter: quarter.number,
-                quantity_centi: quantity.scaled(),
+                quantity_centi: v.quantity.scaled(),
                 status: e.status,
-                validated_centi: validated.map(Quantity::scaled),
+                validated_centi: v.validated.map(Quantity::scaled),
                 evidence_url: e.evidence_url.clone().filter(|v| !v.is_empty()),
-                evidence_sha256: sha.as_ref().map(|s| s.as_str().to_owned()),
+                evidence_sha256: v.sha256.as_ref().map(|s| s.as_str().to_owned()),
                 // Who submitted evidence, and any review of it, is kept across re-syncs.
                 submitted_by: prior.map_or_else(|| tx.principal.subject.clone(), |p| p.submitted_by.clone()),
                 reviewed_by: prior.and_then(|p| p.reviewed_by.clone()),

@@ -19,10 +19,20 @@ pub(super) struct ValidBatch {
     pub contracts: Vec<(ContractIn, Money, Option<Percent>, i32)>,
     /// With the measure's id.
     pub commitments: Vec<(CommitmentIn, i32, Quantity)>,
-    /// With the validated quantity (set exactly when verified).
-    pub evidence: Vec<(EvidenceIn, Quarter, Quantity, Option<Quantity>, Option<Sha256>)>,
+    pub evidence: Vec<ValidEvidence>,
     /// Live records to tombstone, by entity and row id.
     pub deletions: Vec<(RecordEntity, i32)>,
+}
+
+/// An evidence record's parsed values.
+#[derive(Debug)]
+pub(super) struct ValidEvidence {
+    pub input: EvidenceIn,
+    pub quarter: Quarter,
+    pub quantity: Quantity,
+    /// Set exactly when verified.
+    pub validated: Option<Quantity>,
+    pub sha256: Option<Sha256>,
 }
 
 /// Every record of `batch` (a batch of a council that reports in framework
@@ -305,7 +315,7 @@ impl<'a> Checks<'a> {
                 self.add(e, i, id, "INVALID_VALUE", "evidenceUrl must be at most 2000 characters");
             }
             if let (Some(q), Some(qty), Some(validated), Some(sha), true) = (quarter, quantity, validated, sha, self.problems.len() == before) {
-                self.valid.evidence.push((ev.clone(), q, qty, validated, sha));
+                self.valid.evidence.push(ValidEvidence { input: ev.clone(), quarter: q, quantity: qty, validated, sha256: sha });
             }
         }
     }

@@ -28,7 +28,9 @@ fn framework() -> FrameworkSnapshot {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-    let mapping = |measure_id: i32, regional_measure_id: i32, factor_e4: i64| (measure_id, measure_mapping::Model { measure_id, regional_measure_id, factor_e4, note: None });
+    let mapping = |measure_id: i32, regional_measure_id: i32, factor_e4: i64| {
+        (measure_id, measure_mapping::Model { measure_id, regional_measure_id, factor_e4, note: None })
+    };
     let framework = |id: i32, code: &str| (code.to_owned(), fw::Model { id, code: code.into(), name: code.into(), edition: None });
     FrameworkSnapshot {
         frameworks: [framework(1, "REGIONAL"), framework(2, "LOCAL")].into(),
@@ -143,8 +145,8 @@ fn a_batch_whose_records_refer_to_each_other_is_valid_with_its_decimals_parsed()
     assert_eq!((value.scaled(), weighting.map(Percent::scaled), *framework_id), (100_000, Some(1_000), 1));
     let (_, measure_id, target) = &valid.commitments[0];
     assert_eq!((*measure_id, target.scaled()), (7, 1_250));
-    let (_, quarter, quantity, validated, _) = &valid.evidence[0];
-    assert_eq!((quarter.year.0, quarter.number, quantity.scaled(), *validated), (2024, 1, 300, None));
+    let e = &valid.evidence[0];
+    assert_eq!((e.quarter.year.0, e.quarter.number, e.quantity.scaled(), e.validated), (2024, 1, 300, None));
 }
 
 #[test]
@@ -278,7 +280,8 @@ fn a_measure_code_means_the_measure_of_the_contracts_framework() {
     let regional = validate(&b, &framework(), 2, &Existing::default()).expect("valid");
     assert_eq!((regional.contracts[0].3, regional.commitments[0].1), (1, 7));
     // An existing contract's framework decides for a commitment synced alone.
-    let existing = Existing { contracts: [("K7".to_owned(), contract::Model { framework_id: 2, ..existing_contract(17, "K7", false) })].into(), ..Default::default() };
+    let existing =
+        Existing { contracts: [("K7".to_owned(), contract::Model { framework_id: 2, ..existing_contract(17, "K7", false) })].into(), ..Default::default() };
     let b = SyncBatch { council_code: "LIV".into(), commitments: vec![commitment("C1", "K7")], ..Default::default() };
     assert_eq!(validate(&b, &framework(), 1, &existing).expect("valid").commitments[0].1, 20);
     // A code that only another framework has is unknown here.
@@ -323,7 +326,7 @@ fn a_validated_quantity_is_for_verified_evidence_and_at_most_its_quantity() {
         let mut b = batch();
         b.evidence[0].status = status;
         b.evidence[0].validated_quantity = validated.map(str::to_owned);
-        validate(&b, &framework(), 1, &Existing::default()).map(|v| v.evidence[0].3.map(Quantity::scaled)).map_err(|e| e[0].message.clone())
+        validate(&b, &framework(), 1, &Existing::default()).map(|v| v.evidence[0].validated.map(Quantity::scaled)).map_err(|e| e[0].message.clone())
     };
     assert_eq!(with(EvidenceStatus::Verified, Some("1.5")), Ok(Some(150)));
     assert_eq!(with(EvidenceStatus::Verified, Some("0")), Ok(Some(0)));
