@@ -15,6 +15,9 @@ pub struct Model {
     pub end_date: Date,
     /// Hundredths of a percent.
     pub social_value_weighting_centi: Option<i64>,
+    /// The framework its commitments' measures belong to: the council's
+    /// unless the contract named its own when synced.
+    pub framework_id: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
     /// Tombstone: a deleted record stays for the changes feed and audit, out of every query.

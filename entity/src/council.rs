@@ -9,6 +9,8 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub gss_code: String,
+    /// The framework the council reports in.
+    pub framework_id: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

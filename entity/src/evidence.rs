@@ -16,6 +16,8 @@ pub struct Model {
     /// Hundredths of a unit.
     pub quantity_centi: i64,
     pub status: super::EvidenceStatus,
+    /// Hundredths of a unit an officer validated: set exactly when verified.
+    pub validated_centi: Option<i64>,
     pub evidence_url: Option<String>,
     pub evidence_sha256: Option<String>,
     pub submitted_by: String,

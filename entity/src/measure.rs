@@ -5,11 +5,14 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    #[sea_orm(unique)]
+    pub framework_id: i32,
+    /// Unique within its framework.
     pub code: String,
     pub theme_id: i32,
     pub name: String,
     pub unit: String,
+    /// False for a record-only measure: counted, never valued.
+    pub valued: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

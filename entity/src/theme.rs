@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    #[sea_orm(unique)]
+    pub framework_id: i32,
+    /// Unique within its framework.
     pub code: String,
     pub name: String,
 }

@@ -8,6 +8,7 @@ mod m20261128_000003_rollup_cells;
 mod m20261128_000004_rollup_summary;
 mod m20261128_000005_read_indexes;
 mod m20261128_000006_split_sums;
+mod m20261202_000007_frameworks;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_rollup_summary::Migration),
             Box::new(m20261128_000005_read_indexes::Migration),
             Box::new(m20261128_000006_split_sums::Migration),
+            Box::new(m20261202_000007_frameworks::Migration),
         ]
     }
 }

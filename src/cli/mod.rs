@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, Secret};
+use crate::dataset::Version;
 use crate::dataset::generate::{self, Scale};
 use crate::dataset::write::write_dir;
 
@@ -75,6 +76,11 @@ pub enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Write a version 2 dataset: frameworks, the regional crosswalk,
+        /// record-only measures, per-contract frameworks and partially
+        /// validated evidence.
+        #[arg(long)]
+        frameworks: bool,
     },
 }
 
@@ -118,11 +124,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::graphql::build_schema(None, &crate::config::Limits::default()).sdl());
             Ok(())
         }
-        Some(Command::Generate { scale, seed, out }) => {
-            let ds = generate::generate(scale, seed);
+        Some(Command::Generate { scale, seed, out, frameworks }) => {
+            let version = if frameworks { Version::V2 } else { Version::V1 };
+            let ds = generate::generate_version(scale, seed, version);
             write_dir(&ds, &out)?;
             eprintln!(
-                "wrote {scale} dataset to {}: {} councils, {} suppliers, {} contracts, {} commitments, {} evidence",
+                "wrote {scale} dataset{} to {}: {} councils, {} suppliers, {} contracts, {} commitments, {} evidence",
+                if frameworks { " (v2, frameworks)" } else { "" },
                 out.display(),
                 ds.councils.len(),
                 ds.suppliers.len(),

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 
-use super::format::{COMMITMENTS, CONTRACTS, COUNCILS, EVIDENCE, PROXIES, SUPPLIERS};
+use super::format::{COMMITMENTS, CONTRACTS, COUNCILS, EVIDENCE, FRAMEWORKS, MAPPINGS, MEASURES, PROXIES, SUPPLIERS, THEMES};
 use super::{CommitmentRow, ContractRow, Dataset, EvidenceRow, SupplierRow};
 use crate::auth::{Principal, Role};
 use crate::domain::EvidenceStatus;
 use crate::service::DatabaseConnection;
-use crate::service::framework::{self, CouncilInput, MeasureInput, ThemeInput};
+use crate::service::framework::{self, CouncilInput, FrameworkInput, MappingInput, MeasureInput, ThemeInput};
 use crate::service::sync::{self, CommitmentIn, ContractIn, Counts, EvidenceIn, MAX_BATCH_RECORDS, SupplierIn, SyncBatch, SyncOutcome};
 
 /// What a load created, updated and left unchanged, per entity.
@@ -60,23 +60,48 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
     Ok(summary)
 }
 
-/// Councils, themes, measures and proxies, through the framework service as
-/// regional_admin.
+/// The frameworks (v2), councils, themes, measures, the crosswalk's
+/// mappings (v2) and proxies, through the framework service as
+/// regional_admin. An empty v2 cell means what it means in the API: the
+/// regional framework, a valued measure, a factor of 1.
 async fn load_framework(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<()> {
     let admin = Principal { subject: "dataset-loader".into(), role: Role::RegionalAdmin, councils: vec![] };
+    for f in &ds.frameworks {
+        let input = FrameworkInput { code: f.code.clone(), name: f.name.clone(), edition: non_empty(&f.edition) };
+        framework::upsert_framework(db, &admin, input).await.with_context(|| format!("{} {}", FRAMEWORKS.file, f.code))?;
+    }
     for c in &ds.councils {
-        framework::upsert_council(db, &admin, CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone() }).await?;
+        let input = CouncilInput { code: c.code.clone(), name: c.name.clone(), gss_code: c.gss_code.clone(), framework_code: non_empty(&c.framework_code) };
+        framework::upsert_council(db, &admin, input).await.with_context(|| format!("{} {}", COUNCILS.file, c.code))?;
     }
     for t in &ds.themes {
-        framework::upsert_theme(db, &admin, ThemeInput { code: t.code.clone(), name: t.name.clone() }).await?;
+        let input = ThemeInput { code: t.code.clone(), name: t.name.clone(), framework_code: non_empty(&t.framework_code) };
+        framework::upsert_theme(db, &admin, input).await.with_context(|| format!("{} {}", THEMES.file, t.code))?;
     }
     for m in &ds.measures {
-        let input = MeasureInput { code: m.code.clone(), theme_code: m.theme_code.clone(), name: m.name.clone(), unit: m.unit.clone() };
-        framework::upsert_measure(db, &admin, input).await?;
+        let input = MeasureInput {
+            code: m.code.clone(),
+            theme_code: m.theme_code.clone(),
+            name: m.name.clone(),
+            unit: m.unit.clone(),
+            framework_code: non_empty(&m.framework_code),
+            valued: m.valued != "false",
+        };
+        framework::upsert_measure(db, &admin, input).await.with_context(|| format!("{} {}", MEASURES.file, m.code))?;
+    }
+    for x in &ds.mappings {
+        let input = MappingInput {
+            framework_code: x.framework_code.clone(),
+            measure_code: x.measure_code.clone(),
+            regional_measure_code: x.regional_measure_code.clone(),
+            factor: non_empty(&x.factor),
+            note: non_empty(&x.note),
+        };
+        framework::map_measure(db, &admin, input).await.with_context(|| format!("{} {}/{}", MAPPINGS.file, x.framework_code, x.measure_code))?;
     }
     for p in &ds.proxies {
         let year: i32 = p.financial_year.parse().with_context(|| format!("{}: financial_year {:?}", PROXIES.file, p.financial_year))?;
-        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp).await?;
+        framework::set_proxy(db, &admin, &p.measure_code, year, &p.value_gbp, None).await?;
     }
     Ok(())
 }
@@ -202,6 +227,7 @@ fn contract_in(c: &ContractRow) -> anyhow::Result<ContractIn> {
         start_date: date(CONTRACTS.file, &c.start_date)?,
         end_date: date(CONTRACTS.file, &c.end_date)?,
         social_value_weighting_pct: non_empty(&c.social_value_weighting_pct),
+        framework_code: non_empty(&c.framework_code),
     })
 }
 
@@ -225,6 +251,7 @@ fn evidence_in(e: &EvidenceRow) -> anyhow::Result<EvidenceIn> {
         status: EvidenceStatus::parse(&e.status).ok_or_else(|| anyhow!("{}: unknown status {:?}", EVIDENCE.file, e.status))?,
         evidence_url: non_empty(&e.evidence_url),
         evidence_sha256: non_empty(&e.evidence_sha256),
+        validated_quantity: non_empty(&e.validated_quantity),
     })
 }
 

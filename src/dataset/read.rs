@@ -1,10 +1,22 @@
-//! Reading a dataset directory (the 8 CSV files of [`super::format`]) into a
+//! Reading a dataset directory (the CSV files of [`super::format`]) into a
 //! [`Dataset`], checking that every cell is well-formed for its column.
 //!
 //! Errors name the file, the line as in the file (the header is line 1) and
 //! the column, so a council can fix its export. Only syntax is checked here:
 //! meaning (negative values, unknown references, periods across quarters, ...)
 //! is the sync's job, which reports it the same way for the API and imports.
+//!
+//! A directory is v2 when it has `frameworks.csv` (DATASET.md "Version 2");
+//! then both new files are required, and the columns v2 added to the v1
+//! files are read by name where present. A v1 directory reads exactly as
+//! before v2: a v2 column in it is an unknown column. Of v2's meaning, only
+//! what one cell shows is checked here (a factor is > 0, `valued` is a
+//! boolean); the rest is left to the loader and the sync, as for v1: that a
+//! framework exists (`REGIONAL` always does) and empty means `REGIONAL`,
+//! that codes are unique per framework and a theme is of its measure's
+//! framework, that a mapping maps a non-regional measure, at most once, to
+//! a regional one, and that a `validated_quantity` is on a verified row and
+//! within `0..=quantity`.
 
 use std::fs::File;
 use std::io;
@@ -12,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::Dataset;
-use super::format::{self, FILES, FileSpec, Kind};
+use super::format::{self, FRAMEWORKS, FileSpec, Kind};
+use super::{Dataset, Version};
 
 /// Why a dataset directory could not be read. Every message starts with the
 /// file name, then the line and column where there is one.
@@ -59,11 +71,13 @@ fn describe(value: &str, expected: &str) -> String {
 }
 
 const DECIMAL: &str = "a decimal with at most 2 decimal places";
+const FACTOR: &str = "a decimal greater than 0 (such as 52 or 0.5)";
+const OPT_BOOL: &str = "true, false or empty";
 
 /// `Err(expected)` describes what the cell should have been.
 fn check(kind: Kind, s: &str) -> Result<(), &'static str> {
     use Kind::*;
-    let optional = matches!(kind, OptText | OptDecimal | OptSha256);
+    let optional = matches!(kind, OptText | OptDecimal | OptFactor | OptBool | OptSha256);
     if s.is_empty() {
         return match kind {
             _ if optional => Ok(()),
@@ -79,11 +93,14 @@ fn check(kind: Kind, s: &str) -> Result<(), &'static str> {
     match kind {
         Text | OptText => Ok(()),
         Decimal | OptDecimal => check_decimal(s),
+        OptFactor => check_factor(s),
         Year if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
         Year => Err("a financial year such as 2025"),
         Date => check_date(s),
         Bool if s == "true" || s == "false" => Ok(()),
         Bool => Err("true or false"),
+        OptBool if s == "true" || s == "false" => Ok(()),
+        OptBool => Err(OPT_BOOL),
         Status if matches!(s, "submitted" | "verified" | "rejected") => Ok(()),
         Status => Err("one of submitted, verified, rejected"),
         OptSha256 if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
@@ -108,6 +125,21 @@ fn check_decimal(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Any number of decimal places: a factor converts between units (0.5
+/// FTE per head, 7.5 hours a day), so it is no amount of money or quantity.
+fn check_factor(s: &str) -> Result<(), &'static str> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (s.contains('.') && !digits(frac)) || s.bytes().all(|b| b == b'0' || b == b'.') {
+        return Err(FACTOR);
+    }
+    // 28 digits always fit a 96-bit decimal mantissa, at any scale
+    if whole.trim_start_matches('0').len() + frac.len() > 28 {
+        return Err("a decimal greater than 0 of at most 28 digits");
+    }
+    Ok(())
+}
+
 fn check_date(s: &str) -> Result<(), &'static str> {
     let b = s.as_bytes();
     let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
@@ -121,29 +153,35 @@ fn check_date(s: &str) -> Result<(), &'static str> {
     }
 }
 
-/// Read and check a whole dataset directory. All eight files are required;
-/// the first problem found is returned. Cross-references are not checked here.
+/// Read and check a whole dataset directory. All the files of its version
+/// are required; the first problem found is returned. Cross-references are
+/// not checked here.
 pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
+    let version = if dir.join(FRAMEWORKS.file).is_file() { Version::V2 } else { Version::V1 };
     // Report a missing file before spending time on the big ones.
-    for file in FILES {
+    for &file in version.files() {
         if !dir.join(file).is_file() {
             return Err(ReadError::MissingFile { file, dir: dir.to_path_buf() });
         }
     }
+    let v2 = version == Version::V2;
     Ok(Dataset {
-        councils: read_file(dir, &format::COUNCILS)?,
-        themes: read_file(dir, &format::THEMES)?,
-        measures: read_file(dir, &format::MEASURES)?,
-        proxies: read_file(dir, &format::PROXIES)?,
-        suppliers: read_file(dir, &format::SUPPLIERS)?,
-        contracts: read_file(dir, &format::CONTRACTS)?,
-        commitments: read_file(dir, &format::COMMITMENTS)?,
-        evidence: read_file(dir, &format::EVIDENCE)?,
+        version,
+        frameworks: if v2 { read_file(dir, &format::FRAMEWORKS, version)? } else { Vec::new() },
+        councils: read_file(dir, &format::COUNCILS, version)?,
+        themes: read_file(dir, &format::THEMES, version)?,
+        measures: read_file(dir, &format::MEASURES, version)?,
+        mappings: if v2 { read_file(dir, &format::MAPPINGS, version)? } else { Vec::new() },
+        proxies: read_file(dir, &format::PROXIES, version)?,
+        suppliers: read_file(dir, &format::SUPPLIERS, version)?,
+        contracts: read_file(dir, &format::CONTRACTS, version)?,
+        commitments: read_file(dir, &format::COMMITMENTS, version)?,
+        evidence: read_file(dir, &format::EVIDENCE, version)?,
     })
 }
 
 /// Stream one file row by row, checking each cell, into rows.
-fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>) -> Result<Vec<T>, ReadError> {
+fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, version: Version) -> Result<Vec<T>, ReadError> {
     let file = spec.file;
     let handle = File::open(dir.join(file)).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => ReadError::MissingFile { file, dir: dir.to_path_buf() },
@@ -158,10 +196,10 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>) -> Re
     };
 
     if !reader.read_byte_record(&mut record).map_err(|e| csv_error(e, 1))? {
-        return Err(ReadError::EmptyFile { file, expected: &spec.columns });
+        return Err(ReadError::EmptyFile { file, expected: spec.columns(version) });
     }
     let header_len = record.len();
-    let position = column_positions(spec, &record)?;
+    let position = column_positions(spec, version, &record)?;
 
     let mut rows = Vec::new();
     let mut last_line = 1;
@@ -178,8 +216,10 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>) -> Re
         }
         let mut cells: [String; N] = std::array::from_fn(|_| String::new());
         for (col, cell) in cells.iter_mut().enumerate() {
+            // a column this file leaves out reads empty
+            let Some(at) = position[col] else { continue };
             let column = spec.columns[col];
-            let bytes = &record[position[col]];
+            let bytes = &record[at];
             let text = std::str::from_utf8(bytes).map_err(|_| ReadError::InvalidUtf8 { file, line, column })?;
             check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell { file, line, column, value: text.to_owned(), expected })?;
             *cell = text.to_owned();
@@ -189,10 +229,12 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>) -> Re
     Ok(rows)
 }
 
-/// Where each of the spec's columns is in the header: the expected columns
-/// in any order (spreadsheets reorder them), no others.
-fn column_positions<T, const N: usize>(spec: &'static FileSpec<T, N>, record: &csv::ByteRecord) -> Result<[usize; N], ReadError> {
+/// Where each of the spec's columns is in the header: the columns of
+/// `version` in any order (spreadsheets reorder them), no others, all the
+/// required ones; `None` for one this file leaves out.
+fn column_positions<T, const N: usize>(spec: &'static FileSpec<T, N>, version: Version, record: &csv::ByteRecord) -> Result<[Option<usize>; N], ReadError> {
     let file = spec.file;
+    let expected = spec.columns(version);
     let header: Vec<String> = record
         .iter()
         .enumerate()
@@ -201,22 +243,23 @@ fn column_positions<T, const N: usize>(spec: &'static FileSpec<T, N>, record: &c
             String::from_utf8_lossy(name).into_owned()
         })
         .collect();
-    let mut position = [usize::MAX; N];
+    let missing = || spec.required().iter().find(|c| !header.iter().any(|h| h == *c));
+    let mut position = [None; N];
     for (at, name) in header.iter().enumerate() {
-        let Some(col) = spec.columns.iter().position(|c| c == name) else {
-            if let Some(&column) = spec.columns.iter().find(|c| !header.iter().any(|h| h == *c)) {
+        let Some(col) = expected.iter().position(|c| c == name) else {
+            if let Some(&column) = missing() {
                 // most likely a misspelt or renamed column: say which one is missing
-                return Err(ReadError::MissingColumn { file, column, expected: &spec.columns });
+                return Err(ReadError::MissingColumn { file, column, expected });
             }
-            return Err(ReadError::UnknownColumn { file, column: name.clone(), expected: &spec.columns });
+            return Err(ReadError::UnknownColumn { file, column: name.clone(), expected });
         };
-        if position[col] != usize::MAX {
+        if position[col].is_some() {
             return Err(ReadError::DuplicateColumn { file, column: name.clone() });
         }
-        position[col] = at;
+        position[col] = Some(at);
     }
-    if let Some(col) = position.iter().position(|&p| p == usize::MAX) {
-        return Err(ReadError::MissingColumn { file, column: spec.columns[col], expected: &spec.columns });
+    if let Some(&column) = missing() {
+        return Err(ReadError::MissingColumn { file, column, expected });
     }
     Ok(position)
 }
@@ -226,28 +269,9 @@ mod tests {
     use super::super::ThemeRow;
     use super::super::format::Kind::*;
     use super::super::generate::{Scale, generate};
+    use super::super::tests::{TempDir, fixture};
     use super::super::write::write_dir;
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(name: &str) -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-            let dir = std::env::temp_dir().join(format!("svh-dataset-{name}-{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn error_for(name: &str, ds: &Dataset, edit: impl FnOnce(&Path)) -> String {
         let dir = TempDir::new(name);
@@ -277,7 +301,7 @@ mod tests {
         write_dir(&ds, &dir.0).unwrap();
         std::fs::write(dir.0.join("themes.csv"), "name,code\n\"Jobs, local\",JOBS\n").unwrap();
         let back = read_dir(&dir.0).unwrap();
-        assert_eq!(back.themes, vec![ThemeRow { code: "JOBS".into(), name: "Jobs, local".into() }]);
+        assert_eq!(back.themes, vec![ThemeRow { code: "JOBS".into(), name: "Jobs, local".into(), framework_code: String::new() }]);
     }
 
     #[test]
@@ -349,6 +373,50 @@ mod tests {
     }
 
     #[test]
+    fn bad_v2_cells_name_file_line_column() {
+        let ds = read_dir(&fixture("tiny-frameworks")).unwrap();
+        let bad_factor = |factor: &str| {
+            let mut bad = ds.clone();
+            bad.mappings[2].factor = factor.into();
+            error_for("factor", &bad, |_| ())
+        };
+        for factor in ["0", "-1", "abc", "0.000", ".5"] {
+            assert_eq!(bad_factor(factor), format!(r#"mappings.csv line 4, column factor: "{factor}" is not a decimal greater than 0 (such as 52 or 0.5)"#));
+        }
+        let mut bad = ds.clone();
+        bad.measures[7].valued = "yes".into();
+        assert_eq!(error_for("valued", &bad, |_| ()), r#"measures.csv line 9, column valued: "yes" is not true, false or empty"#);
+        let mut bad = ds.clone();
+        bad.evidence[3].validated_quantity = "1.234".into();
+        assert_eq!(
+            error_for("validated", &bad, |_| ()),
+            r#"evidence.csv line 5, column validated_quantity: "1.234" is not a decimal with at most 2 decimal places"#
+        );
+        let msg = error_for("mappings", &ds, |dir| std::fs::remove_file(dir.join("mappings.csv")).unwrap());
+        assert!(msg.starts_with("mappings.csv: file not found in "), "{msg}");
+    }
+
+    #[test]
+    fn v2_columns_are_optional_in_v2_and_unknown_in_v1() {
+        let ds = read_dir(&fixture("tiny-frameworks")).unwrap();
+        let dir = TempDir::new("v2-optional");
+        write_dir(&ds, &dir.0).unwrap();
+        std::fs::write(dir.0.join("themes.csv"), "name,code\nJobs,JOBS\n").unwrap();
+        std::fs::write(dir.0.join("measures.csv"), "code,theme_code,name,unit,valued\nJOBS-05,JOBS,Living wage,%,\n").unwrap();
+        let back = read_dir(&dir.0).unwrap();
+        assert_eq!(back.themes, vec![ThemeRow { code: "JOBS".into(), name: "Jobs".into(), framework_code: String::new() }]);
+        assert_eq!((back.measures[0].framework_code.as_str(), back.measures[0].valued.as_str()), ("", ""));
+
+        let v1 = generate(Scale::Tiny, 1);
+        let msg = error_for("v1-extra", &v1, |dir| std::fs::write(dir.join("themes.csv"), "code,name,framework_code\nJOBS,Jobs,REGIONAL\n").unwrap());
+        assert_eq!(msg, r#"themes.csv line 1: unknown column "framework_code" (expected columns: code, name)"#);
+        // the new files' columns are all required
+        let msg =
+            error_for("v2-note", &ds, |dir| std::fs::write(dir.join("mappings.csv"), "framework_code,measure_code,regional_measure_code,factor\n").unwrap());
+        assert!(msg.starts_with("mappings.csv line 1: missing column note"), "{msg}");
+    }
+
+    #[test]
     fn cell_syntax() {
         for ok in ["0", "12", "12.5", "12.25", "-3", "-0.01", "007.10"] {
             assert_eq!(check(Decimal, ok), Ok(()), "{ok}");
@@ -364,5 +432,16 @@ mod tests {
         assert!(check(OptSha256, "").is_ok());
         assert!(check(OptSha256, &"a".repeat(63)).is_err());
         assert!(check(OptSha256, &"aB".repeat(32)).is_ok());
+        for ok in ["", "1", "52", "0.5", "7.5", "0.0001", "1.23456789", "00.5"] {
+            assert_eq!(check(OptFactor, ok), Ok(()), "{ok}");
+        }
+        for bad in ["0", "0.0", "-1", "-0.5", "abc", "1.", ".5", "1e3", "+1", " 1", "1,5"] {
+            assert!(check(OptFactor, bad).is_err(), "{bad}");
+        }
+        assert!(check(OptFactor, &format!("0.{}1", "0".repeat(28))).is_err());
+        assert!(check(OptFactor, &format!("0.{}1", "0".repeat(27))).is_ok());
+        for (value, ok) in [("", true), ("true", true), ("false", true), ("True", false), ("1", false)] {
+            assert_eq!(check(OptBool, value).is_ok(), ok, "{value}");
+        }
     }
 }

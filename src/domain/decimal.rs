@@ -126,6 +126,27 @@ impl Quantity {
     }
 }
 scaled!(Percent, 2, "A percentage, held in hundredths of a percent.");
+scaled!(Factor, 4, "A crosswalk factor: how many units of a regional measure one reported unit counts as, held in ten-thousandths.");
+
+impl Factor {
+    /// One reported unit is one regional unit.
+    pub const ONE: Factor = Factor(10_000);
+    /// At most 1,000 regional units per reported unit, so that a quantity
+    /// in regional units stays within `Quantity::MAX` × 1,000.
+    pub const MAX: Factor = Factor(10_000_000);
+
+    /// A factor as a mapping accepts it: more than 0, at most `MAX`.
+    pub fn parse_positive(text: &str) -> Result<Self, String> {
+        let f = Self::parse(text).map_err(|e| e.to_string())?;
+        if f.0 == 0 {
+            return Err(format!("\"{text}\" is not more than 0"));
+        }
+        if f > Self::MAX {
+            return Err(format!("\"{text}\" is more than {}", Self::MAX));
+        }
+        Ok(f)
+    }
+}
 
 /// A figure wider than one record's: i128, so that sums over any number of
 /// records within their limits cannot overflow.
@@ -168,13 +189,34 @@ macro_rules! wide {
     };
 }
 
-wide!(SocialValue, 4, "A £ value in ten-thousandths of a pound: quantity (hundredths) × proxy (pence) is exactly this unit.");
+wide!(SocialValue, 8, "A £ value in 10^-8 of a pound: quantity (hundredths) × factor (ten-thousandths) × proxy (pence) is exactly this unit.");
+wide!(RegionalQuantity, 6, "A quantity in regional units: a reported quantity (hundredths) × a factor (ten-thousandths).");
 wide!(MoneyTotal, 2, "A sum of money in pence, such as the value of every contract of a region.");
 wide!(QuantityTotal, 2, "A sum of quantities in hundredths, such as the delivery of every record of a measure.");
 
 impl SocialValue {
-    pub fn of(quantity: Quantity, proxy: Money) -> Self {
-        Self(quantity.scaled() as i128 * proxy.scaled() as i128)
+    /// A reported quantity's value: counted as `factor` regional units per
+    /// unit, at the regional measure's proxy.
+    pub fn of(quantity: Quantity, factor: Factor, proxy: Money) -> Self {
+        Self(quantity.scaled() as i128 * factor.scaled() as i128 * proxy.scaled() as i128)
+    }
+
+    /// A value kept in ten-thousandths of a pound (quantity × proxy, the
+    /// unit of the rollup cells).
+    pub fn from_ten_thousandths(v: i128) -> Self {
+        Self(v * 10_000)
+    }
+
+    /// This value ÷ a sum of money, as a plain ratio.
+    pub fn ratio_to(self, money: MoneyTotal) -> Option<f64> {
+        let den = money.0 * 10i128.pow(Self::DP - MoneyTotal::DP);
+        (den != 0).then(|| self.0 as f64 / den as f64)
+    }
+}
+
+impl RegionalQuantity {
+    pub fn of(quantity: Quantity, factor: Factor) -> Self {
+        Self(quantity.scaled() as i128 * factor.scaled() as i128)
     }
 }
 
@@ -183,16 +225,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn factors_are_positive_with_at_most_four_places() {
+        assert_eq!(Factor::parse_positive("52").unwrap().scaled(), 520_000);
+        assert_eq!(Factor::parse_positive("0.0001").unwrap().scaled(), 1);
+        assert_eq!(Factor::parse_positive("1000").unwrap(), Factor::MAX);
+        assert_eq!(Factor::ONE.to_string(), "1.00");
+        for bad in ["0", "0.00", "-1", "1000.0001", "0.00001", "abc", ""] {
+            assert!(Factor::parse_positive(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn parses_and_formats_exactly() {
         assert_eq!(Money::parse("0.10").unwrap().scaled(), 10);
         assert_eq!(Money::parse("1234.5").unwrap().to_string(), "1234.50");
         assert_eq!(Quantity::parse("12").unwrap().to_string(), "12.00");
         assert_eq!(Money::parse("1.230").unwrap().scaled(), 123);
-        assert_eq!(SocialValue::of(Quantity::parse("3.3").unwrap(), Money::parse("248.50").unwrap()).to_string(), "820.05");
-        assert_eq!(SocialValue::of(Quantity::parse("0.01").unwrap(), Money::parse("0.17").unwrap()).to_string(), "0.0017");
+        assert_eq!(SocialValue::of(Quantity::parse("3.3").unwrap(), Factor::ONE, Money::parse("248.50").unwrap()).to_string(), "820.05");
+        assert_eq!(SocialValue::of(Quantity::parse("0.01").unwrap(), Factor::ONE, Money::parse("0.17").unwrap()).to_string(), "0.0017");
+        // DATASET.md's example: more than four places, exactly.
+        let half = Factor::parse_positive("0.5").unwrap();
+        assert_eq!(SocialValue::of(Quantity::parse("12.25").unwrap(), half, Money::parse("248.50").unwrap()).to_string(), "1522.0625");
+        assert_eq!(SocialValue::of(Quantity::parse("0.01").unwrap(), Factor::from_scaled(1), Money::parse("0.01").unwrap()).to_string(), "0.00000001");
+        assert_eq!(RegionalQuantity::of(Quantity::parse("12.25").unwrap(), half).to_string(), "6.125");
         assert_eq!(format_scaled(-5, 2), "-0.05");
         // Sums past 64 bits: twenty records at the quantity and proxy limits.
-        let max = SocialValue::of(Quantity::MAX, Money::from_scaled(10_000_000));
+        let max = SocialValue::of(Quantity::MAX, Factor::ONE, Money::from_scaled(10_000_000));
         assert_eq!(std::iter::repeat_n(max, 20).sum::<SocialValue>().to_string(), "2000000000000000.00");
         assert_eq!(MoneyTotal::from_scaled(i64::MAX as i128 + 1).to_string(), "92233720368547758.08");
     }

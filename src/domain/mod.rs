@@ -7,6 +7,6 @@ pub mod decimal;
 pub mod period;
 pub mod record;
 
-pub use decimal::{Money, MoneyTotal, Percent, Quantity, QuantityTotal, SocialValue};
+pub use decimal::{Factor, Money, MoneyTotal, Percent, Quantity, QuantityTotal, RegionalQuantity, SocialValue};
 pub use period::{FinancialYear, Quarter};
 pub use record::{EvidenceStatus, NodeId, RecordEntity, Sha256};

@@ -25,7 +25,9 @@ fn id_of(kind: Kind, id: &ID) -> GqlResult<i32> {
 
 #[Object]
 impl EditMutation {
-    /// VERIFY or REJECT evidence (council_editor; never evidence you submitted).
+    /// VERIFY or REJECT evidence (council_editor; never evidence you
+    /// submitted). With VERIFY, `validatedQuantity` says how much of the
+    /// reported quantity is validated (all of it when omitted).
     async fn review_evidence(
         &self,
         ctx: &Context<'_>,
@@ -33,8 +35,10 @@ impl EditMutation {
         decision: ReviewDecision,
         comment: Option<String>,
         expected_version: Option<i32>,
+        validated_quantity: Option<Decimal>,
     ) -> GqlResult<Evidence> {
-        let m = svc::review_evidence(db(ctx), principal(ctx), id_of(Kind::Evidence, &id)?, Decision::from(decision), comment, expected_version).await?;
+        let (id, decision, validated) = (id_of(Kind::Evidence, &id)?, Decision::from(decision), validated_quantity.as_ref().map(Decimal::as_str));
+        let m = svc::review_evidence(db(ctx), principal(ctx), id, decision, comment, validated, expected_version).await?;
         Ok(Evidence { m, commitment: None })
     }
 

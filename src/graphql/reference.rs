@@ -6,19 +6,23 @@
 
 use std::collections::HashMap;
 
-use entity::{council, measure, proxy, theme};
+use entity::{council, framework, measure, measure_mapping, proxy, theme};
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
-use crate::domain::Money;
+use crate::domain::{Factor, Money};
 use crate::error::{AppResult, internal};
 use crate::service::DatabaseConnection;
+use crate::service::framework::REGIONAL;
 use crate::service::read::reference as svc;
 
 /// The reference tables a request has read so far, kept for the rest of it.
 pub struct ReferenceCache {
     db: DatabaseConnection,
     councils: OnceCell<HashMap<i32, council::Model>>,
+    frameworks: OnceCell<HashMap<i32, framework::Model>>,
+    /// By the mapped (reported) measure's id.
+    mappings: OnceCell<HashMap<i32, measure_mapping::Model>>,
     themes: OnceCell<HashMap<i32, theme::Model>>,
     measures: OnceCell<HashMap<i32, measure::Model>>,
     /// In (measure, financial year) order, for a binary search.
@@ -48,11 +52,27 @@ async fn by_id<M, F: Future<Output = AppResult<Vec<M>>>>(
 
 impl ReferenceCache {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, councils: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
+        Self {
+            db,
+            councils: OnceCell::new(),
+            frameworks: OnceCell::new(),
+            mappings: OnceCell::new(),
+            themes: OnceCell::new(),
+            measures: OnceCell::new(),
+            proxies: OnceCell::new(),
+        }
     }
 
     async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {
         by_id(&self.councils, || svc::councils(&self.db), |m| m.id).await
+    }
+
+    async fn framework_table(&self) -> GqlResult<&HashMap<i32, framework::Model>> {
+        by_id(&self.frameworks, || svc::frameworks(&self.db), |m| m.id).await
+    }
+
+    async fn mapping_table(&self) -> GqlResult<&HashMap<i32, measure_mapping::Model>> {
+        by_id(&self.mappings, || svc::mappings(&self.db), |m| m.measure_id).await
     }
 
     async fn theme_table(&self) -> GqlResult<&HashMap<i32, theme::Model>> {
@@ -79,17 +99,43 @@ impl ReferenceCache {
     /// is there).
     pub async fn fill_for(&self, node: &async_graphql::Lookahead<'_>) -> GqlResult<()> {
         let measure = node.field("measure");
+        // Valuing a commitment, or saying what it counts as, reads the crosswalk.
+        let valued = ["committedValue", "regionalMeasure", "regionalQuantity"].iter().any(|f| node.field(f).exists());
         tokio::try_join!(
             when(node.field("council").exists(), self.council_table()),
-            when(measure.exists(), self.measure_table()),
+            when(measure.exists() || valued, self.measure_table()),
             when(measure.field("theme").exists(), self.theme_table()),
-            when(node.field("committedValue").exists(), self.proxy_table()),
+            when(valued, self.proxy_table()),
+            when(valued, self.mapping_table()),
+            when(valued, self.framework_table()),
         )?;
         Ok(())
     }
 
     pub async fn council(&self, id: i32) -> GqlResult<council::Model> {
         self.council_table().await?.get(&id).cloned().ok_or_else(|| missing("council", id))
+    }
+
+    pub async fn framework(&self, id: i32) -> GqlResult<framework::Model> {
+        self.framework_table().await?.get(&id).cloned().ok_or_else(|| missing("framework", id))
+    }
+
+    /// A measure's mapping onto a regional measure, if it has one.
+    pub async fn mapping(&self, measure_id: i32) -> GqlResult<Option<measure_mapping::Model>> {
+        Ok(self.mapping_table().await?.get(&measure_id).cloned())
+    }
+
+    /// A framework's themes, or its measures, in code order.
+    pub async fn themes_of_framework(&self, framework_id: i32) -> GqlResult<Vec<theme::Model>> {
+        let mut list: Vec<theme::Model> = self.theme_table().await?.values().filter(|t| t.framework_id == framework_id).cloned().collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(list)
+    }
+
+    pub async fn measures_of_framework(&self, framework_id: i32) -> GqlResult<Vec<measure::Model>> {
+        let mut list: Vec<measure::Model> = self.measure_table().await?.values().filter(|m| m.framework_id == framework_id).cloned().collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(list)
     }
 
     pub async fn theme(&self, id: i32) -> GqlResult<theme::Model> {
@@ -100,14 +146,37 @@ impl ReferenceCache {
         self.measure_table().await?.get(&id).cloned().ok_or_else(|| missing("measure", id))
     }
 
-    /// The proxy of a measure in a financial year. Sync refuses records whose
-    /// year has no proxy, so a miss is a broken invariant.
-    pub async fn proxy(&self, measure_id: i32, financial_year: i32) -> GqlResult<Money> {
+    /// The proxy of a regional measure in a financial year, if it has one.
+    async fn proxy(&self, measure_id: i32, financial_year: i32) -> GqlResult<Option<Money>> {
         let proxies = self.proxy_table().await?;
-        proxies
+        Ok(proxies
             .binary_search_by_key(&(measure_id, financial_year), |p| (p.measure_id, p.financial_year))
-            .map(|i| Money::from_scaled(proxies[i].value_pence))
-            .map_err(|_| missing("proxy", (measure_id, financial_year)))
+            .ok()
+            .map(|i| Money::from_scaled(proxies[i].value_pence)))
+    }
+
+    /// What a measure counts as in the region: itself × 1 when regional,
+    /// its mapping otherwise, None when unmapped.
+    pub async fn regional_basis(&self, measure_id: i32) -> GqlResult<Option<(measure::Model, Factor)>> {
+        let m = self.measure(measure_id).await?;
+        if self.framework(m.framework_id).await?.code == REGIONAL {
+            return Ok(Some((m, Factor::ONE)));
+        }
+        match self.mapping(measure_id).await? {
+            Some(x) => Ok(Some((self.measure(x.regional_measure_id).await?, Factor::from_scaled(x.factor_e4)))),
+            None => Ok(None),
+        }
+    }
+
+    /// How a record on `measure_id` in `financial_year` is valued: the
+    /// factor and the regional proxy, or None when it counts £0 (unmapped,
+    /// record-only, or no regional proxy for the year).
+    pub async fn valuation(&self, measure_id: i32, financial_year: i32) -> GqlResult<Option<(Factor, Money)>> {
+        let Some((regional, factor)) = self.regional_basis(measure_id).await? else { return Ok(None) };
+        if !(self.measure(measure_id).await?.valued && regional.valued) {
+            return Ok(None);
+        }
+        Ok(self.proxy(regional.id, financial_year).await?.map(|p| (factor, p)))
     }
 
     /// A measure's proxies in year order.

@@ -97,8 +97,7 @@ impl RollupMetrics {
     }
     /// committedValue / contractValue; null when there is no contract value.
     async fn social_value_ratio(&self) -> Option<f64> {
-        // contract value is in pence, committed value in ten-thousandths: scale to match.
-        ratio(self.m.committed_value.scaled(), self.m.contract_value.scaled() * 100)
+        self.m.committed_value.ratio_to(self.m.contract_value)
     }
 }
 

@@ -67,6 +67,8 @@ pub struct ContractInput {
     start_date: Lenient<Date>,
     end_date: Lenient<Date>,
     social_value_weighting_pct: Lenient<Option<Decimal>>,
+    /// The framework of the contract's measures; its council's when omitted.
+    framework_code: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -90,6 +92,8 @@ pub struct EvidenceInput {
     status: Option<EvidenceStatus>,
     evidence_url: Option<String>,
     evidence_sha256: Option<String>,
+    /// What an officer validated, with status VERIFIED only; the whole quantity when omitted.
+    validated_quantity: Lenient<Option<Decimal>>,
 }
 
 #[derive(SimpleObject)]
@@ -176,6 +180,7 @@ impl From<SyncInput> for SyncBatch {
                     start_date: r.take("startDate", c.start_date).0,
                     end_date: r.take("endDate", c.end_date).0,
                     social_value_weighting_pct: r.take("socialValueWeightingPct", c.social_value_weighting_pct).map(|d| d.0),
+                    framework_code: c.framework_code,
                 };
                 r.done(&contract.external_id, &mut refused);
                 contract
@@ -207,6 +212,7 @@ impl From<SyncInput> for SyncBatch {
                     status: e.status.unwrap_or(EvidenceStatus::Submitted).into(),
                     evidence_url: e.evidence_url,
                     evidence_sha256: e.evidence_sha256,
+                    validated_quantity: r.take("validatedQuantity", e.validated_quantity).map(|d| d.0),
                 };
                 r.done(&evidence.external_id, &mut refused);
                 evidence

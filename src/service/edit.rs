@@ -6,6 +6,7 @@
 use entity::{commitment, council, evidence};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
+use super::framework::FrameworkSnapshot;
 use super::rollup::cells::Touched;
 use super::write::snapshot::{self, Names, Wanted};
 use super::write::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx, tombstone};
@@ -111,14 +112,8 @@ pub async fn relink_evidence(db: &DatabaseConnection, principal: &Principal, id:
         return Err(forbidden("evidence may only be linked to a commitment of its own council"));
     }
     let year = Quarter::containing(before.period_start).year.0;
-    let has_proxy = entity::proxy::Entity::find()
-        .filter(entity::proxy::Column::MeasureId.eq(target.measure_id))
-        .filter(entity::proxy::Column::FinancialYear.eq(year))
-        .one(&tx.txn)
-        .await?
-        .is_some();
-    if !has_proxy {
-        return Err(bad_input(format!("that commitment's measure has no proxy for financial year {year}")));
+    if FrameworkSnapshot::read(&tx.txn).await?.lacks_proxy(target.measure_id, year) {
+        return Err(bad_input(format!("that commitment's measure has no regional proxy for financial year {year}")));
     }
     if before.commitment_id == commitment_id {
         return Ok(before);
@@ -154,11 +149,17 @@ pub async fn review_evidence(
     id: i32,
     decision: Decision,
     comment: Option<String>,
+    validated_quantity: Option<&str>,
     expected_version: Option<i32>,
 ) -> AppResult<evidence::Model> {
     if comment.as_ref().is_some_and(|c| c.len() > 2000) {
         return Err(bad_input("comment must be at most 2000 characters"));
     }
+    let validated = match (decision, validated_quantity) {
+        (Decision::Reject, Some(_)) => return Err(bad_input("validatedQuantity is for VERIFY only: rejected evidence validates nothing")),
+        (_, None) => None,
+        (Decision::Verify, Some(text)) => Some(Quantity::parse(text).map_err(|e| bad_input(format!("validatedQuantity: {e}")))?),
+    };
     principal.ensure_edits_records()?;
     let mut tx = WriteTx::begin(db, principal).await?;
     let before = live_evidence(&tx.txn, id).await?;
@@ -167,12 +168,17 @@ pub async fn review_evidence(
     if before.submitted_by == principal.subject {
         return Err(forbidden("four eyes: you submitted this evidence, so someone else must review it"));
     }
-    let status = match decision {
-        Decision::Verify => EvidenceStatus::Verified,
-        Decision::Reject => EvidenceStatus::Rejected,
+    // Verified evidence is validated in full unless the officer says less.
+    let (status, validated_centi) = match decision {
+        Decision::Verify => (EvidenceStatus::Verified, Some(validated.map_or(before.quantity_centi, Quantity::scaled))),
+        Decision::Reject => (EvidenceStatus::Rejected, None),
     };
+    if validated_centi.is_some_and(|v| v > before.quantity_centi) {
+        return Err(bad_input(format!("validatedQuantity must be at most the quantity reported, {}", Quantity::from_scaled(before.quantity_centi))));
+    }
     let mut am = before.clone().into_active_model();
     am.status = Set(status);
+    am.validated_centi = Set(validated_centi);
     am.reviewed_by = Set(Some(principal.subject.clone()));
     am.reviewed_at = Set(Some(tx.now));
     am.review_comment = Set(comment);

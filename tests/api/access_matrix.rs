@@ -74,7 +74,53 @@ async fn every_role_against_every_operation() {
         let sync = "mutation($i: SyncInput!) { syncCouncilData(input: $i) { applied } }";
         let all_ok = [Ok; 6];
         let admin_only = [Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden];
+        // A framework of LIV's own, with LT1 unmapped and LT2 mapped, for the crosswalk's mutations.
+        let admin = token("regional_admin", &[]);
+        for q in [
+            "mutation { upsertFramework(input: {code: \"LTOMS\", name: \"Lancashire TOMs\"}) { code } }",
+            "mutation { upsertTheme(input: {code: \"PEOPLE\", name: \"People\", frameworkCode: \"LTOMS\"}) { code } }",
+            "mutation { upsertMeasure(input: {code: \"LT1\", themeCode: \"PEOPLE\", name: \"Starts\", unit: \"starts\", frameworkCode: \"LTOMS\"}) { code } }",
+            "mutation { upsertMeasure(input: {code: \"LT2\", themeCode: \"PEOPLE\", name: \"Days\", unit: \"days\", frameworkCode: \"LTOMS\"}) { code } }",
+            "mutation { mapMeasure(input: {frameworkCode: \"LTOMS\", measureCode: \"LT2\", regionalMeasureCode: \"SOCIAL-01\", factor: \"7.5\"}) { factor } }",
+        ] {
+            app.ok(&admin, q, json!({})).await;
+        }
         let ops = vec![
+            Op {
+                name: "frameworks",
+                query: "{ frameworks { code themes { code } measures { code valued mapping { factor } } } }",
+                vars: json!({}),
+                list: None,
+                expect: all_ok,
+            },
+            Op {
+                name: "measures of another framework",
+                query: "{ measures(frameworkCode: \"LTOMS\") { code framework { code } } themes(frameworkCode: \"LTOMS\") { code } }",
+                vars: json!({}),
+                list: None,
+                expect: all_ok,
+            },
+            Op {
+                name: "upsertFramework",
+                query: "mutation($n: String!) { upsertFramework(input: {code: \"LTOMS\", name: $n}) { code } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op {
+                name: "mapMeasure",
+                query: "mutation($f: Decimal) { mapMeasure(input: {frameworkCode: \"LTOMS\", measureCode: \"LT1\", regionalMeasureCode: \"JOBS-03\", factor: $f}) { factor } }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
+            Op {
+                name: "unmapMeasure",
+                query: "mutation { unmapMeasure(frameworkCode: \"LTOMS\", measureCode: \"LT2\") }",
+                vars: json!({}),
+                list: None,
+                expect: admin_only,
+            },
             Op { name: "viewer", query: "{ viewer { role } }", vars: json!({}), list: None, expect: all_ok },
             Op { name: "councils", query: "{ councils { code } }", vars: json!({}), list: None, expect: all_ok },
             Op { name: "themes", query: "{ themes { code } }", vars: json!({}), list: None, expect: all_ok },
@@ -241,7 +287,8 @@ async fn every_role_against_every_operation() {
                 let mark = if allowed { "Official" } else { "HACKED" };
                 let mut vars = op.vars.clone();
                 match op.name {
-                    "upsertCouncil" | "upsertTheme" | "upsertMeasure" => vars = json!({"n": format!("{mark} name")}),
+                    "upsertCouncil" | "upsertTheme" | "upsertMeasure" | "upsertFramework" => vars = json!({"n": format!("{mark} name")}),
+                    "mapMeasure" => vars = json!({"f": if allowed { "52" } else { "999" }}),
                     "setProxy" => vars = json!({"v": if allowed { "33090.89" } else { "0.01" }}),
                     "syncCouncilData own council" => {
                         vars = json!({"i": if allowed { json!({"councilCode": "LIV", "contracts": []}) } else { hacked_batch("LIV") }})
@@ -273,12 +320,16 @@ async fn every_role_against_every_operation() {
         let d = app
             .ok(
                 &auditor,
-                "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount } }",
+                "{ councils { name } themes { name } measures { name proxies { valueGbp } } suppliers(filter: {nameContains: \"hacked\"}) { totalCount }
+                   frameworks { name measures { code mapping { factor } } } }",
                 json!({}),
             )
             .await;
         assert!(!d.to_string().contains("HACKED"), "{d}");
         assert!(!d.to_string().contains("\"0.01\""), "{d}");
+        assert!(!d.to_string().contains("999.00"), "{d}");
+        // The admin's mapping and unmapping landed; nobody else's did.
+        assert_eq!(d["frameworks"][1]["measures"], json!([{"code": "LT1", "mapping": {"factor": "52.00"}}, {"code": "LT2", "mapping": null}]));
         assert_eq!(d["suppliers"]["totalCount"], 0);
     })
     .await;

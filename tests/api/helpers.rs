@@ -40,6 +40,25 @@ where
     }
 }
 
+/// An empty database of its own: a file for SQLite, a database for PostgreSQL.
+async fn fresh_database(backend: &Backend) -> (String, Option<TempFile>) {
+    let name = unique_name();
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(TempFile(path)))
+        }
+        Backend::Postgres(base) => {
+            // One database per test, so that runs never collide.
+            let admin = Database::connect(base.as_str()).await.expect("connect to SVH_TEST_POSTGRES_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let (prefix, _) = base.rsplit_once('/').expect("postgres URL with a database name");
+            (format!("{prefix}/{name}"), None)
+        }
+    }
+}
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
@@ -74,21 +93,19 @@ impl TestApp {
 
     /// A server whose configuration `adjust` changes first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let name = unique_name();
-        let (url, file) = match &backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                (format!("sqlite://{}?mode=rwc", path.display()), Some(TempFile(path)))
-            }
-            Backend::Postgres(base) => {
-                // One database per test, so that runs never collide.
-                let admin = Database::connect(base.as_str()).await.expect("connect to SVH_TEST_POSTGRES_URL");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                admin.close().await.ok();
-                let (prefix, _) = base.rsplit_once('/').expect("postgres URL with a database name");
-                (format!("{prefix}/{name}"), None)
-            }
-        };
+        let (url, file) = fresh_database(&backend).await;
+        Self::serve(url, file, adjust).await
+    }
+
+    /// A server on a database that `prepare` has made ready (a database of
+    /// an older schema, say) before the server migrates it.
+    pub async fn spawn_prepared<F: std::future::Future<Output = ()>>(backend: Backend, prepare: impl FnOnce(String) -> F) -> TestApp {
+        let (url, file) = fresh_database(&backend).await;
+        prepare(url.clone()).await;
+        Self::serve(url, file, |_| {}).await
+    }
+
+    async fn serve(url: String, file: Option<TempFile>, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config {
             database_url: Some(url.clone()),
             listen: "127.0.0.1:0".parse().unwrap(),

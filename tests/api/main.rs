@@ -5,6 +5,7 @@ mod access_matrix;
 mod audit;
 mod auth;
 mod cli;
+mod crosswalk;
 mod edits;
 mod faults;
 mod feed;

@@ -1,6 +1,7 @@
 //! The evidence of delivery against a commitment, drawn from its own stream:
 //! how many rows, which reporting periods, what quantity and status each.
 
+use super::frameworks::{EXPLICIT_FULL_P, PARTIAL_VALIDATION_P};
 use super::iso;
 use super::mt19937::Rng;
 use super::tables::{FIRST_FY, LAST_FY};
@@ -106,5 +107,36 @@ fn status(draw: f64) -> &'static str {
         "submitted"
     } else {
         "rejected"
+    }
+}
+
+/// v2: the quantity an officer validated on each verified row, drawn from
+/// a stream of its own.
+pub(super) struct Validations {
+    rng: Rng,
+}
+
+impl Validations {
+    pub fn new(seed: u64) -> Validations {
+        Validations { rng: Rng::new(seed, "validation") }
+    }
+
+    /// The `validated_quantity` of a row of `quantity` hundredths in steps
+    /// of `step`, in hundredths: `None` (empty, the whole quantity) unless
+    /// the row is verified and partly validated, on the step grid, or its
+    /// quantity is written out.
+    pub fn draw(&mut self, status: &str, quantity: i64, step: i64) -> Option<i64> {
+        if status != "verified" {
+            return None;
+        }
+        let r = self.rng.random();
+        if r < PARTIAL_VALIDATION_P {
+            // 0 <= validated < quantity
+            Some((((quantity / step) as f64 * (0.3 + 0.65 * self.rng.random())) as i64) * step)
+        } else if r < PARTIAL_VALIDATION_P + EXPLICIT_FULL_P {
+            Some(quantity)
+        } else {
+            None
+        }
     }
 }

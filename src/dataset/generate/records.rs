@@ -1,19 +1,22 @@
 //! The council records: contracts, their social value commitments and the
 //! evidence of delivery against each, council by council. Contracts,
-//! commitments and evidence each draw from a stream of their own.
+//! commitments and evidence each draw from a stream of their own; so do, in
+//! a v2 region, the contracts' frameworks and the validated quantities.
 
 use chrono::{Datelike as _, Days, NaiveDate};
 use sha2::{Digest as _, Sha256};
 
-use super::evidence::{DrawnEvidence, EvidenceDraws};
-use super::mt19937::{Rng, cumulative};
+use super::evidence::{DrawnEvidence, EvidenceDraws, Validations};
+use super::frameworks::{EXPLICIT_OWN_P, EXPLICIT_REGIONAL_P, OVERRIDE_REGIONAL_P, REGIONAL};
+use super::mt19937::Rng;
 use super::normal;
-use super::region::Proxies;
+use super::plan::{FrameworkPlan, PlanMeasure, Target};
+use super::region::{Proxies, framework_of};
 use super::scale::ScaleParams;
 use super::suppliers::SupplierPool;
-use super::tables::{CONTRACT_SUBJECTS, CouncilDef, FIRST_FY, LAST_FY, MEASURES, MeasureDef, WEIGHTINGS, theme_weight};
+use super::tables::{CONTRACT_SUBJECTS, CouncilDef, FIRST_FY, LAST_FY, WEIGHTINGS};
 use super::{date, iso};
-use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow, SupplierRow};
+use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow, SupplierRow, Version};
 use crate::domain::{FinancialYear, Money};
 
 /// Every council's records, in file order.
@@ -23,13 +26,26 @@ pub(super) struct Records {
     pub evidence: Vec<EvidenceRow>,
 }
 
-/// The records of `councils`, their contracts shared out by council size and
-/// awarded to `suppliers` from `pool`.
-pub(super) fn generate(seed: u64, params: &ScaleParams, councils: &[CouncilDef], suppliers: &[SupplierRow], pool: &SupplierPool, proxies: &Proxies) -> Records {
-    let mut records = Generator::new(seed, params, suppliers, pool, proxies);
+/// What the records of a region are drawn from, besides the seed and scale.
+pub(super) struct Region<'a> {
+    pub version: Version,
+    pub councils: &'a [CouncilDef],
+    /// the frameworks' plans, `REGIONAL`'s first
+    pub plans: &'a [FrameworkPlan],
+    pub suppliers: &'a [SupplierRow],
+    pub pool: &'a SupplierPool,
+    pub proxies: &'a Proxies,
+}
+
+/// The records of the region's councils, their contracts shared out by
+/// council size and awarded to its suppliers from its pool.
+pub(super) fn generate(seed: u64, params: &ScaleParams, region: &Region) -> Records {
+    let mut records = Generator::new(seed, params, region);
+    let councils = region.councils;
     let per_council = allocate(params.contracts, &councils.iter().map(|c| c.size).collect::<Vec<_>>());
     for (index, def) in councils.iter().enumerate() {
-        let mut council = Council { index, def, code_lower: def.code.to_lowercase(), commitment_serial: 0, evidence_serial: 0 };
+        let framework = framework_of(def, region.version);
+        let mut council = Council { index, def, framework, code_lower: def.code.to_lowercase(), commitment_serial: 0, evidence_serial: 0 };
         for n in 1..=per_council[index] {
             let contract = records.contract(&council, n);
             records.commitments(&mut council, &contract);
@@ -43,6 +59,8 @@ struct Council<'c> {
     /// in the region's list: picks the council's external id formats
     index: usize,
     def: &'c CouncilDef,
+    /// the framework it reports in
+    framework: &'static str,
     code_lower: String,
     /// commitments so far: the last one's serial number
     commitment_serial: usize,
@@ -59,6 +77,8 @@ struct Contract {
     size_percentile: f64,
     start: NaiveDate,
     end: NaiveDate,
+    /// the plan of its framework: its index in the region's plans
+    plan: usize,
 }
 
 struct Generator<'a> {
@@ -66,11 +86,14 @@ struct Generator<'a> {
     suppliers: &'a [SupplierRow],
     pool: &'a SupplierPool,
     proxies: &'a Proxies,
+    plans: &'a [FrameworkPlan],
     contract_rng: Rng,
     commitment_rng: Rng,
     evidence: EvidenceDraws,
-    /// cumulative theme weight of each measure
-    measure_weights: Vec<f64>,
+    /// v2 only: the contracts' `framework_code`
+    framework_rng: Option<Rng>,
+    /// v2 only
+    validations: Option<Validations>,
     /// commitments per contract k = 1 + floor(14 u^a + r): the exponent a
     exponent: f64,
     /// ln of a commitment's smallest and largest share of its contract's value
@@ -79,7 +102,7 @@ struct Generator<'a> {
 }
 
 impl<'a> Generator<'a> {
-    fn new(seed: u64, params: &ScaleParams, suppliers: &'a [SupplierRow], pool: &'a SupplierPool, proxies: &'a Proxies) -> Generator<'a> {
+    fn new(seed: u64, params: &ScaleParams, region: &Region<'a>) -> Generator<'a> {
         // Reserve roughly what the scale produces, to avoid regrowing big Vecs.
         let contracts = params.contracts;
         let out = Records {
@@ -87,15 +110,18 @@ impl<'a> Generator<'a> {
             commitments: Vec::with_capacity((contracts as f64 * params.commit_mean * 1.05) as usize),
             evidence: Vec::with_capacity((contracts as f64 * params.commit_mean * params.evid_mean * 0.85) as usize),
         };
+        let v2 = region.version == Version::V2;
         Generator {
             seed_text: seed.to_string(),
-            suppliers,
-            pool,
-            proxies,
+            suppliers: region.suppliers,
+            pool: region.pool,
+            proxies: region.proxies,
+            plans: region.plans,
             contract_rng: Rng::new(seed, "contracts"),
             commitment_rng: Rng::new(seed, "commitments"),
             evidence: EvidenceDraws::new(seed, params.evid_mean),
-            measure_weights: cumulative(MEASURES.iter().map(|m| theme_weight(m.theme()))),
+            framework_rng: v2.then(|| Rng::new(seed, "frameworks")),
+            validations: v2.then(|| Validations::new(seed)),
             exponent: solve_exponent(params.commit_mean),
             log_share: (0.001f64.ln(), 0.04f64.ln()),
             out,
@@ -113,6 +139,10 @@ impl<'a> Generator<'a> {
         let weighting = *rng.pick(WEIGHTINGS);
         let title = title(rng, council.def.areas);
         let external_id = contract_ext_id(council.index, n, start.year(), council.def.code);
+        // the contract's framework: its council's, unless framework_code names another
+        let framework_code = self.framework_rng.as_mut().map_or("", |rng| contract_framework(rng, council.framework, n));
+        let framework = if framework_code.is_empty() { council.framework } else { framework_code };
+        let plan = self.plans.iter().position(|p| p.code == framework).expect("a plan for every framework used");
         self.out.contracts.push(ContractRow {
             council_code: council.def.code.into(),
             external_id: external_id.clone(),
@@ -122,17 +152,19 @@ impl<'a> Generator<'a> {
             start_date: iso(start),
             end_date: iso(end),
             social_value_weighting_pct: weighting.into(),
+            framework_code: framework_code.into(),
         });
-        Contract { external_id, value, size_percentile: normal::percentile(z), start, end }
+        Contract { external_id, value, size_percentile: normal::percentile(z), start, end, plan }
     }
 
     /// A contract's commitments, each followed by its evidence.
     fn commitments(&mut self, council: &mut Council, contract: &Contract) {
-        for (j, (mi, fy)) in self.measure_years(contract).into_iter().enumerate() {
+        let plan = &self.plans[contract.plan];
+        for (j, (mi, fy)) in self.measure_years(contract, plan).into_iter().enumerate() {
             council.commitment_serial += 1;
             let external_id = commitment_ext_id(council.index, &contract.external_id, j + 1, council.commitment_serial);
-            let m = &MEASURES[mi];
-            let target = self.target(contract.value, mi, fy);
+            let m = &plan.measures[mi];
+            let target = self.target(contract.value, m, fy);
             self.out.commitments.push(CommitmentRow {
                 council_code: council.def.code.into(),
                 external_id: external_id.clone(),
@@ -145,20 +177,20 @@ impl<'a> Generator<'a> {
         }
     }
 
-    /// A contract's commitments as distinct (measure index, financial year)
-    /// pairs inside its term, years clamped to those with proxies, in year
-    /// then measure order.
-    fn measure_years(&mut self, contract: &Contract) -> Vec<(usize, i32)> {
+    /// A contract's commitments as distinct (measure index in `plan`,
+    /// financial year) pairs inside its term, years clamped to those with
+    /// proxies, in year then measure order.
+    fn measure_years(&mut self, contract: &Contract, plan: &FrameworkPlan) -> Vec<(usize, i32)> {
         let rng = &mut self.commitment_rng;
         let fy_lo = FIRST_FY.max(FinancialYear::containing(contract.start).0);
         let fy_hi = LAST_FY.min(FinancialYear::containing(contract.end).0);
         let years: Vec<i32> = (fy_lo..=fy_hi).collect();
         let u = 0.6 * contract.size_percentile + 0.4 * rng.random();
         let k = 1 + (14.0 * u.powf(self.exponent) + rng.random() * 0.999) as usize;
-        let k = k.min(15).min(years.len() * MEASURES.len()).max(1);
+        let k = k.min(15).min(years.len() * plan.measures.len()).max(1);
         let mut chosen: Vec<(usize, i32)> = Vec::with_capacity(k);
         while chosen.len() < k {
-            let mi = rng.weighted(&self.measure_weights);
+            let mi = rng.weighted(&plan.weights);
             let fy = years[rng.below(years.len())];
             if !chosen.contains(&(mi, fy)) {
                 chosen.push((mi, fy));
@@ -169,28 +201,40 @@ impl<'a> Generator<'a> {
     }
 
     /// A commitment's target in hundredths of its measure's unit, sized from
-    /// the contract value: 0.1%..4% of it (log-uniform), at least one step.
-    fn target(&mut self, contract_value: i64, mi: usize, fy: i32) -> i64 {
-        let step = MEASURES[mi].step;
+    /// the contract value: 0.1%..4% of it (log-uniform), at least one step;
+    /// or a percentage, whatever the contract's value.
+    fn target(&mut self, contract_value: i64, m: &PlanMeasure, fy: i32) -> i64 {
+        let step = m.step;
+        let draw = self.commitment_rng.random();
+        let proxy = match m.target {
+            // 60..100 in steps of 0.5 (step 50)
+            Target::Pct => return (120 + ((draw * 81.0) as i64).min(80)) * step,
+            Target::Proxy { measure, factor } => self.proxies.get(measure, fy) as f64 * factor,
+            // only to size the target
+            Target::Notional(hundredths) => hundredths as f64,
+        };
         let (log_lo, log_hi) = self.log_share;
-        let share = (log_lo + self.commitment_rng.random() * (log_hi - log_lo)).exp();
+        let share = (log_lo + draw * (log_hi - log_lo)).exp();
         let target_pence = contract_value as f64 * share;
-        let proxy = self.proxies.get(mi, fy);
-        (((target_pence / proxy as f64 * 100.0 / step as f64 + 0.5) as i64) * step).max(step)
+        (((target_pence / proxy * 100.0 / step as f64 + 0.5) as i64) * step).max(step)
     }
 
     /// The evidence rows of a commitment.
-    fn evidence(&mut self, council: &mut Council, commitment: &str, m: &MeasureDef, fy: i32, target: i64) {
+    fn evidence(&mut self, council: &mut Council, commitment: &str, m: &PlanMeasure, fy: i32, target: i64) {
         for (jj, drawn) in self.evidence.draw(fy, target, m.step).into_iter().enumerate() {
             council.evidence_serial += 1;
             let external_id = evidence_ext_id(council.index, council.evidence_serial, commitment, jj + 1);
-            self.out.evidence.push(evidence_row(&self.seed_text, council, external_id, commitment, m, &drawn));
+            let mut row = evidence_row(&self.seed_text, council, external_id, commitment, m, &drawn);
+            if let Some(validations) = &mut self.validations {
+                row.validated_quantity = validations.draw(drawn.status, drawn.quantity, m.step).map(|q| m.fmt_quantity(q)).unwrap_or_default();
+            }
+            self.out.evidence.push(row);
         }
     }
 }
 
 /// An evidence row; its URL and digest are derived from the seed, the council and the row's id.
-fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitment: &str, m: &MeasureDef, drawn: &DrawnEvidence) -> EvidenceRow {
+fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitment: &str, m: &PlanMeasure, drawn: &DrawnEvidence) -> EvidenceRow {
     let code = council.def.code;
     let digest = hex::encode(
         Sha256::new()
@@ -211,6 +255,22 @@ fn evidence_row(seed_text: &str, council: &Council, external_id: String, commitm
         status: drawn.status.into(),
         evidence_url: format!("https://evidence.example/{}/{}.pdf", council.code_lower, &digest[..20]),
         evidence_sha256: digest,
+        validated_quantity: String::new(),
+    }
+}
+
+/// v2: a contract's `framework_code`, for the council's contract number `n`
+/// when the council reports in `own`: mostly empty (its council's).
+fn contract_framework(rng: &mut Rng, own: &'static str, n: usize) -> &'static str {
+    let r = rng.random();
+    if own == REGIONAL {
+        if r < EXPLICIT_REGIONAL_P { REGIONAL } else { "" }
+    } else if r < OVERRIDE_REGIONAL_P || n == 2 {
+        REGIONAL
+    } else if r < OVERRIDE_REGIONAL_P + EXPLICIT_OWN_P {
+        own
+    } else {
+        ""
     }
 }
 

@@ -1,8 +1,11 @@
 //! The region: its member councils and the framework they report against
-//! (themes, measures and each measure's proxy in every financial year).
+//! (themes, measures and each measure's proxy in every financial year); in
+//! a v2 region also the local frameworks some councils report in, and the
+//! crosswalk from their measures onto the regional ones.
 
+use super::frameworks::{FRAMEWORK_DEFS, LocalMeasureDef, REGIONAL, REGIONAL_RECORD_ONLY, council_framework, local_measures, local_themes, mapping_note};
 use super::tables::{CouncilDef, FIRST_FY, LANCS_COUNCILS, LAST_FY, LCR_COUNCILS, MEASURES, PROXY_UPLIFT_BP, THEMES, YEARS};
-use crate::dataset::{CouncilRow, Dataset, MeasureRow, ProxyRow, ThemeRow};
+use crate::dataset::{CouncilRow, Dataset, FrameworkRow, MappingRow, MeasureRow, ProxyRow, ThemeRow, Version};
 use crate::domain::Money;
 
 /// The member councils of a region of `count`: the first of Liverpool City
@@ -11,29 +14,97 @@ pub(super) fn councils(count: usize) -> &'static [CouncilDef] {
     if count <= LCR_COUNCILS.len() { &LCR_COUNCILS[..count] } else { &LANCS_COUNCILS }
 }
 
-/// A dataset holding the region's councils and framework only (no records).
-pub(super) fn framework(councils: &[CouncilDef], proxies: &Proxies) -> Dataset {
-    Dataset {
-        councils: councils.iter().map(|c| CouncilRow { code: c.code.into(), name: c.name.into(), gss_code: c.gss.into() }).collect(),
-        themes: THEMES.iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into() }).collect(),
-        measures: MEASURES.iter().map(|m| MeasureRow { code: m.code.into(), theme_code: m.theme().into(), name: m.name.into(), unit: m.unit.into() }).collect(),
-        proxies: MEASURES
-            .iter()
-            .zip(&proxies.0)
-            .flat_map(|(m, values)| {
-                (FIRST_FY..=LAST_FY).zip(values).map(|(fy, v)| ProxyRow {
-                    measure_code: m.code.into(),
-                    financial_year: fy.to_string(),
-                    value_gbp: Money::from_scaled(*v).to_string(),
-                })
+/// The framework a council reports in: in a v1 region, `REGIONAL`.
+pub(super) fn framework_of(council: &CouncilDef, version: Version) -> &'static str {
+    match version {
+        Version::V1 => REGIONAL,
+        Version::V2 => council_framework(council.code),
+    }
+}
+
+/// `REGIONAL` and the frameworks `councils` report in, in `FRAMEWORK_DEFS` order.
+pub(super) fn frameworks_used(councils: &[CouncilDef], version: Version) -> Vec<&'static str> {
+    FRAMEWORK_DEFS.iter().map(|f| f.0).filter(|&f| f == REGIONAL || councils.iter().any(|c| framework_of(c, version) == f)).collect()
+}
+
+/// A dataset holding the region's councils and frameworks only (no records).
+pub(super) fn framework(councils: &[CouncilDef], proxies: &Proxies, version: Version) -> Dataset {
+    let proxies = MEASURES
+        .iter()
+        .zip(&proxies.0)
+        .flat_map(|(m, values)| {
+            (FIRST_FY..=LAST_FY).zip(values).map(|(fy, v)| ProxyRow {
+                measure_code: m.code.into(),
+                financial_year: fy.to_string(),
+                value_gbp: Money::from_scaled(*v).to_string(),
             })
-            .collect(),
-        ..Dataset::default()
+        })
+        .collect();
+    let mut ds = Dataset { version, proxies, ..Dataset::default() };
+    // a v1 region's v2 cells stay empty: the writer leaves them out
+    let v2 = |text: &str| if version == Version::V2 { text.to_owned() } else { String::new() };
+    ds.councils = councils
+        .iter()
+        .map(|c| CouncilRow { code: c.code.into(), name: c.name.into(), gss_code: c.gss.into(), framework_code: v2(framework_of(c, version)) })
+        .collect();
+    ds.themes = THEMES.iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into(), framework_code: v2(REGIONAL) }).collect();
+    ds.measures = MEASURES
+        .iter()
+        .map(|m| MeasureRow {
+            code: m.code.into(),
+            theme_code: m.theme().into(),
+            name: m.name.into(),
+            unit: m.unit.into(),
+            framework_code: v2(REGIONAL),
+            valued: v2("true"),
+        })
+        .collect();
+    if version == Version::V2 {
+        add_frameworks(&mut ds, &frameworks_used(councils, version));
+    }
+    ds
+}
+
+/// A v2 region's frameworks, the regional record-only measures, and the
+/// themes, measures and mappings of each local framework of `used`.
+fn add_frameworks(ds: &mut Dataset, used: &[&'static str]) {
+    ds.frameworks = FRAMEWORK_DEFS
+        .iter()
+        .filter(|f| used.contains(&f.0))
+        .map(|&(code, name, edition)| FrameworkRow { code: code.into(), name: name.into(), edition: edition.into() })
+        .collect();
+    ds.measures.extend(REGIONAL_RECORD_ONLY.iter().map(|m| measure_row(REGIONAL, m)));
+    for &fw in used.iter().filter(|&&f| f != REGIONAL) {
+        ds.themes.extend(local_themes(fw).iter().map(|(code, name)| ThemeRow { code: (*code).into(), name: (*name).into(), framework_code: fw.into() }));
+        for m in local_measures(fw) {
+            ds.measures.push(measure_row(fw, m));
+            if let Some((regional, factor)) = m.mapping {
+                ds.mappings.push(MappingRow {
+                    framework_code: fw.into(),
+                    measure_code: m.code.into(),
+                    regional_measure_code: regional.into(),
+                    factor: factor.into(),
+                    note: mapping_note(fw, m.code, factor).into(),
+                });
+            }
+        }
+    }
+}
+
+fn measure_row(framework: &str, m: &LocalMeasureDef) -> MeasureRow {
+    MeasureRow {
+        code: m.code.into(),
+        theme_code: m.theme.into(),
+        name: m.name.into(),
+        unit: m.unit.into(),
+        framework_code: framework.into(),
+        valued: m.valued.to_string(),
     }
 }
 
 /// Proxies in hundredths of £, indexed `[measure][fy - FIRST_FY]`: integer
-/// arithmetic only, so every value is exact.
+/// arithmetic only, so every value is exact. Regional measures with proxies
+/// only: a v2 region values other measures through the crosswalk.
 pub(super) struct Proxies(Vec<[i64; YEARS]>);
 
 impl Proxies {

@@ -3,8 +3,6 @@
 //! titles and postcodes are made of. Same tables, in the same order, as the
 //! Python generator's: a draw picks by index.
 
-use crate::domain::Quantity;
-
 /// The financial years that have proxies; every commitment and evidence row falls in one.
 pub(super) const FIRST_FY: i32 = 2022;
 pub(super) const LAST_FY: i32 = 2025;
@@ -130,12 +128,6 @@ impl MeasureDef {
 
     pub fn is_money(&self) -> bool {
         self.proxy_2022.is_none()
-    }
-
-    /// Quantity text: £ units always with 2 dp, others with up to 2 dp.
-    pub fn fmt_quantity(&self, hundredths: i64) -> String {
-        let quantity = Quantity::from_scaled(hundredths);
-        if self.is_money() { quantity.to_string() } else { quantity.to_shortest_string() }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The generator as a whole: deterministic, and every invariant the importer
-//! checks holds in what it writes.
+//! checks holds in what it writes, v1 and v2.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,7 +7,7 @@ use chrono::{Datelike as _, NaiveDate};
 
 use super::tables::{FIRST_FY, LAST_FY, MEASURES, MeasureDef};
 use super::*;
-use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow};
+use crate::dataset::{CommitmentRow, ContractRow, EvidenceRow, Version};
 use crate::domain::{FinancialYear, Quarter};
 
 #[test]
@@ -181,4 +181,47 @@ fn check_evidence_row(ds: &Dataset, e: &EvidenceRow, k: &CommitmentRow) -> bool 
     assert!(e.evidence_url.starts_with("https://evidence.example/"));
     assert!(e.evidence_sha256.len() == 64 && e.evidence_sha256.bytes().all(|b| b.is_ascii_hexdigit()));
     fy > kfy
+}
+
+/// v2: every commitment's measure is one of its contract's framework, every
+/// validated quantity is on a verified row and within its quantity, and
+/// every kind of contract framework_code occurs.
+#[test]
+fn small_v2_invariants() {
+    let ds = generate_version(Scale::Small, 1, Version::V2);
+    let framework_of_council: HashMap<&str, &str> = ds.councils.iter().map(|c| (c.code.as_str(), c.framework_code.as_str())).collect();
+    let measures: HashSet<(&str, &str)> = ds.measures.iter().map(|m| (m.framework_code.as_str(), m.code.as_str())).collect();
+    let frameworks: HashSet<&str> = ds.frameworks.iter().map(|f| f.code.as_str()).collect();
+    assert!(ds.mappings.iter().all(|m| measures.contains(&(m.framework_code.as_str(), m.measure_code.as_str()))));
+    assert!(ds.mappings.iter().all(|m| measures.contains(&("REGIONAL", m.regional_measure_code.as_str()))));
+    let mut contract_framework = HashMap::new();
+    for c in &ds.contracts {
+        let own = framework_of_council[c.council_code.as_str()];
+        let framework = if c.framework_code.is_empty() { own } else { c.framework_code.as_str() };
+        assert!(frameworks.contains(framework));
+        contract_framework.insert((c.council_code.as_str(), c.external_id.as_str()), framework);
+    }
+    let overridden = |c: &ContractRow| c.framework_code == "REGIONAL" && framework_of_council[c.council_code.as_str()] != "REGIONAL";
+    assert!(ds.contracts.iter().any(overridden));
+    assert!(ds.contracts.iter().any(|c| c.framework_code.is_empty()));
+    assert!(ds.contracts.iter().any(|c| !c.framework_code.is_empty() && !overridden(c)));
+    let mut commitment_framework = HashMap::new();
+    for k in &ds.commitments {
+        let framework = contract_framework[&(k.council_code.as_str(), k.contract_external_id.as_str())];
+        assert!(measures.contains(&(framework, k.measure_code.as_str())), "{framework} {}", k.measure_code);
+        commitment_framework.insert((k.council_code.as_str(), k.external_id.as_str()), framework);
+    }
+    assert!(commitment_framework.values().any(|&f| f != "REGIONAL"));
+    let (mut partial, mut whole) = (0, 0);
+    for e in &ds.evidence {
+        assert!(commitment_framework.contains_key(&(e.council_code.as_str(), e.commitment_external_id.as_str())));
+        if e.validated_quantity.is_empty() {
+            continue;
+        }
+        assert_eq!(e.status, "verified");
+        let (validated, quantity) = (hundredths(&e.validated_quantity), hundredths(&e.quantity));
+        assert!((0..=quantity).contains(&validated));
+        if validated < quantity { partial += 1 } else { whole += 1 }
+    }
+    assert!(partial > whole && whole > 0, "{partial} {whole}");
 }

@@ -9,10 +9,10 @@ use async_graphql::{Context, Enum, ID, Interface, Object};
 use entity::{commitment, contract, evidence, supplier};
 
 use super::loaders::{CommitmentId, CommitmentsOf, ContractId, DeliveryOf, EvidenceOf, SupplierId, load_batched};
-use crate::domain::{self, Money, Percent, Quantity};
+use crate::domain::{self, Money, Percent, Quantity, RegionalQuantity, SocialValue};
 use crate::graphql::context::reference;
 use crate::graphql::error::GqlResult;
-use crate::graphql::framework::{Council, Measure};
+use crate::graphql::framework::{Council, Framework, Measure};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::graphql::serial_fields::SerialFields;
@@ -102,6 +102,10 @@ impl Contract {
     async fn social_value_weighting_pct(&self) -> Option<Decimal> {
         self.m.social_value_weighting_centi.map(|v| Decimal::of(Percent::from_scaled(v)))
     }
+    /// The framework its commitments' measures belong to.
+    async fn framework(&self, ctx: &Context<'_>) -> GqlResult<Framework> {
+        Ok(Framework(reference(ctx).framework(self.m.framework_id).await?))
+    }
     async fn version(&self) -> i32 {
         self.m.version
     }
@@ -159,8 +163,18 @@ impl Commitment {
             None => Contract::new(load_batched(ctx, ContractId(self.m.contract_id)).await?),
         })
     }
+    /// The measure as the council reported it, in its contract's framework.
     async fn measure(&self, ctx: &Context<'_>) -> GqlResult<Measure> {
         Ok(Measure(reference(ctx).measure(self.m.measure_id).await?))
+    }
+    /// The regional measure it counts as; null when its measure is unmapped.
+    async fn regional_measure(&self, ctx: &Context<'_>) -> GqlResult<Option<Measure>> {
+        Ok(reference(ctx).regional_basis(self.m.measure_id).await?.map(|(m, _)| Measure(m)))
+    }
+    /// targetQuantity in regional units (× the mapping's factor); null when unmapped.
+    async fn regional_quantity(&self, ctx: &Context<'_>) -> GqlResult<Option<Decimal>> {
+        let basis = reference(ctx).regional_basis(self.m.measure_id).await?;
+        Ok(basis.map(|(_, factor)| Decimal::of(RegionalQuantity::of(Quantity::from_scaled(self.m.target_centi), factor))))
     }
     async fn financial_year(&self) -> i32 {
         self.m.financial_year
@@ -174,10 +188,10 @@ impl Commitment {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.m.updated_at)
     }
-    /// targetQuantity × the measure's proxy for the commitment's financial year.
+    /// regionalQuantity × the regional measure's proxy for the commitment's
+    /// financial year; 0 when the commitment is not valued.
     async fn committed_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        let proxy = reference(ctx).proxy(self.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(domain::SocialValue::of(Quantity::from_scaled(self.m.target_centi), proxy)))
+        Ok(Decimal::of(value_of(ctx, self.m.measure_id, self.m.financial_year, self.m.target_centi).await?))
     }
     /// Σ quantity of evidence that is not rejected.
     async fn delivered_quantity(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
@@ -256,11 +270,21 @@ impl Evidence {
     async fn quarter(&self) -> i32 {
         self.m.quarter
     }
-    /// quantity × the proxy of the commitment's measure for this evidence's financial year.
+    /// quantity × factor × the regional proxy for this evidence's financial
+    /// year, whatever its status; 0 when its commitment is not valued.
     async fn value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let commitment = self.parent(ctx).await?;
-        let proxy = reference(ctx).proxy(commitment.m.measure_id, self.m.financial_year).await?;
-        Ok(Decimal::of(domain::SocialValue::of(Quantity::from_scaled(self.m.quantity_centi), proxy)))
+        Ok(Decimal::of(value_of(ctx, commitment.m.measure_id, self.m.financial_year, self.m.quantity_centi).await?))
+    }
+    /// What an officer validated; null unless verified.
+    async fn validated_quantity(&self) -> Option<Decimal> {
+        self.m.validated_centi.map(|v| Decimal::of(Quantity::from_scaled(v)))
+    }
+    /// validatedQuantity × factor × the regional proxy; 0 unless verified.
+    async fn verified_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        let Some(validated) = self.m.validated_centi else { return Ok(Decimal::of(SocialValue::default())) };
+        let commitment = self.parent(ctx).await?;
+        Ok(Decimal::of(value_of(ctx, commitment.m.measure_id, self.m.financial_year, validated).await?))
     }
     async fn submitted_by(&self) -> &str {
         &self.m.submitted_by
@@ -280,6 +304,15 @@ impl Evidence {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.m.updated_at)
     }
+}
+
+/// The value of `quantity_centi` reported on `measure_id` in `financial_year`:
+/// £0 when such a record is not valued.
+async fn value_of(ctx: &Context<'_>, measure_id: i32, financial_year: i32, quantity_centi: i64) -> GqlResult<SocialValue> {
+    Ok(match reference(ctx).valuation(measure_id, financial_year).await? {
+        Some((factor, proxy)) => SocialValue::of(Quantity::from_scaled(quantity_centi), factor, proxy),
+        None => SocialValue::default(),
+    })
 }
 
 #[derive(Interface)]

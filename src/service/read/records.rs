@@ -3,14 +3,15 @@
 //! Every query of council records here takes the caller's [`ReadScope`] and
 //! applies it in SQL; suppliers are regional and read by every role.
 
-use entity::{commitment, contract, council, evidence, measure, supplier, theme};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use entity::{commitment, contract, council, evidence, framework, measure, measure_mapping, supplier, theme};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::page::{self, Page, PageRequest};
 use crate::domain::EvidenceStatus;
 use crate::error::{AppResult, forbidden};
 use crate::service::council_record::CouncilRecord;
+use crate::service::framework::REGIONAL;
 use crate::service::scope::ReadScope;
 
 #[derive(Debug, Default, Clone)]
@@ -108,17 +109,23 @@ pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
         .add(opt_in(commitment::Column::ContractId, &filter.contract_ids))
         .add(opt_in(commitment::Column::FinancialYear, &filter.financial_years));
     if let Some(codes) = &filter.measure_codes {
-        cond = cond.add(id_by_code_in::<measure::Entity>(commitment::Column::MeasureId, measure::Column::Id, measure::Column::Code, codes));
+        let measures = Query::select()
+            .column(measure::Column::Id)
+            .from(measure::Entity)
+            .and_where(measure::Column::Code.is_in(codes.iter().cloned()))
+            .and_where(measure::Column::FrameworkId.in_subquery(regional_framework()))
+            .to_owned();
+        cond = cond.add(counts_as(measures));
     }
     if let Some(codes) = &filter.theme_codes {
         let themes = Query::select()
-            .column(measure::Column::Id)
-            .from(measure::Entity)
-            .and_where(measure::Column::ThemeId.in_subquery(
-                Query::select().column(theme::Column::Id).from(theme::Entity).and_where(theme::Column::Code.is_in(codes.iter().cloned())).to_owned(),
-            ))
+            .column(theme::Column::Id)
+            .from(theme::Entity)
+            .and_where(theme::Column::Code.is_in(codes.iter().cloned()))
+            .and_where(theme::Column::FrameworkId.in_subquery(regional_framework()))
             .to_owned();
-        cond = cond.add(commitment::Column::MeasureId.in_subquery(themes));
+        let measures = Query::select().column(measure::Column::Id).from(measure::Entity).and_where(measure::Column::ThemeId.in_subquery(themes)).to_owned();
+        cond = cond.add(counts_as(measures));
     }
     page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
 }
@@ -137,6 +144,22 @@ pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Evi
         .add(opt_in(evidence::Column::Status, &statuses))
         .add(opt_in(evidence::Column::FinancialYear, &filter.financial_years));
     page::fetch(db, evidence::Entity::find().filter(cond), evidence::Column::Id, page).await
+}
+
+/// `SELECT id FROM framework WHERE code = 'REGIONAL'`.
+fn regional_framework() -> SelectStatement {
+    Query::select().column(framework::Column::Id).from(framework::Entity).and_where(framework::Column::Code.eq(REGIONAL)).to_owned()
+}
+
+/// Commitments that count as one of the `regional` measures: on one of
+/// them, or on a measure of another framework mapped onto one of them.
+fn counts_as(regional: SelectStatement) -> Condition {
+    let mapped = Query::select()
+        .column(measure_mapping::Column::MeasureId)
+        .from(measure_mapping::Entity)
+        .and_where(measure_mapping::Column::RegionalMeasureId.in_subquery(regional.clone()))
+        .to_owned();
+    Condition::any().add(commitment::Column::MeasureId.in_subquery(regional)).add(commitment::Column::MeasureId.in_subquery(mapped))
 }
 
 /// Naming another council's record in a filter is FORBIDDEN, like naming the council.

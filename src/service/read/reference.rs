@@ -1,9 +1,10 @@
-//! The regional reference tables (councils, themes, measures, proxies),
+//! The reference tables (councils, frameworks, themes, measures, the
+//! crosswalk's mappings, proxies),
 //! each read whole in one statement: they are small, every role may read
 //! them, and a request that needs one row of a table soon needs others.
 //! The GraphQL layer keeps what these return for the rest of its request.
 
-use entity::{council, measure, proxy, theme};
+use entity::{council, framework, measure, measure_mapping, proxy, theme};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::error::AppResult;
@@ -22,4 +23,12 @@ pub async fn measures(db: &impl ConnectionTrait) -> AppResult<Vec<measure::Model
 
 pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> {
     Ok(proxy::Entity::find().all(db).await?)
+}
+
+pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::Model>> {
+    Ok(framework::Entity::find().all(db).await?)
+}
+
+pub async fn mappings(db: &impl ConnectionTrait) -> AppResult<Vec<measure_mapping::Model>> {
+    Ok(measure_mapping::Entity::find().all(db).await?)
 }

@@ -289,8 +289,8 @@ pub enum Touched {
     Contract(i32),
     /// The commitment an evidence record belongs to.
     Commitment(i32),
-    /// A measure moved to another theme: every pair with figures on it.
-    MeasureTheme(i32),
+    /// A measure's theme, mapping or `valued` flag changed: every pair with figures on it.
+    Measure(i32),
     /// A measure's proxy for a year: every pair with figures on both.
     Proxy { measure_id: i32, financial_year: i32 },
 }
@@ -308,7 +308,7 @@ async fn touched_pairs(db: &impl ConnectionTrait, touched: &BTreeSet<Touched>) -
                 contracts.insert(id);
             }
             Touched::Commitment(id) => commitments.push(id),
-            Touched::MeasureTheme(id) => {
+            Touched::Measure(id) => {
                 moved.insert(id);
             }
             Touched::Proxy { measure_id, financial_year } => proxies.push(format!("(measure_id = {measure_id} AND financial_year = {financial_year})")),

@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 
 use entity::{council, measure, supplier, theme};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::figures::{Dimension, RollupFilter};
 use super::sql::Source;
 use crate::error::{AppResult, bad_input};
+use crate::service::framework::framework_by_code;
 
 /// The filter over ids, resolved from codes once.
 pub(super) struct ResolvedFilter {
@@ -31,25 +33,31 @@ fn id_list(ids: &[i32]) -> String {
 }
 
 /// Codes to ids; a code that names nothing is bad input (a typo in a dashboard's filter).
+/// Themes and measures are the regional framework's (`also`), as in v1.
 async fn resolve<E: EntityTrait>(
     db: &impl ConnectionTrait,
     what: &str,
     code: E::Column,
     codes: &Option<Vec<String>>,
+    also: Condition,
     id: impl Fn(&E::Model) -> (String, i32),
 ) -> AppResult<Option<Vec<i32>>> {
     let Some(codes) = codes else { return Ok(None) };
-    let found: HashMap<String, i32> = E::find().filter(code.is_in(codes.iter().cloned())).all(db).await?.iter().map(id).collect();
+    let found: HashMap<String, i32> = E::find().filter(code.is_in(codes.iter().cloned())).filter(also).all(db).await?.iter().map(id).collect();
     codes.iter().map(|c| found.get(c).copied().ok_or_else(|| bad_input(format!("unknown {what} {c}")))).collect::<AppResult<Vec<i32>>>().map(Some)
 }
 
 impl ResolvedFilter {
     pub async fn build(db: &impl ConnectionTrait, f: &RollupFilter) -> AppResult<Self> {
+        let regional = framework_by_code(db, None).await?.id;
+        let (any, regional_theme, regional_measure) =
+            (Condition::all(), theme::Column::FrameworkId.eq(regional).into_condition(), measure::Column::FrameworkId.eq(regional).into_condition());
         Ok(ResolvedFilter {
-            councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, |m| (m.code.clone(), m.id)).await?,
-            themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, |m| (m.code.clone(), m.id)).await?,
-            measures: resolve::<measure::Entity>(db, "measure", measure::Column::Code, &f.measure_codes, |m| (m.code.clone(), m.id)).await?,
-            suppliers: resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, &f.supplier_refs, |m| (m.supplier_ref.clone(), m.id)).await?,
+            councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, any.clone(), |m| (m.code.clone(), m.id)).await?,
+            themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, regional_theme, |m| (m.code.clone(), m.id)).await?,
+            measures: resolve::<measure::Entity>(db, "measure", measure::Column::Code, &f.measure_codes, regional_measure, |m| (m.code.clone(), m.id)).await?,
+            suppliers: resolve::<supplier::Entity>(db, "supplier", supplier::Column::SupplierRef, &f.supplier_refs, any, |m| (m.supplier_ref.clone(), m.id))
+                .await?,
             years: f.financial_years.clone(),
             sme_only: f.sme_only,
             vcse_only: f.vcse_only,

@@ -121,8 +121,8 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
                 financial_year: row.try_get::<i32>("", "fy")?,
                 quarter: row.try_get::<i32>("", "qtr")?,
                 evidence_count: int(row, "evidence")?,
-                delivered_value: SocialValue::from_scaled(split_sum::get(row, "delivered_value")?),
-                verified_value: SocialValue::from_scaled(split_sum::get(row, "verified_value")?),
+                delivered_value: SocialValue::from_ten_thousandths(split_sum::get(row, "delivered_value")?),
+                verified_value: SocialValue::from_ten_thousandths(split_sum::get(row, "verified_value")?),
             })
         })
         .collect()

@@ -214,11 +214,11 @@ pub(super) fn figures_of(row: &QueryResult) -> AppResult<Figures> {
     let wide = |f: &str| split_sum::get(row, f);
     Ok(Figures {
         commitment_count: int(row, "commitments")?,
-        committed_value: SocialValue::from_scaled(wide("committed_value")?),
+        committed_value: SocialValue::from_ten_thousandths(wide("committed_value")?),
         committed_quantity: QuantityTotal::from_scaled(wide("committed_quantity")?),
         evidence_count: int(row, "evidence")?,
-        delivered_value: SocialValue::from_scaled(wide("delivered_value")?),
-        verified_value: SocialValue::from_scaled(wide("verified_value")?),
+        delivered_value: SocialValue::from_ten_thousandths(wide("delivered_value")?),
+        verified_value: SocialValue::from_ten_thousandths(wide("verified_value")?),
         delivered_quantity: QuantityTotal::from_scaled(wide("delivered_quantity")?),
         contract_value: MoneyTotal::from_scaled(wide("contract_value")?),
     })

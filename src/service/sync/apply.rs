@@ -11,7 +11,7 @@ use super::existing::{Existing, of_council};
 use super::input::SyncOutcome;
 use super::upsert::{Upsertable, Written, ids_by_key, record_written, upsert};
 use super::validate::ValidBatch;
-use crate::domain::{Percent, RecordEntity};
+use crate::domain::{Percent, Quantity, RecordEntity};
 use crate::error::AppResult;
 use crate::service::council_record::CouncilRecord;
 use crate::service::write::snapshot::{self, Names, Wanted};
@@ -94,7 +94,7 @@ async fn upsert_contracts(
     let rows = valid
         .contracts
         .iter()
-        .map(|(c, value, weighting)| {
+        .map(|(c, value, weighting, framework_id)| {
             let row = contract::Model {
                 id: 0,
                 council_id,
@@ -105,6 +105,7 @@ async fn upsert_contracts(
                 start_date: c.start_date,
                 end_date: c.end_date,
                 social_value_weighting_centi: weighting.map(Percent::scaled),
+                framework_id: *framework_id,
                 version: 0,
                 updated_at: tx.now,
                 deleted: false,
@@ -157,12 +158,13 @@ async fn upsert_evidence(
     existing: &Existing,
     out: &mut SyncOutcome,
 ) -> AppResult<Vec<Written<evidence::Model>>> {
-    let keys = valid.evidence.iter().map(|(e, ..)| e.commitment_external_id.clone()).collect();
+    let keys = valid.evidence.iter().map(|v| v.input.commitment_external_id.clone()).collect();
     let commitment_ids = council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await?;
     let rows = valid
         .evidence
         .iter()
-        .map(|(e, quarter, quantity, sha)| {
+        .map(|v| {
+            let (e, quarter) = (&v.input, v.quarter);
             let prior = existing.evidence.get(&e.external_id);
             let row = evidence::Model {
                 id: 0,
@@ -173,10 +175,11 @@ async fn upsert_evidence(
                 period_end: e.period_end,
                 financial_year: quarter.year.0,
                 quarter: quarter.number,
-                quantity_centi: quantity.scaled(),
+                quantity_centi: v.quantity.scaled(),
                 status: e.status,
+                validated_centi: v.validated.map(Quantity::scaled),
                 evidence_url: e.evidence_url.clone().filter(|v| !v.is_empty()),
-                evidence_sha256: sha.as_ref().map(|s| s.as_str().to_owned()),
+                evidence_sha256: v.sha256.as_ref().map(|s| s.as_str().to_owned()),
                 // Who submitted evidence, and any review of it, is kept across re-syncs.
                 submitted_by: prior.map_or_else(|| tx.principal.subject.clone(), |p| p.submitted_by.clone()),
                 reviewed_by: prior.and_then(|p| p.reviewed_by.clone()),

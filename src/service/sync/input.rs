@@ -66,6 +66,11 @@ pub struct ContractIn {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub social_value_weighting_pct: Option<String>,
+    /// The framework of the contract's measures; its council's when None.
+    /// Left out of the payload when None, so that a v1 batch hashes as it
+    /// always did (idempotency keys stored before v2 still match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +94,9 @@ pub struct EvidenceIn {
     pub status: EvidenceStatus,
     pub evidence_url: Option<String>,
     pub evidence_sha256: Option<String>,
+    /// What an officer validated of a verified record; the whole quantity when None.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validated_quantity: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

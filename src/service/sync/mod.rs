@@ -63,7 +63,7 @@ async fn sync_once(db: &DatabaseConnection, principal: &Principal, batch: &SyncB
 
     let framework = FrameworkSnapshot::read(&tx.txn).await?;
     let existing = Existing::read(&tx.txn, council.id, batch).await?;
-    let valid = match validate::validate(batch, &framework, &existing) {
+    let valid = match validate::validate(batch, &framework, council.framework_id, &existing) {
         Ok(valid) => valid,
         // Dropping the transaction rolls it back: nothing was written, and
         // no key is stored, so the client may fix the batch and send it again.

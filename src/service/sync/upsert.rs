@@ -90,7 +90,8 @@ upsertable!(contract, key: external_id, deleted: |m| m.deleted, touched: |m| Som
     && a.value_pence == b.value_pence
     && a.start_date == b.start_date
     && a.end_date == b.end_date
-    && a.social_value_weighting_centi == b.social_value_weighting_centi);
+    && a.social_value_weighting_centi == b.social_value_weighting_centi
+    && a.framework_id == b.framework_id);
 upsertable!(commitment, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.hangs_from()), same: |a, b| a.contract_id == b.contract_id
     && a.measure_id == b.measure_id
     && a.financial_year == b.financial_year
@@ -100,6 +101,7 @@ upsertable!(evidence, key: external_id, deleted: |m| m.deleted, touched: |m| Som
     && a.period_end == b.period_end
     && a.quantity_centi == b.quantity_centi
     && a.status == b.status
+    && a.validated_centi == b.validated_centi
     && a.evidence_url == b.evidence_url
     && a.evidence_sha256 == b.evidence_sha256);
 

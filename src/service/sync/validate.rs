@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::existing::Existing;
 use super::input::{CommitmentIn, ContractIn, EvidenceIn, SupplierIn, SyncBatch, SyncError};
-use crate::domain::{FinancialYear, Money, Percent, Quantity, Quarter, RecordEntity, Sha256};
+use crate::domain::{EvidenceStatus, FinancialYear, Money, Percent, Quantity, Quarter, RecordEntity, Sha256};
 use crate::service::framework::FrameworkSnapshot;
 
 /// Validated content of each record, references still by key (they may point
@@ -15,16 +15,30 @@ use crate::service::framework::FrameworkSnapshot;
 #[derive(Debug, Default)]
 pub(super) struct ValidBatch {
     pub suppliers: Vec<SupplierIn>,
-    pub contracts: Vec<(ContractIn, Money, Option<Percent>)>,
+    /// With the contract's framework id.
+    pub contracts: Vec<(ContractIn, Money, Option<Percent>, i32)>,
+    /// With the measure's id.
     pub commitments: Vec<(CommitmentIn, i32, Quantity)>,
-    pub evidence: Vec<(EvidenceIn, Quarter, Quantity, Option<Sha256>)>,
+    pub evidence: Vec<ValidEvidence>,
     /// Live records to tombstone, by entity and row id.
     pub deletions: Vec<(RecordEntity, i32)>,
 }
 
-/// Every record of `batch` checked, or every problem found.
-pub(super) fn validate(batch: &SyncBatch, framework: &FrameworkSnapshot, existing: &Existing) -> Result<ValidBatch, Vec<SyncError>> {
-    let mut check = Checks::new(batch, framework, existing);
+/// An evidence record's parsed values.
+#[derive(Debug)]
+pub(super) struct ValidEvidence {
+    pub input: EvidenceIn,
+    pub quarter: Quarter,
+    pub quantity: Quantity,
+    /// Set exactly when verified.
+    pub validated: Option<Quantity>,
+    pub sha256: Option<Sha256>,
+}
+
+/// Every record of `batch` (a batch of a council that reports in framework
+/// `council_framework`) checked, or every problem found.
+pub(super) fn validate(batch: &SyncBatch, framework: &FrameworkSnapshot, council_framework: i32, existing: &Existing) -> Result<ValidBatch, Vec<SyncError>> {
+    let mut check = Checks::new(batch, framework, council_framework, existing);
     check.suppliers();
     check.contracts();
     check.commitments();
@@ -38,6 +52,7 @@ pub(super) fn validate(batch: &SyncBatch, framework: &FrameworkSnapshot, existin
 struct Checks<'a> {
     batch: &'a SyncBatch,
     framework: &'a FrameworkSnapshot,
+    council_framework: i32,
     existing: &'a Existing,
     valid: ValidBatch,
     problems: Vec<SyncError>,
@@ -47,6 +62,8 @@ struct Checks<'a> {
     refused: HashSet<(&'static str, usize)>,
     /// Measure of each commitment in the batch (None when unknown), by external id.
     batch_commitment_measure: HashMap<&'a str, Option<i32>>,
+    /// Framework of each valid contract in the batch, by external id.
+    batch_contract_framework: HashMap<&'a str, i32>,
     /// External ids the batch deletes, by entity, and the row ids of the
     /// existing contracts among them.
     deleted_contracts: HashSet<&'a str>,
@@ -55,7 +72,7 @@ struct Checks<'a> {
 }
 
 impl<'a> Checks<'a> {
-    fn new(batch: &'a SyncBatch, framework: &'a FrameworkSnapshot, existing: &'a Existing) -> Self {
+    fn new(batch: &'a SyncBatch, framework: &'a FrameworkSnapshot, council_framework: i32, existing: &'a Existing) -> Self {
         let deleting =
             |entity: RecordEntity| -> HashSet<&'a str> { batch.deletions.iter().filter(|d| d.entity == entity).map(|d| d.external_id.as_str()).collect() };
         let deleted_contracts = deleting(RecordEntity::Contract);
@@ -63,11 +80,13 @@ impl<'a> Checks<'a> {
         Self {
             batch,
             framework,
+            council_framework,
             existing,
             valid: ValidBatch::default(),
             problems: batch.refused.clone(),
             refused: batch.refused.iter().map(|e| (e.entity, e.index)).collect(),
             batch_commitment_measure: HashMap::new(),
+            batch_contract_framework: HashMap::new(),
             deleted_commitments: deleting(RecordEntity::Commitment),
             deleted_contracts,
             deleted_contract_ids,
@@ -132,8 +151,19 @@ impl<'a> Checks<'a> {
             if c.end_date < c.start_date {
                 self.add(e, i, id, "INVALID_PERIOD", format!("endDate {} is before startDate {}", c.end_date, c.start_date));
             }
-            if let (Some(v), Some(w), true) = (value, weighting, self.problems.len() == before) {
-                self.valid.contracts.push((c.clone(), v, w));
+            let framework = match c.framework_code.as_deref() {
+                None => Some(self.council_framework),
+                Some(code) => match self.framework.framework(code) {
+                    Some(f) => Some(f.id),
+                    None => {
+                        self.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown framework {code}"));
+                        None
+                    }
+                },
+            };
+            if let (Some(v), Some(w), Some(f), true) = (value, weighting, framework, self.problems.len() == before) {
+                self.batch_contract_framework.insert(id, f);
+                self.valid.contracts.push((c.clone(), v, w, f));
             }
         }
     }
@@ -143,7 +173,12 @@ impl<'a> Checks<'a> {
         let dup = duplicates(self.batch.commitments.iter().map(|c| c.external_id.as_str()));
         for (i, c) in self.batch.commitments.iter().enumerate() {
             let (e, id) = ("COMMITMENT", c.external_id.as_str());
-            let measure = self.framework.measures.get(&c.measure_code);
+            // A measure code means a measure of the contract's framework.
+            let contract_framework = match self.batch_contract_framework.get(c.contract_external_id.as_str()) {
+                Some(f) => *f,
+                None => self.existing.contracts.get(&c.contract_external_id).map_or(self.council_framework, |k| k.framework_id),
+            };
+            let measure = self.framework.measure(contract_framework, &c.measure_code);
             self.batch_commitment_measure.insert(id, measure.map(|m| m.id));
             if self.refused.contains(&(e, i)) {
                 continue;
@@ -166,8 +201,8 @@ impl<'a> Checks<'a> {
             }
             match measure {
                 None => self.add(e, i, id, "UNKNOWN_REFERENCE", format!("unknown measure {}", c.measure_code)),
-                Some(m) if self.framework.proxy(m.id, c.financial_year).is_none() => {
-                    self.add(e, i, id, "NO_PROXY", format!("measure {} has no proxy for financial year {}", c.measure_code, c.financial_year))
+                Some(m) if self.framework.lacks_proxy(m.id, c.financial_year) => {
+                    self.add(e, i, id, "NO_PROXY", format!("measure {} has no regional proxy for financial year {}", c.measure_code, c.financial_year))
                 }
                 Some(_) => {}
             }
@@ -239,13 +274,33 @@ impl<'a> Checks<'a> {
                 ),
                 Some(q) => {
                     if let Some(m) = measure_id
-                        && self.framework.proxy(m, q.year.0).is_none()
+                        && self.framework.lacks_proxy(m, q.year.0)
                     {
-                        self.add(e, i, id, "NO_PROXY", format!("the commitment's measure has no proxy for financial year {}", q.year.0));
+                        self.add(e, i, id, "NO_PROXY", format!("the commitment's measure has no regional proxy for financial year {}", q.year.0));
                     }
                 }
             }
             let quantity = quantity(&ev.quantity).map_err(|err| self.add(e, i, id, "INVALID_VALUE", format!("quantity: {err}"))).ok();
+            let validated = match (ev.status, ev.validated_quantity.as_deref(), quantity) {
+                (EvidenceStatus::Verified, None, q) => q.map(Some),
+                (EvidenceStatus::Verified, Some(text), Some(q)) => match self::quantity(text) {
+                    Ok(v) if v <= q => Some(Some(v)),
+                    Ok(_) => {
+                        self.add(e, i, id, "INVALID_VALUE", format!("validatedQuantity {text} is more than quantity {}", ev.quantity));
+                        None
+                    }
+                    Err(err) => {
+                        self.add(e, i, id, "INVALID_VALUE", format!("validatedQuantity: {err}"));
+                        None
+                    }
+                },
+                (EvidenceStatus::Verified, Some(_), None) => None,
+                (_, None, _) => Some(None),
+                (_, Some(_), _) => {
+                    self.add(e, i, id, "INVALID_VALUE", "validatedQuantity is allowed only with status VERIFIED");
+                    None
+                }
+            };
             let sha = match &ev.evidence_sha256 {
                 None => Some(None),
                 Some(text) => match Sha256::parse(text) {
@@ -259,8 +314,8 @@ impl<'a> Checks<'a> {
             if ev.evidence_url.as_deref().is_some_and(|u| u.len() > 2000) {
                 self.add(e, i, id, "INVALID_VALUE", "evidenceUrl must be at most 2000 characters");
             }
-            if let (Some(q), Some(qty), Some(sha), true) = (quarter, quantity, sha, self.problems.len() == before) {
-                self.valid.evidence.push((ev.clone(), q, qty, sha));
+            if let (Some(q), Some(qty), Some(validated), Some(sha), true) = (quarter, quantity, validated, sha, self.problems.len() == before) {
+                self.valid.evidence.push(ValidEvidence { input: ev.clone(), quarter: q, quantity: qty, validated, sha256: sha });
             }
         }
     }

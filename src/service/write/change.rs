@@ -29,6 +29,8 @@ impl Action {
 /// The kind of record a change is to, as the audit trail names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangedEntity {
+    Framework,
+    Mapping,
     Council,
     Theme,
     Measure,
@@ -41,6 +43,8 @@ pub enum ChangedEntity {
 impl ChangedEntity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Framework => "FRAMEWORK",
+            Self::Mapping => "MAPPING",
             Self::Council => "COUNCIL",
             Self::Theme => "THEME",
             Self::Measure => "MEASURE",

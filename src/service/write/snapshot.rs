@@ -4,11 +4,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{commitment, contract, council, evidence, measure, proxy, supplier, theme};
+use entity::{commitment, contract, council, evidence, framework, measure, measure_mapping, proxy, supplier, theme};
 use sea_orm::{Condition, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
-use crate::domain::{Money, Percent, Quantity};
+use crate::domain::{Factor, Money, Percent, Quantity};
 use crate::error::AppResult;
 use crate::service::lookup;
 
@@ -19,6 +19,7 @@ pub struct Names {
     pub contracts: HashMap<i32, String>,
     pub commitments: HashMap<i32, String>,
     pub measures: HashMap<i32, String>,
+    pub frameworks: HashMap<i32, String>,
 }
 
 /// Ids to look up, gathered from the records a write touches.
@@ -58,6 +59,7 @@ impl Names {
             contracts: keys::<contract::Entity>(db, contract::Column::Id, &wanted.contracts, |m| (m.id, m.external_id.clone())).await?,
             commitments: keys::<commitment::Entity>(db, commitment::Column::Id, &wanted.commitments, |m| (m.id, m.external_id.clone())).await?,
             measures: measure::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect(),
+            frameworks: framework::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect(),
         })
     }
 
@@ -75,6 +77,7 @@ pub fn contract(m: &contract::Model, n: &Names) -> Value {
         "startDate": m.start_date.to_string(),
         "endDate": m.end_date.to_string(),
         "socialValueWeightingPct": m.social_value_weighting_centi.map(|v| Percent::from_scaled(v).to_string()),
+        "frameworkCode": Names::get(&n.frameworks, m.framework_id),
     })
 }
 
@@ -96,6 +99,7 @@ pub fn evidence(m: &evidence::Model, n: &Names) -> Value {
         "periodEnd": m.period_end.to_string(),
         "quantity": Quantity::from_scaled(m.quantity_centi).to_string(),
         "status": m.status,
+        "validatedQuantity": m.validated_centi.map(|v| Quantity::from_scaled(v).to_string()),
         "evidenceUrl": m.evidence_url,
         "evidenceSha256": m.evidence_sha256,
         "submittedBy": m.submitted_by,
@@ -115,16 +119,30 @@ pub fn supplier(m: &supplier::Model) -> Value {
     })
 }
 
-pub fn council(m: &council::Model) -> Value {
-    json!({ "code": m.code, "name": m.name, "gssCode": m.gss_code })
+pub fn framework(m: &framework::Model) -> Value {
+    json!({ "code": m.code, "name": m.name, "edition": m.edition })
 }
 
-pub fn theme(m: &theme::Model) -> Value {
-    json!({ "code": m.code, "name": m.name })
+pub fn council(m: &council::Model, framework_code: &str) -> Value {
+    json!({ "code": m.code, "name": m.name, "gssCode": m.gss_code, "frameworkCode": framework_code })
 }
 
-pub fn measure(m: &measure::Model, theme_code: &str) -> Value {
-    json!({ "code": m.code, "themeCode": theme_code, "name": m.name, "unit": m.unit })
+pub fn theme(m: &theme::Model, framework_code: &str) -> Value {
+    json!({ "frameworkCode": framework_code, "code": m.code, "name": m.name })
+}
+
+pub fn measure(m: &measure::Model, framework_code: &str, theme_code: &str) -> Value {
+    json!({ "frameworkCode": framework_code, "code": m.code, "themeCode": theme_code, "name": m.name, "unit": m.unit, "valued": m.valued })
+}
+
+pub fn mapping(m: &measure_mapping::Model, framework_code: &str, measure_code: &str, regional_measure_code: &str) -> Value {
+    json!({
+        "frameworkCode": framework_code,
+        "measureCode": measure_code,
+        "regionalMeasureCode": regional_measure_code,
+        "factor": Factor::from_scaled(m.factor_e4).to_string(),
+        "note": m.note,
+    })
 }
 
 pub fn proxy(m: &proxy::Model, measure_code: &str) -> Value {

@@ -1,16 +1,44 @@
-//! The batch checks, without a database: a framework of one measure with a
-//! proxy for 2024, and what "already exists" built by hand.
+//! The batch checks, without a database: a regional framework of one
+//! measure with a proxy for 2024 and one record-only measure, a local
+//! framework (LOCAL) whose measures are mapped onto them or not, and what
+//! "already exists" built by hand.
 
 use chrono::{NaiveDate, Utc};
-use entity::{commitment, contract, measure};
+use entity::{commitment, contract, framework as fw, measure, measure_mapping};
 
 use super::*;
 use crate::domain::EvidenceStatus;
 use crate::service::sync::input::DeletionIn;
 
+/// Regional framework 1: NT1 (id 7, valued, proxy for 2024) and REC (id 8,
+/// record-only). LOCAL framework 2: NT1 (id 20, the same code, mapped onto
+/// regional NT1 × 52), L-REC (id 21, mapped onto REC) and L-NONE (id 22, unmapped).
 fn framework() -> FrameworkSnapshot {
-    let m = measure::Model { id: 7, code: "NT1".into(), theme_id: 1, name: "Local jobs".into(), unit: "FTE".into() };
-    FrameworkSnapshot { measures: [("NT1".to_owned(), m)].into(), proxies: [((7, 2024), Money::parse("100.00").unwrap())].into() }
+    let measure = |id: i32, framework_id: i32, code: &str, valued: bool| measure::Model {
+        id,
+        framework_id,
+        code: code.into(),
+        theme_id: framework_id,
+        name: "A measure".into(),
+        unit: "units".into(),
+        valued,
+    };
+    let measures: HashMap<i32, measure::Model> =
+        [measure(7, 1, "NT1", true), measure(8, 1, "REC", false), measure(20, 2, "NT1", true), measure(21, 2, "L-REC", true), measure(22, 2, "L-NONE", true)]
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+    let mapping = |measure_id: i32, regional_measure_id: i32, factor_e4: i64| {
+        (measure_id, measure_mapping::Model { measure_id, regional_measure_id, factor_e4, note: None })
+    };
+    let framework = |id: i32, code: &str| (code.to_owned(), fw::Model { id, code: code.into(), name: code.into(), edition: None });
+    FrameworkSnapshot {
+        frameworks: [framework(1, "REGIONAL"), framework(2, "LOCAL")].into(),
+        measure_codes: measures.values().map(|m| ((m.framework_id, m.code.clone()), m.id)).collect(),
+        measures,
+        mappings: [mapping(20, 7, 520_000), mapping(21, 8, 10_000)].into(),
+        proxies: [((7, 2024), Money::parse("100.00").unwrap())].into(),
+    }
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -30,6 +58,7 @@ fn contract(id: &str, supplier: &str) -> ContractIn {
         start_date: date(2024, 4, 1),
         end_date: date(2026, 3, 31),
         social_value_weighting_pct: Some("10".into()),
+        framework_code: None,
     }
 }
 
@@ -53,6 +82,7 @@ fn evidence(id: &str, commitment: &str) -> EvidenceIn {
         status: EvidenceStatus::Submitted,
         evidence_url: None,
         evidence_sha256: None,
+        validated_quantity: None,
     }
 }
 
@@ -78,6 +108,7 @@ fn existing_contract(id: i32, external_id: &str, deleted: bool) -> contract::Mod
         start_date: date(2024, 4, 1),
         end_date: date(2025, 3, 31),
         social_value_weighting_centi: None,
+        framework_id: 1,
         version: 1,
         updated_at: Utc::now(),
         deleted,
@@ -100,7 +131,7 @@ fn existing_commitment(id: i32, external_id: &str, contract_id: i32) -> commitme
 }
 
 fn errors(b: &SyncBatch, existing: &Existing) -> Vec<(&'static str, usize, &'static str, String)> {
-    match validate(b, &framework(), existing) {
+    match validate(b, &framework(), 1, existing) {
         Ok(_) => Vec::new(),
         Err(errors) => errors.into_iter().map(|e| (e.entity, e.index, e.code, e.message)).collect(),
     }
@@ -108,14 +139,14 @@ fn errors(b: &SyncBatch, existing: &Existing) -> Vec<(&'static str, usize, &'sta
 
 #[test]
 fn a_batch_whose_records_refer_to_each_other_is_valid_with_its_decimals_parsed() {
-    let valid = validate(&batch(), &framework(), &Existing::default()).expect("valid");
+    let valid = validate(&batch(), &framework(), 1, &Existing::default()).expect("valid");
     assert_eq!(valid.suppliers.len(), 1);
-    let (_, value, weighting) = &valid.contracts[0];
-    assert_eq!((value.scaled(), weighting.map(Percent::scaled)), (100_000, Some(1_000)));
+    let (_, value, weighting, framework_id) = &valid.contracts[0];
+    assert_eq!((value.scaled(), weighting.map(Percent::scaled), *framework_id), (100_000, Some(1_000), 1));
     let (_, measure_id, target) = &valid.commitments[0];
     assert_eq!((*measure_id, target.scaled()), (7, 1_250));
-    let (_, quarter, quantity, _) = &valid.evidence[0];
-    assert_eq!((quarter.year.0, quarter.number, quantity.scaled()), (2024, 1, 300));
+    let e = &valid.evidence[0];
+    assert_eq!((e.quarter.year.0, e.quarter.number, e.quantity.scaled(), e.validated), (2024, 1, 300, None));
 }
 
 #[test]
@@ -208,7 +239,7 @@ fn deletions_name_live_records_once_and_not_what_the_batch_upserts() {
         ],
         ..Default::default()
     };
-    let valid = validate(&only_deletions, &framework(), &existing).expect("valid");
+    let valid = validate(&only_deletions, &framework(), 1, &existing).expect("valid");
     assert_eq!(valid.deletions, [(RecordEntity::Contract, 11)]);
 }
 
@@ -236,4 +267,75 @@ fn records_refused_as_a_type_keep_their_one_error_and_can_still_be_referred_to()
     b.commitments[0].target_quantity = "not checked again".into();
     let found: Vec<_> = errors(&b, &Existing::default()).into_iter().map(|(e, i, c, _)| (e, i, c)).collect();
     assert_eq!(found, [("COMMITMENT", 0, "INVALID_VALUE")]);
+}
+
+#[test]
+fn a_measure_code_means_the_measure_of_the_contracts_framework() {
+    // The council reports in LOCAL: NT1 is LOCAL's NT1 (id 20), mapped onto regional NT1.
+    let local = validate(&batch(), &framework(), 2, &Existing::default()).expect("valid");
+    assert_eq!((local.contracts[0].3, local.commitments[0].1), (2, 20));
+    // A contract may name its own framework, whatever its council's.
+    let mut b = batch();
+    b.contracts[0].framework_code = Some("REGIONAL".into());
+    let regional = validate(&b, &framework(), 2, &Existing::default()).expect("valid");
+    assert_eq!((regional.contracts[0].3, regional.commitments[0].1), (1, 7));
+    // An existing contract's framework decides for a commitment synced alone.
+    let existing =
+        Existing { contracts: [("K7".to_owned(), contract::Model { framework_id: 2, ..existing_contract(17, "K7", false) })].into(), ..Default::default() };
+    let b = SyncBatch { council_code: "LIV".into(), commitments: vec![commitment("C1", "K7")], ..Default::default() };
+    assert_eq!(validate(&b, &framework(), 1, &existing).expect("valid").commitments[0].1, 20);
+    // A code that only another framework has is unknown here.
+    let mut b = batch();
+    b.commitments[0].measure_code = "L-NONE".into();
+    assert_eq!(errors(&b, &Existing::default())[0].2, "UNKNOWN_REFERENCE");
+}
+
+#[test]
+fn unmapped_and_record_only_measures_need_no_proxy_but_mapped_valued_ones_do() {
+    let in_year = |code: &str, year: i32| {
+        let mut b = batch();
+        b.contracts[0].framework_code = Some("LOCAL".into());
+        b.commitments[0].measure_code = code.into();
+        b.commitments[0].financial_year = year;
+        let found = errors(&b, &Existing::default());
+        found.into_iter().map(|(e, _, c, _)| (e, c)).collect::<Vec<_>>()
+    };
+    assert_eq!(in_year("NT1", 2024), []);
+    // Regional NT1 has no proxy for 2025, for the commitment or its evidence's year.
+    assert_eq!(in_year("NT1", 2025), [("COMMITMENT", "NO_PROXY")]);
+    assert_eq!(in_year("L-REC", 2025), []);
+    assert_eq!(in_year("L-NONE", 2025), []);
+    let mut b = batch();
+    b.contracts[0].framework_code = Some("LOCAL".into());
+    b.evidence[0].period_start = date(2025, 4, 1);
+    b.evidence[0].period_end = date(2025, 4, 30);
+    assert_eq!(errors(&b, &Existing::default())[0].2, "NO_PROXY");
+}
+
+#[test]
+fn an_unknown_framework_is_an_invalid_contract() {
+    let mut b = batch();
+    b.contracts[0].framework_code = Some("NOPE".into());
+    let found = errors(&b, &Existing::default());
+    assert_eq!((found[0].0, found[0].2, found[0].3.as_str()), ("CONTRACT", "UNKNOWN_REFERENCE", "unknown framework NOPE"));
+}
+
+#[test]
+fn a_validated_quantity_is_for_verified_evidence_and_at_most_its_quantity() {
+    let with = |status: EvidenceStatus, validated: Option<&str>| {
+        let mut b = batch();
+        b.evidence[0].status = status;
+        b.evidence[0].validated_quantity = validated.map(str::to_owned);
+        validate(&b, &framework(), 1, &Existing::default()).map(|v| v.evidence[0].validated.map(Quantity::scaled)).map_err(|e| e[0].message.clone())
+    };
+    assert_eq!(with(EvidenceStatus::Verified, Some("1.5")), Ok(Some(150)));
+    assert_eq!(with(EvidenceStatus::Verified, Some("0")), Ok(Some(0)));
+    // Verified without a validated quantity: validated in full.
+    assert_eq!(with(EvidenceStatus::Verified, None), Ok(Some(300)));
+    assert_eq!(with(EvidenceStatus::Submitted, None), Ok(None));
+    assert_eq!(with(EvidenceStatus::Verified, Some("3.01")), Err("validatedQuantity 3.01 is more than quantity 3".into()));
+    assert!(with(EvidenceStatus::Verified, Some("-1")).unwrap_err().starts_with("validatedQuantity: "));
+    for status in [EvidenceStatus::Submitted, EvidenceStatus::Rejected] {
+        assert_eq!(with(status, Some("1")), Err("validatedQuantity is allowed only with status VERIFIED".into()));
+    }
 }
