@@ -9,6 +9,7 @@ mod m20261128_000004_rollup_summary;
 mod m20261128_000005_read_indexes;
 mod m20261128_000006_split_sums;
 mod m20261202_000007_frameworks;
+mod m20261202_000008_crosswalk_cells;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_read_indexes::Migration),
             Box::new(m20261128_000006_split_sums::Migration),
             Box::new(m20261202_000007_frameworks::Migration),
+            Box::new(m20261202_000008_crosswalk_cells::Migration),
         ]
     }
 }

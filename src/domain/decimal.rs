@@ -201,12 +201,6 @@ impl SocialValue {
         Self(quantity.scaled() as i128 * factor.scaled() as i128 * proxy.scaled() as i128)
     }
 
-    /// A value kept in ten-thousandths of a pound (quantity × proxy, the
-    /// unit of the rollup cells).
-    pub fn from_ten_thousandths(v: i128) -> Self {
-        Self(v * 10_000)
-    }
-
     /// This value ÷ a sum of money, as a plain ratio.
     pub fn ratio_to(self, money: MoneyTotal) -> Option<f64> {
         let den = money.0 * 10i128.pow(Self::DP - MoneyTotal::DP);

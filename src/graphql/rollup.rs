@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
 use super::context::{db, read_scope, reference};
 use super::error::GqlResult;
-use super::framework::{Council, Measure, Theme};
+use super::framework::{Council, Framework, Measure, Theme};
 use super::input::Values;
 use super::records::objects::{Contract, Supplier};
 use super::scalars::Decimal;
@@ -24,6 +24,10 @@ pub enum RollupDimension {
     Supplier,
     Contract,
     FinancialYear,
+    /// The contract's framework.
+    Framework,
+    /// The measure as the council reported it (quantities in its units unless MEASURE is grouped by too).
+    ReportedMeasure,
 }
 
 #[derive(InputObject, Default)]
@@ -36,6 +40,8 @@ pub struct RollupFilter {
     financial_years: Option<Values<i32>>,
     sme_only: Option<bool>,
     vcse_only: Option<bool>,
+    /// Contracts' frameworks.
+    framework_codes: Option<Values<String>>,
 }
 
 impl From<RollupFilter> for svc::RollupFilter {
@@ -48,6 +54,7 @@ impl From<RollupFilter> for svc::RollupFilter {
             financial_years: f.financial_years.map(Into::into),
             sme_only: f.sme_only.unwrap_or(false),
             vcse_only: f.vcse_only.unwrap_or(false),
+            framework_codes: f.framework_codes.map(Into::into),
         }
     }
 }
@@ -66,6 +73,11 @@ impl RollupMetrics {
     async fn commitment_count(&self) -> i64 {
         self.m.commitment_count
     }
+    /// Commitments that count with £0: on an unmapped or record-only
+    /// measure, or without a regional proxy for their year.
+    async fn unvalued_commitment_count(&self) -> i64 {
+        self.m.unvalued_commitment_count
+    }
     /// Evidence of every status.
     async fn evidence_count(&self) -> i64 {
         self.m.evidence_count
@@ -79,11 +91,11 @@ impl RollupMetrics {
     async fn verified_value(&self) -> Decimal {
         Decimal::of(self.m.verified_value)
     }
-    /// Only when the group is one measure.
+    /// Only when the group is one measure; in regional units.
     async fn committed_quantity(&self) -> Option<Decimal> {
         self.quantities.then(|| Decimal::of(self.m.committed_quantity))
     }
-    /// Only when the group is one measure.
+    /// Only when the group is one measure; in regional units.
     async fn delivered_quantity(&self) -> Option<Decimal> {
         self.quantities.then(|| Decimal::of(self.m.delivered_quantity))
     }
@@ -139,6 +151,19 @@ impl RollupKey {
     async fn financial_year(&self) -> Option<i32> {
         self.key.financial_year
     }
+    async fn framework(&self, ctx: &Context<'_>) -> GqlResult<Option<Framework>> {
+        Ok(match self.key.framework_id {
+            Some(id) => Some(Framework(reference(ctx).framework(id).await?)),
+            None => None,
+        })
+    }
+    /// The measure as the council reported it, when grouped by REPORTED_MEASURE.
+    async fn reported_measure(&self, ctx: &Context<'_>) -> GqlResult<Option<Measure>> {
+        Ok(match self.key.reported_measure_id {
+            Some(id) => Some(Measure(reference(ctx).measure(id).await?)),
+            None => None,
+        })
+    }
 }
 
 /// The rows that `ids` name, by id, when `wanted`; a missing one is a dangling reference.
@@ -159,7 +184,7 @@ async fn rows_by_id<M>(
 }
 
 /// Groups with the suppliers and contracts their keys select, read in one statement each.
-async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool) -> GqlResult<Vec<SerialFields<RollupGroup>>> {
+async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool, unmapped_by_measure: bool) -> GqlResult<Vec<SerialFields<RollupGroup>>> {
     let key = ctx.look_ahead().field("groups").field("key");
     // Each once: a supplier is in many groups when grouped by supplier and measure.
     let ids = |f: fn(&GroupKey) -> Option<i32>| {
@@ -178,7 +203,8 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities:
                     contract: key.contract_id.and_then(|id| contracts.get(&id)).cloned().map(Contract::new),
                     key,
                 }),
-                metrics: SerialFields(RollupMetrics { m, quantities }),
+                // The group of unmapped records is no one measure.
+                metrics: SerialFields(RollupMetrics { m, quantities: quantities && !(unmapped_by_measure && key.measure_id.is_none()) }),
             })
         })
         .collect())
@@ -217,7 +243,12 @@ impl RollupQuery {
     async fn rollup(&self, ctx: &Context<'_>, filter: Option<RollupFilter>, #[graphql(default)] group_by: Vec<RollupDimension>) -> GqlResult<Rollup> {
         let dims: Vec<svc::Dimension> = group_by.into_iter().map(Into::into).collect();
         let r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims).await?;
-        Ok(Rollup { totals: RollupMetrics { m: r.totals, quantities: r.total_quantities }, groups: groups(ctx, r.groups, r.group_quantities).await? })
+        // The unmapped records have no one measure, unless grouped by the reported one.
+        let by_measure = dims.contains(&svc::Dimension::Measure) && !dims.contains(&svc::Dimension::ReportedMeasure);
+        Ok(Rollup {
+            totals: RollupMetrics { m: r.totals, quantities: r.total_quantities },
+            groups: groups(ctx, r.groups, r.group_quantities, by_measure).await?,
+        })
     }
 
     /// Delivery per financial year and quarter that has evidence, in time order.

@@ -3,6 +3,8 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -396,6 +398,219 @@ async fn records_of_the_tiny_v2_region_are_valued_as_the_oracle_values_them() {
         }
         // The samples exercise what the crosswalk is for.
         assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "unvalued, factored and partly validated records in the samples: {seen:?}");
+    })
+    .await;
+}
+
+const V2_ROLLUP: &str = "query($f: RollupFilter, $g: [RollupDimension!]!) { rollup(filter: $f, groupBy: $g) {
+    totals { ...m } groups { key { council { code } theme { code } measure { code } financialYear framework { code }
+        reportedMeasure { code framework { code } } } metrics { ...m } } } }
+    fragment m on RollupMetrics { commitmentCount unvaluedCommitmentCount evidenceCount committedValue deliveredValue verifiedValue contractValue
+        committedQuantity deliveredQuantity }";
+
+/// The oracle's figures that a group holds, named as the API names them, summed over `wants`.
+fn oracle_sum(wants: &[&Value]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (field, key) in [("commitmentCount", "commitment_count"), ("unvaluedCommitmentCount", "unvalued_commitment_count"), ("evidenceCount", "evidence_count")]
+    {
+        if wants.iter().all(|w| w.get(key).is_some()) {
+            out.insert(field.into(), json!(wants.iter().map(|w| w[key].as_i64().unwrap()).sum::<i64>()));
+        }
+    }
+    for (field, key) in [
+        ("committedValue", "committed_value"),
+        ("deliveredValue", "delivered_value"),
+        ("verifiedValue", "verified_value"),
+        ("contractValue", "contract_value"),
+        ("committedQuantity", "committed_quantity"),
+        ("deliveredQuantity", "delivered_quantity"),
+    ] {
+        if wants.iter().all(|w| w.get(key).is_some()) {
+            out.insert(field.into(), json!(wants.iter().map(|w| dec(&w[key])).sum::<i128>()));
+        }
+    }
+    Value::Object(out)
+}
+
+fn check_v2(what: &str, got: &Value, want: &Value) {
+    for (field, w) in want.as_object().unwrap() {
+        let g = match &got[field] {
+            Value::String(_) => json!(dec(&got[field])),
+            other => other.clone(),
+        };
+        assert_eq!(&g, w, "{what} {field}");
+    }
+}
+
+/// A group's key as `dims` name it, "-" where the key is null (the records of unmapped measures).
+fn key_of(key: &Value, dims: &[&str]) -> String {
+    dims.iter()
+        .map(|d| match *d {
+            "financialYear" => key[d].to_string(),
+            "reportedMeasure" => format!("{}:{}", key[d]["framework"]["code"].as_str().unwrap(), key[d]["code"].as_str().unwrap()),
+            _ => key[d]["code"].as_str().unwrap_or("-").to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Rollups of the tiny v2 region in regional terms, against the oracle:
+/// regional, by council, by theme (the unmapped records in one group), by
+/// year, and FY 2024 by council × theme and by measure with regional
+/// quantities, with unvalued commitment counts throughout.
+#[tokio::test]
+async fn rollups_of_the_tiny_v2_region_add_up_in_regional_terms_as_the_oracle_does() {
+    on_each_backend(|app| async move {
+        app.load_fixture("tiny-frameworks").await;
+        let exp = crate::rollup::expected("tiny-frameworks");
+        let dash = token("dashboard", &[]);
+        let run = |filter: Value, dims: Vec<&'static str>| {
+            let (app, dash) = (&app, dash.clone());
+            async move {
+                let g: Vec<String> = dims
+                    .iter()
+                    .map(|d| match *d {
+                        "financialYear" => "FINANCIAL_YEAR".to_owned(),
+                        "reportedMeasure" => "REPORTED_MEASURE".to_owned(),
+                        _ => d.to_uppercase(),
+                    })
+                    .collect();
+                app.ok(&dash, V2_ROLLUP, json!({"f": filter, "g": g})).await["rollup"].clone()
+            }
+        };
+        let by = |r: &Value, dims: &[&str]| -> HashMap<String, Value> {
+            r["groups"].as_array().unwrap().iter().map(|g| (key_of(&g["key"], dims), g["metrics"].clone())).collect()
+        };
+        // The oracle's groups keyed as ours: its rows with no theme or measure are one group ("-").
+        let oracle = |rows: &Value, keys: &[&str]| -> HashMap<String, Value> {
+            let mut grouped: HashMap<String, Vec<&Value>> = HashMap::new();
+            for row in rows.as_array().unwrap() {
+                let cell = |k: &str| if row[k].is_null() { "-".to_owned() } else { row[k].to_string().trim_matches('"').to_owned() };
+                let key = keys.iter().map(|k| k.split(':').map(cell).collect::<Vec<_>>().join(":")).collect::<Vec<_>>();
+                grouped.entry(key.join("/")).or_default().push(row);
+            }
+            grouped.into_iter().map(|(k, rows)| (k, oracle_sum(&rows))).collect()
+        };
+
+        let r = run(Value::Null, vec![]).await;
+        check_v2("regional", &r["totals"], &oracle_sum(&[&exp["regional"]]));
+        for (dims, section, keys) in [
+            (vec!["council"], &exp["by_council"], vec!["council_code"]),
+            (vec!["theme"], &exp["by_theme"], vec!["theme_code"]),
+            (vec!["financialYear"], &exp["by_financial_year"], vec!["financial_year"]),
+            (vec!["framework"], &exp["by_framework"], vec!["framework_code"]),
+            // Quantities in the units reported.
+            (vec!["reportedMeasure"], &exp["by_reported_measure"], vec!["framework_code:measure_code"]),
+        ] {
+            let r = run(Value::Null, dims.clone()).await;
+            let (got, want) = (by(&r, &dims), oracle(section, &keys));
+            assert_eq!(got.len(), want.iter().filter(|(_, w)| w["commitmentCount"] != 0 || w["evidenceCount"] != 0).count(), "{dims:?} groups");
+            for (key, w) in &want {
+                if w["commitmentCount"] == 0 && w["evidenceCount"] == 0 {
+                    continue;
+                }
+                check_v2(&format!("{dims:?} {key}"), &got[key], w);
+            }
+        }
+        // A framework filter reads the records: the same figures as that framework's group.
+        let by_fw = by(&run(Value::Null, vec!["framework"]).await, &["framework"]);
+        let r = run(json!({"frameworkCodes": ["KSV"]}), vec![]).await;
+        assert_eq!(r["totals"]["committedValue"], by_fw["KSV"]["committedValue"]);
+        assert_eq!(r["totals"]["contractValue"], by_fw["KSV"]["contractValue"]);
+        let trend = app
+            .ok(&dash, "{ all: deliveryTrend { deliveredValue } ksv: deliveryTrend(filter: {frameworkCodes: [\"KSV\"]}) { deliveredValue } }", json!({}))
+            .await;
+        let total = |t: &Value| t.as_array().unwrap().iter().map(|p| dec(&p["deliveredValue"])).sum::<i128>();
+        assert_eq!(total(&trend["ksv"]), dec(&by_fw["KSV"]["deliveredValue"]));
+        assert!(total(&trend["all"]) > total(&trend["ksv"]));
+        let fy = json!({"financialYears": [2024]});
+        check_v2("fy2024", &run(fy.clone(), vec![]).await["totals"], &oracle_sum(&[&exp["fy2024"]["regional"]]));
+        let got = by(&run(fy.clone(), vec!["council", "theme"]).await, &["council", "theme"]);
+        for (key, w) in oracle(&exp["fy2024"]["by_council_theme"], &["council_code", "theme_code"]) {
+            if w["commitmentCount"] != 0 || w["evidenceCount"] != 0 {
+                check_v2(&format!("fy2024 {key}"), &got[&key], &w);
+            }
+        }
+        let r = run(fy.clone(), vec!["measure"]).await;
+        let got = by(&r, &["measure"]);
+        for (key, w) in oracle(&exp["fy2024"]["by_measure"], &["measure_code"]) {
+            if w["commitmentCount"] != 0 || w["evidenceCount"] != 0 {
+                check_v2(&format!("fy2024 measure {key}"), &got[&key], &w);
+            }
+        }
+        // The unmapped records' group has no one measure, so no quantities.
+        if let Some(unmapped) = got.get("-") {
+            assert!(unmapped["committedQuantity"].is_null(), "{unmapped}");
+        }
+    })
+    .await;
+}
+
+const KNO_COMMITMENTS: &str =
+    "{ commitments(first: 500, filter: {councilCodes: [\"KNO\"]}) { edges { node { measure { code framework { code } } committedValue } } } }";
+
+/// Σ committedValue of KNO's commitments on KSV's measure `code`, valued record by record.
+async fn committed_on(app: &TestApp, code: &str) -> i128 {
+    let d = app.ok(&token("auditor", &[]), KNO_COMMITMENTS, json!({})).await;
+    d["commitments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["measure"]["code"] == code && e["node"]["measure"]["framework"]["code"] == "KSV")
+        .map(|e| dec(&e["node"]["committedValue"]))
+        .sum()
+}
+
+async fn by_theme(app: &TestApp) -> HashMap<String, Value> {
+    let r = app.ok(&token("dashboard", &[]), V2_ROLLUP, json!({"f": null, "g": ["THEME"]})).await;
+    r["rollup"]["groups"].as_array().unwrap().iter().map(|g| (key_of(&g["key"], &["theme"]), g["metrics"].clone())).collect()
+}
+
+/// Changing a mapping's factor moves exactly the figures that depend on it,
+/// in the same transaction: the theme its regional measure is in changes by
+/// what its commitments' own values changed by, every other theme stays as
+/// it was, and the kept cells equal cells rebuilt from the records.
+/// Unmapping moves its records into the unmapped group, unvalued.
+#[tokio::test]
+async fn a_mapping_change_moves_every_figure_that_depends_on_it_and_nothing_else() {
+    on_each_backend(|app| async move {
+        app.load_fixture("tiny-frameworks").await;
+        let admin = token("regional_admin", &[]);
+        let before = by_theme(&app).await;
+        let k02_before = committed_on(&app, "K02").await;
+        assert!(k02_before > 0, "KSV K02 (apprentice-years × 52) has valued commitments in the fixture");
+
+        let map = "mutation($f: Decimal) { mapMeasure(input: {frameworkCode: \"KSV\", measureCode: \"K02\", regionalMeasureCode: \"JOBS-03\", factor: $f}) { factor } }";
+        app.ok(&admin, map, json!({"f": "26"})).await;
+        let after = by_theme(&app).await;
+        let k02_after = committed_on(&app, "K02").await;
+        assert_eq!(k02_after * 2, k02_before, "half the factor, half the value");
+        for (theme, m) in &before {
+            let delta = if theme == "JOBS" { k02_after - k02_before } else { 0 };
+            assert_eq!(dec(&after[theme]["committedValue"]) - dec(&m["committedValue"]), delta, "theme {theme}");
+            if theme != "JOBS" {
+                assert_eq!(&after[theme], m, "theme {theme} does not depend on K02's mapping");
+            }
+        }
+        let kept = crate::rollup::cells(&app).await;
+        social_value_hub::service::rollup::cells::rebuild(&app.db).await.unwrap();
+        assert_eq!(kept, crate::rollup::cells(&app).await, "the mapping change kept the cells exact");
+
+        // Unmapped, K02's commitments count £0, in the group with no theme.
+        app.ok(&admin, "mutation { unmapMeasure(frameworkCode: \"KSV\", measureCode: \"K02\") }", json!({})).await;
+        let unmapped = by_theme(&app).await;
+        assert_eq!(committed_on(&app, "K02").await, 0);
+        assert_eq!(dec(&before["JOBS"]["committedValue"]) - dec(&unmapped["JOBS"]["committedValue"]), k02_before);
+        let moved = unmapped["-"]["unvaluedCommitmentCount"].as_i64().unwrap() - before["-"]["unvaluedCommitmentCount"].as_i64().unwrap();
+        assert!(moved > 0, "K02's commitments are unvalued now");
+        assert_eq!(
+            unmapped["JOBS"]["commitmentCount"].as_i64().unwrap() + moved,
+            before["JOBS"]["commitmentCount"].as_i64().unwrap(),
+            "they left JOBS for the unmapped group"
+        );
+        let kept = crate::rollup::cells(&app).await;
+        social_value_hub::service::rollup::cells::rebuild(&app.db).await.unwrap();
+        assert_eq!(kept, crate::rollup::cells(&app).await);
     })
     .await;
 }

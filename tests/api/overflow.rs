@@ -555,7 +555,7 @@ async fn contract_values_at_their_limit_sum_exactly_across_many_contracts() {
 }
 
 #[tokio::test]
-async fn a_database_from_before_split_sums_gets_its_cells_rebuilt_when_it_migrates() {
+async fn a_database_from_before_the_latest_cells_gets_them_rebuilt_when_it_migrates() {
     use sea_orm::ConnectionTrait;
     on_each_backend(|app| async move {
         app.load_fixture("tiny").await;
@@ -565,7 +565,7 @@ async fn a_database_from_before_split_sums_gets_its_cells_rebuilt_when_it_migrat
         let before = app.ok(&auditor, q, json!({})).await;
         // As a database that the previous release left: the migration not
         // applied yet, and cells that it replaces (wrong, to tell them apart).
-        app.db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261128_000006_split_sums'").await.unwrap();
+        app.db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261202_000008_crosswalk_cells'").await.unwrap();
         app.db.execute_unprepared("UPDATE rollup_summary SET commitments = commitments + 1000").await.unwrap();
         assert_ne!(app.ok(&auditor, q, json!({})).await, before);
         social_value_hub::service::db::migrate(&app.database_url).await.unwrap();

@@ -467,24 +467,25 @@ async fn a_councils_rollup_by_supplier_from_the_cells_agrees_with_its_contracts_
 }
 
 /// Every cell table, row by row, in key order.
-async fn cells(app: &TestApp) -> Vec<String> {
+pub(crate) async fn cells(app: &TestApp) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Statement};
+    // Keys and counts, then each figure's three parts (service::split_sum).
+    let columns = |keys: &str, figures: &[&str]| {
+        let parts = figures.iter().flat_map(|f| ["p2", "p1", "p0"].map(|p| format!("{f}_{p}")));
+        keys.split(", ").map(str::to_owned).chain(parts).collect::<Vec<_>>().join(", ")
+    };
+    let delivered = ["delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
+    let summary = ["contract_value", "committed_quantity", "committed_value", "delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
     let tables = [
-        (
-            "rollup_delivered_quarterly",
-            "supplier_id, council_id, measure_id, financial_year, quarter, evidence, delivered_centi_hi, delivered_centi_lo, verified_centi_hi, verified_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
-        ),
+        ("rollup_delivered_quarterly", columns("supplier_id, council_id, theme_id, measure_id, financial_year, quarter, evidence", &delivered)),
         (
             "rollup_summary",
-            "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, evidence, value_pence_hi, value_pence_lo, target_centi_hi, target_centi_lo, committed_value_hi, committed_value_lo, delivered_centi_hi, delivered_centi_lo, verified_centi_hi, verified_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
+            columns("supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, unvalued_commitments, evidence", &summary),
         ),
-        (
-            "commitment_delivery",
-            "commitment_id, council_id, supplier_id, delivered_centi_hi, delivered_centi_lo, delivered_value_hi, delivered_value_lo, verified_value_hi, verified_value_lo",
-        ),
+        ("commitment_delivery", columns("commitment_id, council_id, supplier_id", &["delivered_centi", "delivered_value", "verified_value"])),
     ];
     let mut out = Vec::new();
-    for (table, columns) in tables {
+    for (table, columns) in &tables {
         let cols: Vec<&str> = columns.split(", ").collect();
         let select: Vec<String> = cols.iter().map(|c| format!("CAST({c} AS BIGINT) AS {c}")).collect();
         let sql = format!("SELECT {} FROM {table} ORDER BY {columns}", select.join(", "));

@@ -18,6 +18,10 @@ pub use write::{CouncilInput, FrameworkInput, MeasureInput, ThemeInput, set_prox
 /// The code of the regional framework.
 pub const REGIONAL: &str = "REGIONAL";
 
+/// The regional framework's row id: the migration that introduced
+/// frameworks made it the first row, so SQL can name it without a lookup.
+pub const REGIONAL_ID: i32 = 1;
+
 /// How the audit trail names a theme or measure: its code in the regional
 /// framework, as in v1, and `frameworkCode/code` in any other.
 pub fn qualified_code(framework_code: &str, code: &str) -> String {

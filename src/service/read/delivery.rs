@@ -54,8 +54,8 @@ pub async fn delivery_of(db: &impl ConnectionTrait, scope: &ReadScope, commitmen
                 row.try_get::<i32>("", "commitment_id")?,
                 Delivery {
                     delivered_quantity: QuantityTotal::from_scaled(quantity?),
-                    delivered_value: domain::SocialValue::from_ten_thousandths(delivered?),
-                    verified_value: domain::SocialValue::from_ten_thousandths(verified?),
+                    delivered_value: domain::SocialValue::from_scaled(delivered?),
+                    verified_value: domain::SocialValue::from_scaled(verified?),
                 },
             ))
         })

@@ -10,7 +10,7 @@
 //! Two tables. `rollup_summary` holds every figure (distinct contracts,
 //! commitments, delivery) of a (council, supplier) pair in six groupings:
 //! (all themes | theme | measure) × (all years | year), 0 standing for
-//! "all". Counting each contract once does not add up across themes,
+//! "all" and -1 for "none" (the records of unmapped measures). Counting each contract once does not add up across themes,
 //! measures or years, so each grouping is kept; and a dashboard's usual
 //! question (one council by supplier, the region by theme for a year) is
 //! then one row per group. `rollup_delivered_quarterly` holds delivery per
@@ -25,15 +25,22 @@
 //! take the difference. Every change a writer records names the rollup keys
 //! it touched ([`Touched`]), typed, and the write door refreshes their cells
 //! before it commits.
-//! Every summed figure is kept as two BIGINT parts (service::split_sum), so
-//! that no cell's sum can overflow however many records it holds.
-//! Values are quantity × the proxy of the measure and year, and the summary
-//! keeps themes, so a changed proxy touches every pair with figures on its
-//! measure and year, and a measure moved to another theme every pair with
-//! figures on that measure.
+//! Every summed figure is kept as three BIGINT parts (service::split_sum),
+//! so that no cell's sum can overflow however many records it holds.
+//!
+//! Cells are in regional terms (`valuation`): a record counts under the
+//! regional theme and measure its measure maps onto (-1 for an unmapped
+//! measure), in regional units, valued with the regional proxy of its year.
+//! So a changed proxy touches every pair with figures on its measure and
+//! year, and a measure that changes theme, mapping or `valued` every pair
+//! with commitments on it or on a measure mapped onto it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::valuation::{
+    COMMITTED_PROXY, COMMITTED_QUANTITY, DELIVERED_CENTI, DELIVERED_QUANTITY, EVIDENCE_PROXY, EVIDENCE_PROXY_JOIN, UNVALUED, VERIFIED_QUANTITY, basis,
+    commitment_joins,
+};
 use crate::error::AppResult;
 use crate::service::{lookup, split_sum};
 use entity::{commitment, contract};
@@ -58,23 +65,23 @@ impl Table {
     }
 }
 
-/// One evidence record's figures, over evidence `e` and the proxy `p` of
-/// its measure and year: delivered (not rejected) and verified quantities
-/// and values.
-pub(super) const DELIVERED_CENTI: &str = "CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi ELSE 0 END";
-pub(super) const VERIFIED_CENTI: &str = "CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi ELSE 0 END";
-pub(super) const DELIVERED_VALUE: &str = "CASE WHEN e.status <> 'REJECTED' THEN e.quantity_centi * p.value_pence ELSE 0 END";
-pub(super) const VERIFIED_VALUE: &str = "CASE WHEN e.status = 'VERIFIED' THEN e.quantity_centi * p.value_pence ELSE 0 END";
+/// What the delivered cells sum: quantities (regional millionths) and
+/// values of delivered (not rejected) and of verified (validated) evidence.
+const DELIVERED_FIGURES: &[&str] = &["delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
 
-/// What the delivered cells sum, by column: evidence of every status, and
-/// quantities and values of delivered and of verified evidence.
-const DELIVERED: [(&str, &str); 4] =
-    [("delivered_centi", DELIVERED_CENTI), ("verified_centi", VERIFIED_CENTI), ("delivered_value", DELIVERED_VALUE), ("verified_value", VERIFIED_VALUE)];
-const DELIVERED_FIGURES: &[&str] = &["delivered_centi", "verified_centi", "delivered_value", "verified_value"];
+/// The delivered figures of evidence `e` (with `commitment_joins` and the evidence proxy), summed.
+fn delivered_sums() -> Vec<String> {
+    vec![
+        split_sum::sum_records(DELIVERED_QUANTITY, "delivered_quantity"),
+        split_sum::sum_records(VERIFIED_QUANTITY, "verified_quantity"),
+        split_sum::sum_products(DELIVERED_QUANTITY, EVIDENCE_PROXY, "delivered_value"),
+        split_sum::sum_products(VERIFIED_QUANTITY, EVIDENCE_PROXY, "verified_value"),
+    ]
+}
 
 const QUARTERLY: Table = Table {
     name: "rollup_delivered_quarterly",
-    keys: &["measure_id", "financial_year", "quarter"],
+    keys: &["theme_id", "measure_id", "financial_year", "quarter"],
     counts: &["evidence"],
     figures: DELIVERED_FIGURES,
     empty: "evidence",
@@ -83,8 +90,8 @@ const QUARTERLY: Table = Table {
 const SUMMARY: Table = Table {
     name: "rollup_summary",
     keys: &["theme_id", "measure_id", "financial_year"],
-    counts: &["contracts", "commitments", "evidence"],
-    figures: &["value_pence", "target_centi", "committed_value", "delivered_centi", "verified_centi", "delivered_value", "verified_value"],
+    counts: &["contracts", "commitments", "unvalued_commitments", "evidence"],
+    figures: &["contract_value", "committed_quantity", "committed_value", "delivered_quantity", "verified_quantity", "delivered_value", "verified_value"],
     // A cell with a commitment has its contract; one without has evidence of its year.
     empty: "contracts + evidence",
 };
@@ -106,37 +113,40 @@ fn zeros(figures: &[&str]) -> String {
 
 /// Supplier-level cells recomputed from the records of the contracts in
 /// `records` (over `k`); `cells` selects the same pairs' quarterly cells.
+/// Every record counts in regional terms (see `valuation`).
 fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
-    let per_commitment = ["delivered_centi", "delivered_value", "verified_value"];
-    let per_commitment_sums: Vec<String> = DELIVERED.iter().filter(|(f, _)| per_commitment.contains(f)).map(|(f, e)| split_sum::sum_records(e, f)).collect();
-    let per_commitment_columns: Vec<String> = per_commitment.iter().flat_map(|f| split_sum::parts(f)).collect();
-    let delivered_sums: Vec<String> = DELIVERED.iter().map(|(f, e)| split_sum::sum_records(e, f)).collect();
+    let per_commitment_columns: Vec<String> = ["delivered_centi", "delivered_value", "verified_value"].iter().flat_map(|f| split_sum::parts(f)).collect();
+    let per_commitment_sums = [
+        split_sum::sum_records(DELIVERED_CENTI, "delivered_centi"),
+        split_sum::sum_products(DELIVERED_QUANTITY, EVIDENCE_PROXY, "delivered_value"),
+        split_sum::sum_products(VERIFIED_QUANTITY, EVIDENCE_PROXY, "verified_value"),
+    ];
     let quarterly_sums: Vec<String> = DELIVERED_FIGURES.iter().map(|f| split_sum::sum_parts(&format!("q.{f}"), f, true)).collect();
     let summary = SUMMARY.columns();
     let summed: Vec<String> = summary.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
     // The rows of `f` below have every summary column but the contracts'.
     let projected: Vec<String> =
-        summary.iter().map(|c| if c == "contracts" || c.starts_with("value_pence") { format!("0 AS {c}") } else { format!("f.{c}") }).collect();
+        summary.iter().map(|c| if c == "contracts" || c.starts_with("contract_value") { format!("0 AS {c}") } else { format!("f.{c}") }).collect();
+    let valued = commitment_joins();
+    let evidence_from = format!("contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id{valued}{EVIDENCE_PROXY_JOIN}");
     [
         format!(
             "INSERT INTO commitment_delivery (commitment_id, council_id, supplier_id, {})
              SELECT c.id, k.council_id, k.supplier_id, {}
-             FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
-                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
+             FROM {evidence_from}
              WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
              GROUP BY c.id, k.council_id, k.supplier_id",
             per_commitment_columns.join(", "),
             per_commitment_sums.join(", "),
         ),
         format!(
-            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, measure_id, financial_year, quarter, {})
-             SELECT k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter, COUNT(*), {}
-             FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN evidence e ON e.commitment_id = c.id
-                  JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year
+            "INSERT INTO rollup_delivered_quarterly (supplier_id, council_id, theme_id, measure_id, financial_year, quarter, {})
+             SELECT k.supplier_id, k.council_id, b.theme_id, b.measure_id, e.financial_year, e.quarter, COUNT(*), {}
+             FROM {evidence_from}
              WHERE {records} AND c.deleted = FALSE AND e.deleted = FALSE
-             GROUP BY k.supplier_id, k.council_id, c.measure_id, e.financial_year, e.quarter",
+             GROUP BY k.supplier_id, k.council_id, b.theme_id, b.measure_id, e.financial_year, e.quarter",
             QUARTERLY.columns().join(", "),
-            delivered_sums.join(", "),
+            delivered_sums().join(", "),
         ),
         // Distinct contracts per grouping from the records; commitments per
         // measure and year from the records and delivery from the quarterly
@@ -147,40 +157,40 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
              SELECT supplier_id, council_id, theme_id, measure_id, financial_year, {summed}
              FROM (
                 SELECT supplier_id, council_id, theme_id, measure_id, financial_year, COUNT(*) AS contracts,
-                    0 AS commitments, 0 AS evidence, {contract_value}, {no_commitments}
+                    0 AS commitments, 0 AS unvalued_commitments, 0 AS evidence, {contract_value}, {no_commitments}
                 FROM (SELECT DISTINCT f.contract_id, f.supplier_id, f.council_id, f.value_pence, {GROUPING_KEYS}
-                      FROM (SELECT k.id AS contract_id, k.supplier_id, k.council_id, k.value_pence, m.theme_id, c.measure_id, c.financial_year
-                          FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
+                      FROM (SELECT k.id AS contract_id, k.supplier_id, k.council_id, k.value_pence, b.theme_id, b.measure_id, c.financial_year
+                          FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN {basis} ON b.reported_measure_id = c.measure_id
                           WHERE {records} AND c.deleted = FALSE) f
                       CROSS JOIN {GROUPINGS}) t
                 GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year
              UNION ALL
                 SELECT f.supplier_id, f.council_id, {GROUPING_KEYS}, {projected}
                 FROM (
-                    SELECT k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year, COUNT(*) AS commitments,
-                        CAST(0 AS BIGINT) AS evidence, {target}, {committed}, {no_delivery}
-                    FROM contract k JOIN commitment c ON c.contract_id = k.id JOIN measure m ON m.id = c.measure_id
-                         JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year
+                    SELECT k.supplier_id, k.council_id, b.theme_id, b.measure_id, c.financial_year, COUNT(*) AS commitments,
+                        CAST(SUM({UNVALUED}) AS BIGINT) AS unvalued_commitments, CAST(0 AS BIGINT) AS evidence, {target}, {committed}, {no_delivery}
+                    FROM contract k JOIN commitment c ON c.contract_id = k.id{valued}
                     WHERE {records} AND c.deleted = FALSE
-                    GROUP BY k.supplier_id, k.council_id, m.theme_id, c.measure_id, c.financial_year
+                    GROUP BY k.supplier_id, k.council_id, b.theme_id, b.measure_id, c.financial_year
                 UNION ALL
-                    SELECT q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year, CAST(0 AS BIGINT),
+                    SELECT q.supplier_id, q.council_id, q.theme_id, q.measure_id, q.financial_year, CAST(0 AS BIGINT), CAST(0 AS BIGINT),
                         CAST(SUM(q.evidence) AS BIGINT), {no_commitment_figures}, {quarterly_sums}
-                    FROM rollup_delivered_quarterly q JOIN measure m ON m.id = q.measure_id
+                    FROM rollup_delivered_quarterly q
                     WHERE {cells} AND q.supplier_id <> 0
-                    GROUP BY q.supplier_id, q.council_id, m.theme_id, q.measure_id, q.financial_year
+                    GROUP BY q.supplier_id, q.council_id, q.theme_id, q.measure_id, q.financial_year
                 ) f CROSS JOIN {GROUPINGS}
              ) u
              GROUP BY supplier_id, council_id, theme_id, measure_id, financial_year",
             columns = summary.join(", "),
             summed = summed.join(", "),
-            contract_value = split_sum::sum_records("value_pence", "value_pence"),
+            basis = basis(),
+            contract_value = split_sum::sum_records("value_pence", "contract_value"),
             no_commitments = zeros(&SUMMARY.figures[1..]),
             projected = projected.join(", "),
-            target = split_sum::sum_records("c.target_centi", "target_centi"),
-            committed = split_sum::sum_records("c.target_centi * p.value_pence", "committed_value"),
+            target = split_sum::sum_records(COMMITTED_QUANTITY, "committed_quantity"),
+            committed = split_sum::sum_products(COMMITTED_QUANTITY, COMMITTED_PROXY, "committed_value"),
             no_delivery = zeros(DELIVERED_FIGURES),
-            no_commitment_figures = zeros(&["target_centi", "committed_value"]),
+            no_commitment_figures = zeros(&["committed_quantity", "committed_value"]),
             quarterly_sums = quarterly_sums.join(", "),
         ),
     ]
@@ -320,15 +330,23 @@ async fn touched_pairs(db: &impl ConnectionTrait, touched: &BTreeSet<Touched>) -
     for k in lookup::find_in::<contract::Entity, _>(db, contract::Column::Id, &contracts, Condition::all(), contract::Column::Id).await? {
         pairs.entry(k.council_id).or_default().insert(k.supplier_id);
     }
-    // The pairs with figures on a moved measure (or a changed proxy's
-    // measure and year) are the ones whose summary cells have a row for it.
-    // A proxy for a year with no records yet, the usual case, touches none.
-    let mut cells = proxies;
-    if !moved.is_empty() {
-        cells.push(format!("measure_id IN ({})", ids(&moved)));
+    // A changed proxy moves the pairs whose summary cells have a row for its
+    // (regional) measure and year; a proxy for a year with no records yet,
+    // the usual case, touches none.
+    let mut queries = Vec::new();
+    if !proxies.is_empty() {
+        queries.push(format!("SELECT DISTINCT council_id, supplier_id FROM rollup_summary WHERE supplier_id <> 0 AND ({})", proxies.join(" OR ")));
     }
-    if !cells.is_empty() {
-        let sql = format!("SELECT DISTINCT council_id, supplier_id FROM rollup_summary WHERE supplier_id <> 0 AND ({})", cells.join(" OR "));
+    // A measure that changed theme, mapping or `valued` moves the pairs with
+    // commitments on it, or on a measure mapped onto it.
+    if !moved.is_empty() {
+        let moved = ids(&moved);
+        queries.push(format!(
+            "SELECT DISTINCT k.council_id, k.supplier_id FROM commitment c JOIN contract k ON k.id = c.contract_id
+             WHERE c.deleted = FALSE AND (c.measure_id IN ({moved}) OR c.measure_id IN (SELECT measure_id FROM measure_mapping WHERE regional_measure_id IN ({moved})))"
+        ));
+    }
+    for sql in queries {
         for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
             pairs.entry(row.try_get("", "council_id")?).or_default().insert(row.try_get("", "supplier_id")?);
         }

@@ -1,7 +1,7 @@
 //! What a rollup is asked (dimensions, a filter) and what it answers (each
 //! group's key and figures, the totals, the trend's points).
 
-use crate::domain::{MoneyTotal, QuantityTotal, SocialValue};
+use crate::domain::{MoneyTotal, RegionalQuantity, SocialValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Dimension {
@@ -11,6 +11,10 @@ pub enum Dimension {
     Supplier,
     Contract,
     FinancialYear,
+    /// The contract's framework.
+    Framework,
+    /// The measure as the council reported it.
+    ReportedMeasure,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -22,6 +26,8 @@ pub struct RollupFilter {
     pub financial_years: Option<Vec<i32>>,
     pub sme_only: bool,
     pub vcse_only: bool,
+    /// Contracts' frameworks.
+    pub framework_codes: Option<Vec<String>>,
 }
 
 /// One group's key: the value of each dimension grouped by, None for the others.
@@ -33,6 +39,8 @@ pub struct GroupKey {
     pub supplier_id: Option<i32>,
     pub contract_id: Option<i32>,
     pub financial_year: Option<i32>,
+    pub framework_id: Option<i32>,
+    pub reported_measure_id: Option<i32>,
 }
 
 impl GroupKey {
@@ -44,6 +52,8 @@ impl GroupKey {
             Dimension::Supplier => self.supplier_id = v,
             Dimension::Contract => self.contract_id = v,
             Dimension::FinancialYear => self.financial_year = v,
+            Dimension::Framework => self.framework_id = v,
+            Dimension::ReportedMeasure => self.reported_measure_id = v,
         }
     }
 }
@@ -51,19 +61,23 @@ impl GroupKey {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Figures {
     pub commitment_count: i64,
+    /// Commitments that count £0: unmapped, record-only, or without a regional proxy for their year.
+    pub unvalued_commitment_count: i64,
     pub evidence_count: i64,
     pub committed_value: SocialValue,
     pub delivered_value: SocialValue,
     pub verified_value: SocialValue,
     /// Only meaningful when the group is one measure (see `Rollup::quantities`).
-    pub committed_quantity: QuantityTotal,
-    pub delivered_quantity: QuantityTotal,
+    /// In regional units.
+    pub committed_quantity: RegionalQuantity,
+    pub delivered_quantity: RegionalQuantity,
     pub contract_value: MoneyTotal,
 }
 
 impl Figures {
     pub(super) fn add(&mut self, o: &Figures) {
         self.commitment_count += o.commitment_count;
+        self.unvalued_commitment_count += o.unvalued_commitment_count;
         self.evidence_count += o.evidence_count;
         self.committed_value = self.committed_value + o.committed_value;
         self.delivered_value = self.delivered_value + o.delivered_value;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entity::{council, measure, supplier, theme};
+use entity::{council, framework, measure, supplier, theme};
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -21,6 +21,7 @@ pub(super) struct ResolvedFilter {
     years: Option<Vec<i32>>,
     sme_only: bool,
     vcse_only: bool,
+    frameworks: Option<Vec<i32>>,
 }
 
 /// Whether a filter names at most one value (none matches nothing).
@@ -61,6 +62,10 @@ impl ResolvedFilter {
             years: f.financial_years.clone(),
             sme_only: f.sme_only,
             vcse_only: f.vcse_only,
+            frameworks: resolve::<framework::Entity>(db, "framework", framework::Column::Code, &f.framework_codes, Condition::all(), |m| {
+                (m.code.clone(), m.id)
+            })
+            .await?,
         })
     }
 
@@ -69,17 +74,19 @@ impl ResolvedFilter {
         self.suppliers.is_some() || self.sme_only || self.vcse_only
     }
 
+    /// Whether the filter names frameworks: only the records answer it.
+    pub fn by_framework(&self) -> bool {
+        self.frameworks.is_some()
+    }
+
     /// `FROM … WHERE …` over `src` for this filter, with the joins that it and `dims` need.
     pub fn sql_from(&self, src: &Source, dims: &[Dimension], level: &str) -> String {
         let mut joins = String::new();
-        if self.by_supplier() || dims.contains(&Dimension::Supplier) {
-            joins.push_str(src.supplier_join);
+        if self.by_supplier() || self.by_framework() || dims.contains(&Dimension::Supplier) || dims.contains(&Dimension::Framework) {
+            joins.push_str(src.contract_join);
         }
         if self.sme_only || self.vcse_only {
             joins.push_str(&format!(" JOIN supplier s ON s.id = {}", src.supplier));
-        }
-        if self.themes.is_some() || dims.contains(&Dimension::Theme) {
-            joins.push_str(src.theme_join);
         }
         let mut clauses: Vec<String> = [src.live, level].into_iter().filter(|c| !c.is_empty()).map(str::to_owned).collect();
         let mut any_of = |column: &str, ids: &Option<Vec<i32>>| {
@@ -89,16 +96,17 @@ impl ResolvedFilter {
         };
         any_of("c.council_id", &self.councils);
         any_of(src.theme, &self.themes);
-        any_of("c.measure_id", &self.measures);
+        any_of(src.measure, &self.measures);
         any_of(src.supplier, &self.suppliers);
         any_of(src.year, &self.years);
+        any_of(src.framework, &self.frameworks);
         if self.sme_only {
             clauses.push("s.is_sme = TRUE".into());
         }
         if self.vcse_only {
             clauses.push("s.is_vcse = TRUE".into());
         }
-        format!(" FROM {}{joins} WHERE {}", src.from, clauses.join(" AND "))
+        format!(" FROM {}{joins} WHERE {}", (src.from)(), clauses.join(" AND "))
     }
 
     /// Whether each group is one row of its summary grouping. A grouping

@@ -21,6 +21,7 @@ mod figures;
 mod filter;
 mod plan;
 mod sql;
+mod valuation;
 
 use std::collections::BTreeMap;
 
@@ -29,7 +30,7 @@ use sea_orm::{ConnectionTrait, QueryResult, Statement};
 pub use self::figures::{Dimension, Figures, GroupKey, Rollup, RollupFilter, TrendPoint};
 use self::filter::{ResolvedFilter, supplier_level};
 use self::plan::ReadPlan;
-use self::sql::{CELL_DELIVERED_QUARTERLY, figures_of, int, key_of};
+use self::sql::{CELL_DELIVERED_QUARTERLY, RECORD_DELIVERED, figures_of, int, key_of};
 use super::scope::ReadScope;
 use super::split_sum;
 use crate::domain::{MoneyTotal, SocialValue};
@@ -58,7 +59,12 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
         }
     }
     let w = ResolvedFilter::build(db, filter).await?;
-    let plan = ReadPlan { cells: !dims.contains(&Dimension::Contract), by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier) };
+    let from_records = [Dimension::Contract, Dimension::Framework, Dimension::ReportedMeasure].iter().any(|d| dims.contains(d)) || w.by_framework();
+    let plan = ReadPlan {
+        cells: !from_records,
+        by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
+        reported_units: dims.contains(&Dimension::ReportedMeasure) && !dims.contains(&Dimension::Measure),
+    };
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
 
     // One statement: the groups' parts, and for a grouped rollup the
@@ -95,7 +101,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     Ok(Rollup {
         totals,
         groups: groups.into_iter().collect(),
-        group_quantities: one_measure || dims.contains(&Dimension::Measure),
+        group_quantities: one_measure || dims.contains(&Dimension::Measure) || dims.contains(&Dimension::ReportedMeasure),
         total_quantities: one_measure,
     })
 }
@@ -104,11 +110,12 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
 #[tracing::instrument(skip_all)]
 pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) -> AppResult<Vec<TrendPoint>> {
     let w = ResolvedFilter::build(db, filter).await?;
-    let src = &CELL_DELIVERED_QUARTERLY;
+    // The cells keep no framework: a trend of some frameworks reads the evidence.
+    let (src, level) = if w.by_framework() { (&RECORD_DELIVERED, "") } else { (&CELL_DELIVERED_QUARTERLY, supplier_level(w.by_supplier())) };
     let sql = format!(
         "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
         (src.figures)(),
-        w.sql_from(src, &[], supplier_level(w.by_supplier())),
+        w.sql_from(src, &[], level),
         year = src.year,
         quarter = src.quarter,
     );
@@ -121,8 +128,8 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
                 financial_year: row.try_get::<i32>("", "fy")?,
                 quarter: row.try_get::<i32>("", "qtr")?,
                 evidence_count: int(row, "evidence")?,
-                delivered_value: SocialValue::from_ten_thousandths(split_sum::get(row, "delivered_value")?),
-                verified_value: SocialValue::from_ten_thousandths(split_sum::get(row, "verified_value")?),
+                delivered_value: SocialValue::from_scaled(split_sum::get(row, "delivered_value")?),
+                verified_value: SocialValue::from_scaled(split_sum::get(row, "verified_value")?),
             })
         })
         .collect()

@@ -4,14 +4,20 @@
 
 use super::figures::Dimension;
 use super::filter::{ResolvedFilter, supplier_level};
-use super::sql::{CELL_SUMMARY, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_CONTRACTS, RECORD_DELIVERED, Source, figures};
+use super::sql::{
+    CELL_SUMMARY, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_COMMITTED_REPORTED, RECORD_CONTRACTS, RECORD_DELIVERED,
+    RECORD_DELIVERED_REPORTED, Source, figures,
+};
 use crate::service::split_sum::{sum_records, zero};
 
-/// How a rollup reads: from the cells, or (grouping by CONTRACT, which the
-/// cells do not keep) from the records themselves.
+/// How a rollup reads: from the cells, or (grouping by CONTRACT, FRAMEWORK
+/// or REPORTED_MEASURE, or filtering by framework, which the cells do not
+/// keep) from the records themselves.
 pub(super) struct ReadPlan {
     pub cells: bool,
     pub by_supplier: bool,
+    /// Quantities in the units reported: grouped by REPORTED_MEASURE and not by MEASURE.
+    pub reported_units: bool,
 }
 
 impl ReadPlan {
@@ -33,7 +39,9 @@ impl ReadPlan {
             let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
             vec![part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
         } else {
-            vec![part(&RECORD_COMMITTED, w, dims, "", width), part(&RECORD_DELIVERED, w, dims, "", width)]
+            let (committed, delivered) =
+                if self.reported_units { (&RECORD_COMMITTED_REPORTED, &RECORD_DELIVERED_REPORTED) } else { (&RECORD_COMMITTED, &RECORD_DELIVERED) };
+            vec![part(committed, w, dims, "", width), part(delivered, w, dims, "", width)]
         };
         parts.push(record_contracts_part(w, dims, width));
         parts
@@ -84,6 +92,7 @@ fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -
         "SELECT {}{} FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
         lead(&group, width),
         figures(
+            NONE,
             NONE,
             NONE,
             [zero("committed_value"), zero("committed_quantity"), zero("delivered_value"), zero("verified_value"), zero("delivered_quantity"), contract_value]

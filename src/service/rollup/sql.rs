@@ -4,18 +4,21 @@
 
 use sea_orm::QueryResult;
 
-use super::cells::{DELIVERED_CENTI, DELIVERED_VALUE, VERIFIED_VALUE};
 use super::figures::{Dimension, Figures, GroupKey};
-use crate::domain::{MoneyTotal, QuantityTotal, SocialValue};
+use super::valuation::{
+    COMMITTED_PROXY, COMMITTED_QUANTITY, DELIVERED_QUANTITY, EVIDENCE_PROXY, EVIDENCE_PROXY_JOIN, REPORTED_DELIVERED, REPORTED_TARGET, UNVALUED,
+    VERIFIED_QUANTITY, basis, commitment_joins,
+};
+use crate::domain::{MoneyTotal, RegionalQuantity, SocialValue};
 use crate::error::AppResult;
-use crate::service::split_sum::{self, sum_parts, sum_records, zero};
+use crate::service::split_sum::{self, sum_parts, sum_products, sum_records, zero};
 
 /// Where a query's rows come from and how each dimension and filter maps
-/// onto them. Every source names its commitment side `c` (council and
-/// measure are `c.council_id` and `c.measure_id` in all of them).
+/// onto them. Every source names its commitment side `c` (the council is
+/// `c.council_id` in all of them).
 pub(super) struct Source {
-    /// FROM, with the proxy join where values are computed.
-    pub from: &'static str,
+    /// FROM, with the joins that value the records where they are computed.
+    pub from: fn() -> String,
     /// The figures' columns (see `figures`; the trend's source: evidence, delivered and verified value).
     pub figures: fn() -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
@@ -23,26 +26,32 @@ pub(super) struct Source {
     /// The rows that count.
     pub live: &'static str,
     pub supplier: &'static str,
-    pub supplier_join: &'static str,
+    /// The join that gives `k`, the contract, where `supplier` and `framework` need it.
+    pub contract_join: &'static str,
+    /// The contract's framework and the reported measure: only the records have them.
+    pub framework: &'static str,
+    pub reported: &'static str,
     pub contract: &'static str,
     pub year: &'static str,
     pub quarter: &'static str,
+    /// The regional theme and measure (-1 for the records of unmapped measures).
     pub theme: &'static str,
-    pub theme_join: &'static str,
+    pub measure: &'static str,
 }
 
-const MEASURE_JOIN: &str = " JOIN measure m ON m.id = c.measure_id";
 const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 
 /// Every part of a rollup statement selects the same figures, named as
 /// the Rust fields they fill and in this order, so that parts combine with
-/// UNION ALL: the counts of commitments and evidence, then committed value
-/// and quantity, delivered value, verified value, delivered quantity and
-/// contract value, each of these two parts (service::split_sum).
-pub(super) fn figures(commitments: &str, evidence: &str, sums: [String; 6]) -> String {
+/// UNION ALL: the counts of commitments, unvalued commitments and evidence,
+/// then committed value and quantity, delivered value, verified value,
+/// delivered quantity and contract value, each of these three parts
+/// (service::split_sum).
+pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, sums: [String; 6]) -> String {
     let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value] = sums;
     [
         format!("{commitments} AS commitments"),
+        format!("{unvalued} AS unvalued_commitments"),
         committed_value,
         committed_quantity,
         format!("{evidence} AS evidence"),
@@ -57,13 +66,22 @@ pub(super) fn figures(commitments: &str, evidence: &str, sums: [String; 6]) -> S
 pub(super) const NONE: &str = "CAST(0 AS BIGINT)";
 
 fn record_committed() -> String {
-    let value = sum_records("c.target_centi * p.value_pence", "committed_value");
+    committed_figures(COMMITTED_QUANTITY)
+}
+
+/// As `record_committed`, quantities in the units reported (on the same scale).
+fn record_committed_reported() -> String {
+    committed_figures(REPORTED_TARGET)
+}
+
+fn committed_figures(quantity: &str) -> String {
     figures(
         "COUNT(*)",
+        &format!("CAST(SUM({UNVALUED}) AS BIGINT)"),
         NONE,
         [
-            value,
-            sum_records("c.target_centi", "committed_quantity"),
+            sum_products(COMMITTED_QUANTITY, COMMITTED_PROXY, "committed_value"),
+            sum_records(quantity, "committed_quantity"),
             zero("delivered_value"),
             zero("verified_value"),
             zero("delivered_quantity"),
@@ -73,13 +91,26 @@ fn record_committed() -> String {
 }
 
 fn record_delivered() -> String {
-    let delivered =
-        [sum_records(DELIVERED_VALUE, "delivered_value"), sum_records(VERIFIED_VALUE, "verified_value"), sum_records(DELIVERED_CENTI, "delivered_quantity")];
-    let [delivered_value, verified_value, delivered_quantity] = delivered;
+    delivered_figures(DELIVERED_QUANTITY)
+}
+
+fn record_delivered_reported() -> String {
+    delivered_figures(REPORTED_DELIVERED)
+}
+
+fn delivered_figures(quantity: &str) -> String {
     figures(
         NONE,
+        NONE,
         "COUNT(*)",
-        [zero("committed_value"), zero("committed_quantity"), delivered_value, verified_value, delivered_quantity, zero("contract_value")],
+        [
+            zero("committed_value"),
+            zero("committed_quantity"),
+            sum_products(DELIVERED_QUANTITY, EVIDENCE_PROXY, "delivered_value"),
+            sum_products(VERIFIED_QUANTITY, EVIDENCE_PROXY, "verified_value"),
+            sum_records(quantity, "delivered_quantity"),
+            zero("contract_value"),
+        ],
     )
 }
 
@@ -87,17 +118,18 @@ fn record_delivered() -> String {
 /// by row; without contract value where it comes from the records.
 fn summary_figures(sum: bool, contract_value: bool) -> String {
     let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
-    let split = |c: &str, name: &str| sum_parts(&format!("c.{c}"), name, sum);
+    let split = |c: &str| sum_parts(&format!("c.{c}"), c, sum);
     figures(
         &count("commitments"),
+        &count("unvalued_commitments"),
         &count("evidence"),
         [
-            split("committed_value", "committed_value"),
-            split("target_centi", "committed_quantity"),
-            split("delivered_value", "delivered_value"),
-            split("verified_value", "verified_value"),
-            split("delivered_centi", "delivered_quantity"),
-            if contract_value { split("value_pence", "contract_value") } else { zero("contract_value") },
+            split("committed_value"),
+            split("committed_quantity"),
+            split("delivered_value"),
+            split("verified_value"),
+            split("delivered_quantity"),
+            if contract_value { split("contract_value") } else { zero("contract_value") },
         ],
     )
 }
@@ -123,25 +155,43 @@ fn quarterly_cells() -> String {
     .join(", ")
 }
 
-/// Commitments, valued at their own year's proxy.
+fn committed_from() -> String {
+    format!("commitment c{}", commitment_joins())
+}
+
+fn delivered_from() -> String {
+    format!("evidence e JOIN commitment c ON c.id = e.commitment_id{}{EVIDENCE_PROXY_JOIN}", commitment_joins())
+}
+
+fn contracts_from() -> String {
+    format!("commitment c JOIN {} ON b.reported_measure_id = c.measure_id", basis())
+}
+
+fn cells_from(table: &str) -> String {
+    format!("{table} c")
+}
+
+/// Commitments, valued at their own year's regional proxy.
 pub(super) const RECORD_COMMITTED: Source = Source {
-    from: "commitment c JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = c.financial_year",
+    from: committed_from,
     figures: record_committed,
     aggregates: true,
     live: "c.deleted = FALSE",
     supplier: "k.supplier_id",
-    supplier_join: CONTRACT_JOIN,
+    contract_join: CONTRACT_JOIN,
+    framework: "k.framework_id",
+    reported: "c.measure_id",
     contract: "c.contract_id",
     year: "c.financial_year",
     quarter: "",
-    theme: "m.theme_id",
-    theme_join: MEASURE_JOIN,
+    theme: "b.theme_id",
+    measure: "b.measure_id",
 };
 
-/// Evidence, valued at the proxy of its own year; rejected evidence is
-/// counted but never delivered.
+/// Evidence, valued at the regional proxy of its own year; rejected
+/// evidence is counted but never delivered.
 pub(super) const RECORD_DELIVERED: Source = Source {
-    from: "evidence e JOIN commitment c ON c.id = e.commitment_id JOIN proxy p ON p.measure_id = c.measure_id AND p.financial_year = e.financial_year",
+    from: delivered_from,
     figures: record_delivered,
     live: "c.deleted = FALSE AND e.deleted = FALSE",
     year: "e.financial_year",
@@ -149,33 +199,33 @@ pub(super) const RECORD_DELIVERED: Source = Source {
     ..RECORD_COMMITTED
 };
 
+/// The same, with quantities in the units the councils reported.
+pub(super) const RECORD_COMMITTED_REPORTED: Source = Source { figures: record_committed_reported, ..RECORD_COMMITTED };
+pub(super) const RECORD_DELIVERED_REPORTED: Source = Source { figures: record_delivered_reported, ..RECORD_DELIVERED };
+
 /// Commitments, for the distinct contracts they belong to.
-pub(super) const RECORD_CONTRACTS: Source = Source { from: "commitment c", figures: String::new, ..RECORD_COMMITTED };
+pub(super) const RECORD_CONTRACTS: Source = Source { from: contracts_from, figures: String::new, ..RECORD_COMMITTED };
 
 /// Every figure from the summary cells the write path keeps (service::rollup::cells).
 pub(super) const CELL_SUMMARY: Source = Source {
-    from: "rollup_summary c",
+    from: || cells_from("rollup_summary"),
     figures: summed_cells,
     aggregates: true,
     live: "",
     supplier: "c.supplier_id",
-    supplier_join: "",
+    contract_join: "",
+    framework: "",
+    reported: "",
     contract: "",
     year: "c.financial_year",
     quarter: "",
     theme: "c.theme_id",
-    theme_join: "",
+    measure: "c.measure_id",
 };
 
 /// Delivery per quarter, for the trend.
-pub(super) const CELL_DELIVERED_QUARTERLY: Source = Source {
-    from: "rollup_delivered_quarterly c",
-    figures: quarterly_cells,
-    quarter: "c.quarter",
-    theme: "m.theme_id",
-    theme_join: MEASURE_JOIN,
-    ..CELL_SUMMARY
-};
+pub(super) const CELL_DELIVERED_QUARTERLY: Source =
+    Source { from: || cells_from("rollup_delivered_quarterly"), figures: quarterly_cells, quarter: "c.quarter", ..CELL_SUMMARY };
 
 /// The finest summary cells (one measure and year), which add up to any
 /// group's figures but its contract value: a contract with commitments in
@@ -190,10 +240,12 @@ impl Source {
         match d {
             Dimension::Council => "c.council_id",
             Dimension::Theme => self.theme,
-            Dimension::Measure => "c.measure_id",
+            Dimension::Measure => self.measure,
             Dimension::Supplier => self.supplier,
             Dimension::Contract => self.contract,
             Dimension::FinancialYear => self.year,
+            Dimension::Framework => self.framework,
+            Dimension::ReportedMeasure => self.reported,
         }
     }
 }
@@ -201,7 +253,8 @@ impl Source {
 pub(super) fn key_of(row: &QueryResult, dims: &[Dimension]) -> AppResult<GroupKey> {
     let mut key = GroupKey::default();
     for (i, d) in dims.iter().enumerate() {
-        key.set(*d, row.try_get::<Option<i32>>("", &format!("g{i}"))?);
+        // -1: the records of unmapped measures, which have no regional theme or measure.
+        key.set(*d, row.try_get::<Option<i32>>("", &format!("g{i}"))?.filter(|v| *v != -1));
     }
     Ok(key)
 }
@@ -214,12 +267,13 @@ pub(super) fn figures_of(row: &QueryResult) -> AppResult<Figures> {
     let wide = |f: &str| split_sum::get(row, f);
     Ok(Figures {
         commitment_count: int(row, "commitments")?,
-        committed_value: SocialValue::from_ten_thousandths(wide("committed_value")?),
-        committed_quantity: QuantityTotal::from_scaled(wide("committed_quantity")?),
+        unvalued_commitment_count: int(row, "unvalued_commitments")?,
+        committed_value: SocialValue::from_scaled(wide("committed_value")?),
+        committed_quantity: RegionalQuantity::from_scaled(wide("committed_quantity")?),
         evidence_count: int(row, "evidence")?,
-        delivered_value: SocialValue::from_ten_thousandths(wide("delivered_value")?),
-        verified_value: SocialValue::from_ten_thousandths(wide("verified_value")?),
-        delivered_quantity: QuantityTotal::from_scaled(wide("delivered_quantity")?),
+        delivered_value: SocialValue::from_scaled(wide("delivered_value")?),
+        verified_value: SocialValue::from_scaled(wide("verified_value")?),
+        delivered_quantity: RegionalQuantity::from_scaled(wide("delivered_quantity")?),
         contract_value: MoneyTotal::from_scaled(wide("contract_value")?),
     })
 }
