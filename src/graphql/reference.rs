@@ -13,7 +13,7 @@ use super::error::GqlResult;
 use crate::domain::{Factor, Money};
 use crate::error::{AppResult, internal};
 use crate::service::DatabaseConnection;
-use crate::service::framework::REGIONAL;
+use crate::service::framework::REGIONAL_ID;
 use crate::service::read::reference as svc;
 
 /// The reference tables a request has read so far, kept for the rest of it.
@@ -107,7 +107,6 @@ impl ReferenceCache {
             when(measure.field("theme").exists(), self.theme_table()),
             when(valued, self.proxy_table()),
             when(valued, self.mapping_table()),
-            when(valued, self.framework_table()),
         )?;
         Ok(())
     }
@@ -159,7 +158,7 @@ impl ReferenceCache {
     /// its mapping otherwise, None when unmapped.
     pub async fn regional_basis(&self, measure_id: i32) -> GqlResult<Option<(measure::Model, Factor)>> {
         let m = self.measure(measure_id).await?;
-        if self.framework(m.framework_id).await?.code == REGIONAL {
+        if m.framework_id == REGIONAL_ID {
             return Ok(Some((m, Factor::ONE)));
         }
         match self.mapping(measure_id).await? {

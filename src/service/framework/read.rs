@@ -123,7 +123,7 @@ impl FrameworkSnapshot {
     /// The regional measure and factor a measure counts as: itself and 1 in
     /// the regional framework, its mapping in any other, None when unmapped.
     pub fn regional_basis(&self, m: &measure::Model) -> Option<RegionalBasis> {
-        if self.frameworks.get(REGIONAL).is_some_and(|r| r.id == m.framework_id) {
+        if m.framework_id == super::REGIONAL_ID {
             return Some(RegionalBasis { measure_id: m.id, factor: Factor::ONE });
         }
         self.mappings.get(&m.id).map(|x| RegionalBasis { measure_id: x.regional_measure_id, factor: Factor::from_scaled(x.factor_e4) })

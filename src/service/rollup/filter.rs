@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 use super::figures::{Dimension, RollupFilter};
 use super::sql::Source;
 use crate::error::{AppResult, bad_input};
-use crate::service::framework::framework_by_code;
+use crate::service::framework::REGIONAL_ID;
 
 /// The filter over ids, resolved from codes once.
 pub(super) struct ResolvedFilter {
@@ -50,9 +50,8 @@ async fn resolve<E: EntityTrait>(
 
 impl ResolvedFilter {
     pub async fn build(db: &impl ConnectionTrait, f: &RollupFilter) -> AppResult<Self> {
-        let regional = framework_by_code(db, None).await?.id;
         let (any, regional_theme, regional_measure) =
-            (Condition::all(), theme::Column::FrameworkId.eq(regional).into_condition(), measure::Column::FrameworkId.eq(regional).into_condition());
+            (Condition::all(), theme::Column::FrameworkId.eq(REGIONAL_ID).into_condition(), measure::Column::FrameworkId.eq(REGIONAL_ID).into_condition());
         Ok(ResolvedFilter {
             councils: resolve::<council::Entity>(db, "council", council::Column::Code, &f.council_codes, any.clone(), |m| (m.code.clone(), m.id)).await?,
             themes: resolve::<theme::Entity>(db, "theme", theme::Column::Code, &f.theme_codes, regional_theme, |m| (m.code.clone(), m.id)).await?,
