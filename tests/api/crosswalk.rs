@@ -472,17 +472,10 @@ async fn rollups_of_the_tiny_v2_region_add_up_in_regional_terms_as_the_oracle_do
 #[tokio::test]
 async fn rollups_of_the_small_v2_region_add_up_as_the_oracle_does() {
     use social_value_hub::dataset::Version;
-    use social_value_hub::dataset::generate::{Scale, generate_version, write_dir};
+    use social_value_hub::dataset::generate::{Scale, generate_version};
     let exp = crate::rollup::expected("small-frameworks");
     let ds = generate_version(Scale::Small, 1, Version::V2);
-    let dir = std::env::temp_dir().join(format!("svh-small-v2-{}", std::process::id()));
-    write_dir(&ds, &dir).unwrap();
-    for (file, meta) in exp["files"].as_object().unwrap() {
-        use sha2::Digest;
-        let digest = hex::encode(sha2::Sha256::digest(std::fs::read(dir.join(file)).unwrap()));
-        assert_eq!(digest, meta["sha256"].as_str().unwrap(), "{file} differs from the oracle's");
-    }
-    std::fs::remove_dir_all(&dir).ok();
+    crate::rollup::assert_writes_the_oracles_files(&ds, &exp, "small-v2");
     on_each_backend(|app| {
         let (exp, ds) = (exp.clone(), ds.clone());
         async move {

@@ -116,14 +116,7 @@ async fn rollups_of_the_small_region_match_the_oracle_exactly() {
     // the sha256 of every file is in expected.json.
     let exp = expected("small");
     let ds = generate(Scale::Small, 1);
-    let dir = std::env::temp_dir().join(format!("svh-small-{}", std::process::id()));
-    write_dir(&ds, &dir).unwrap();
-    for (file, meta) in exp["files"].as_object().unwrap() {
-        use sha2::Digest;
-        let digest = hex::encode(sha2::Sha256::digest(std::fs::read(dir.join(file)).unwrap()));
-        assert_eq!(digest, meta["sha256"].as_str().unwrap(), "{file} differs from the oracle's");
-    }
-    std::fs::remove_dir_all(&dir).ok();
+    assert_writes_the_oracles_files(&ds, &exp, "small");
     on_each_backend(|app| {
         let exp = exp.clone();
         async move {
@@ -132,6 +125,18 @@ async fn rollups_of_the_small_region_match_the_oracle_exactly() {
         }
     })
     .await;
+}
+
+/// `ds`, written out, has exactly the sha256 that the oracle's expected.json lists for each file.
+pub(crate) fn assert_writes_the_oracles_files(ds: &Dataset, exp: &Value, name: &str) {
+    let dir = std::env::temp_dir().join(format!("svh-{name}-{}", std::process::id()));
+    write_dir(ds, &dir).unwrap();
+    for (file, meta) in exp["files"].as_object().unwrap() {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(std::fs::read(dir.join(file)).unwrap()));
+        assert_eq!(digest, meta["sha256"].as_str().unwrap(), "{file} differs from the oracle's");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A straightforward computation over the dataset's rows, to check any
