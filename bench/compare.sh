@@ -13,6 +13,12 @@
 # own, then: bench/compare.sh /tmp/before/social-value-hub target/dist/social-value-hub medium 3
 # SVH_BENCH_POSTGRES_URL adds PostgreSQL; BENCH_BACKENDS chooses; BENCH_REUSE=1
 # skips the imports and serves the databases an earlier run left.
+# BENCH_CASES (default ce) and BENCH_CONCURRENCY (default 1) choose the
+# queries and concurrencies of examples/bench_rollup.rs. BENCH_FRAMEWORKS
+# chooses which build imports the region generated with --frameworks (its
+# councils in their own frameworks, the crosswalk in use): none (default),
+# after (the before build predates frameworks and imports the v1 region of
+# the same scale and seed), or both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$1 after=$2 scale=${3:-medium} rounds=${4:-3} requests=${5:-200}
@@ -21,8 +27,16 @@ mkdir -p "$work"
 cargo build --profile dist --quiet --example bench_rollup
 client=${CARGO_TARGET_DIR:-target}/dist/examples/bench_rollup
 export SVH_JWT_SECRET=bench-secret-bench-secret
-dir="$work/$scale"
-[ -f "$dir/evidence.csv" ] || "$after" generate --scale "$scale" --out "$dir"
+cases=${BENCH_CASES:-ce} concurrency=${BENCH_CONCURRENCY:-1}
+declare -A dir=([before]="$work/$scale" [after]="$work/$scale")
+case "${BENCH_FRAMEWORKS:-none}" in
+  none) ;;
+  after) dir[after]="$work/$scale-frameworks" ;;
+  both) dir[before]="$work/$scale-frameworks" dir[after]="$work/$scale-frameworks" ;;
+  *) echo "BENCH_FRAMEWORKS is none, after or both" >&2; exit 2 ;;
+esac
+[ -f "$work/$scale/evidence.csv" ] || "$after" generate --scale "$scale" --out "$work/$scale"
+[ -f "$work/$scale-frameworks/evidence.csv" ] || [ "${BENCH_FRAMEWORKS:-none}" = none ] || "$after" generate --frameworks --scale "$scale" --out "$work/$scale-frameworks"
 
 backends=(sqlite)
 [ -n "${SVH_BENCH_POSTGRES_URL:-}" ] && backends+=(postgres)
@@ -48,8 +62,8 @@ for backend in "${backends[@]}"; do
       continue
     fi
     url[$which]=$(fresh_db "$backend" "svh_compare_${which}_$scale")
-    echo "== $scale on $backend, $which: import"
-    /usr/bin/time -f "$which import: wall %e s, peak RSS %M KB" "$bin" import "$dir" --database-url "${url[$which]}" | grep imported
+    echo "== $scale on $backend, $which: import ${dir[$which]}"
+    /usr/bin/time -f "$which import: wall %e s, peak RSS %M KB" "$bin" import "${dir[$which]}" --database-url "${url[$which]}" | grep imported
   done
   for round in $(seq 1 "$rounds"); do
     for which in before after; do
@@ -59,7 +73,7 @@ for backend in "${backends[@]}"; do
       trap 'kill ${server:-} 2>/dev/null || true' EXIT
       until curl -sf http://127.0.0.1:4997/readyz >/dev/null; do sleep 0.2; done
       echo "== $backend round $round: $which"
-      BENCH_CASES=ce BENCH_CONCURRENCY=1 "$client" http://127.0.0.1:4997 "$requests" LANCS | grep '^| [ce]\.'
+      BENCH_CASES=$cases BENCH_CONCURRENCY=$concurrency "$client" http://127.0.0.1:4997 "$requests" LANCS | grep "^| [$cases]\."
       kill $server; wait $server 2>/dev/null || true
     done
   done

@@ -19,11 +19,20 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::theme::Entity", from = "Column::ThemeId", to = "super::theme::Column::Id")]
     Theme,
+    /// Its mapping onto a regional measure, when it is of another framework and mapped.
+    #[sea_orm(has_one = "super::measure_mapping::Entity")]
+    Mapping,
 }
 
 impl Related<super::theme::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Theme.def()
+    }
+}
+
+impl Related<super::measure_mapping::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Mapping.def()
     }
 }
 

@@ -14,6 +14,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::measure::Entity", from = "Column::MeasureId", to = "super::measure::Column::Id")]
+    Measure,
+}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::measure::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Measure.def()
+    }
+}

@@ -10,6 +10,7 @@ mod m20261128_000005_read_indexes;
 mod m20261128_000006_split_sums;
 mod m20261202_000007_frameworks;
 mod m20261202_000008_crosswalk_cells;
+mod m20261202_000009_narrow_cells;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_split_sums::Migration),
             Box::new(m20261202_000007_frameworks::Migration),
             Box::new(m20261202_000008_crosswalk_cells::Migration),
+            Box::new(m20261202_000009_narrow_cells::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, LogFormat, Secret};
+use crate::dataset::Version;
 use crate::dataset::generate::{self, Scale};
 use crate::dataset::load;
 use crate::service::region;
@@ -29,8 +30,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     );
     let app = crate::build_app(&config).await?;
     if (unconfigured || config.demo) && region::is_empty(&app.db).await? {
-        tracing::info!("empty database: loading the demo region (Liverpool City Region)");
-        let ds = generate::generate(Scale::Small, 1);
+        tracing::info!("empty database: loading the demo region (Liverpool City Region, Knowsley in its own framework)");
+        // The v2 region, so that a first run shows the crosswalk at work.
+        let ds = generate::generate_version(Scale::Small, 1, Version::V2);
         let summary = load::load_dataset(&app.db, &ds, 5_000, |done, total| tracing::info!("demo region: {done}/{total} records")).await?;
         tracing::info!(
             contracts = summary.contracts.created,

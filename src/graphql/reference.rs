@@ -21,12 +21,18 @@ pub struct ReferenceCache {
     db: DatabaseConnection,
     councils: OnceCell<HashMap<i32, council::Model>>,
     frameworks: OnceCell<HashMap<i32, framework::Model>>,
-    /// By the mapped (reported) measure's id.
-    mappings: OnceCell<HashMap<i32, measure_mapping::Model>>,
     themes: OnceCell<HashMap<i32, theme::Model>>,
-    measures: OnceCell<HashMap<i32, measure::Model>>,
+    measures: OnceCell<Measures>,
     /// In (measure, financial year) order, for a binary search.
     proxies: OnceCell<Vec<proxy::Model>>,
+}
+
+/// The measures and the crosswalk's mappings, read together: valuing a
+/// record needs both.
+struct Measures {
+    by_id: HashMap<i32, measure::Model>,
+    /// By the mapped (reported) measure's id.
+    mappings: HashMap<i32, measure_mapping::Model>,
 }
 
 fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
@@ -52,15 +58,7 @@ async fn by_id<M, F: Future<Output = AppResult<Vec<M>>>>(
 
 impl ReferenceCache {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self {
-            db,
-            councils: OnceCell::new(),
-            frameworks: OnceCell::new(),
-            mappings: OnceCell::new(),
-            themes: OnceCell::new(),
-            measures: OnceCell::new(),
-            proxies: OnceCell::new(),
-        }
+        Self { db, councils: OnceCell::new(), frameworks: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
     }
 
     async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {
@@ -71,16 +69,27 @@ impl ReferenceCache {
         by_id(&self.frameworks, || svc::frameworks(&self.db), |m| m.id).await
     }
 
-    async fn mapping_table(&self) -> GqlResult<&HashMap<i32, measure_mapping::Model>> {
-        by_id(&self.mappings, || svc::mappings(&self.db), |m| m.measure_id).await
-    }
-
     async fn theme_table(&self) -> GqlResult<&HashMap<i32, theme::Model>> {
         by_id(&self.themes, || svc::themes(&self.db), |m| m.id).await
     }
 
+    async fn measures(&self) -> GqlResult<&Measures> {
+        self.measures
+            .get_or_try_init(|| async {
+                let (mut by_id, mut mappings) = (HashMap::new(), HashMap::new());
+                for (m, x) in svc::measures_with_mappings(&self.db).await? {
+                    if let Some(x) = x {
+                        mappings.insert(x.measure_id, x);
+                    }
+                    by_id.insert(m.id, m);
+                }
+                Ok::<_, async_graphql::Error>(Measures { by_id, mappings })
+            })
+            .await
+    }
+
     async fn measure_table(&self) -> GqlResult<&HashMap<i32, measure::Model>> {
-        by_id(&self.measures, || svc::measures(&self.db), |m| m.id).await
+        Ok(&self.measures().await?.by_id)
     }
 
     async fn proxy_table(&self) -> GqlResult<&Vec<proxy::Model>> {
@@ -106,7 +115,6 @@ impl ReferenceCache {
             when(measure.exists() || valued, self.measure_table()),
             when(measure.field("theme").exists(), self.theme_table()),
             when(valued, self.proxy_table()),
-            when(valued, self.mapping_table()),
         )?;
         Ok(())
     }
@@ -121,7 +129,7 @@ impl ReferenceCache {
 
     /// A measure's mapping onto a regional measure, if it has one.
     pub async fn mapping(&self, measure_id: i32) -> GqlResult<Option<measure_mapping::Model>> {
-        Ok(self.mapping_table().await?.get(&measure_id).cloned())
+        Ok(self.measures().await?.mappings.get(&measure_id).cloned())
     }
 
     /// A framework's themes, or its measures, in code order.

@@ -56,6 +56,19 @@ async fn a_configured_deployment_prints_no_token_and_loads_the_demo_only_when_as
     assert_eq!(council_count(&server).await, 6);
     let out = server.output();
     assert!(!has_token(&out), "SVH_DEMO printed a token:\n{out}");
+    // The demo is a v2 region: Knowsley reports in its own framework, mapped onto the regional one.
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://{}/graphql", server.addr))
+        .bearer_auth(token("dashboard", &[]))
+        .json(&json!({"query": "{ frameworks { code measures { mapping { factor } } } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ksv = body["data"]["frameworks"].as_array().unwrap().iter().find(|f| f["code"] == "KSV").unwrap_or_else(|| panic!("{body}"));
+    assert!(ksv["measures"].as_array().unwrap().iter().any(|m| !m["mapping"].is_null()), "{body}");
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ mod load;
 mod money;
 mod observability;
 mod overflow;
+mod random_rollups;
 mod records;
 mod replicas;
 mod rollup;

@@ -2,9 +2,9 @@
 //! `commitment_delivery`, where the write path keeps them
 //! (service::rollup::cells).
 //!
-//! A value is quantity (hundredths) × proxy (pence) in ten-thousandths of a
-//! pound; the cells keep each sum as two BIGINT parts (service::split_sum)
-//! so that it stays exact on both backends at any size.
+//! A value is quantity (hundredths) × factor (ten-thousandths) × proxy
+//! (pence) in 10^-8 of a pound; the cells keep each sum as BIGINT parts
+//! (service::split_sum) so that it stays exact on both backends at any size.
 
 use std::collections::HashMap;
 

@@ -17,8 +17,10 @@ pub async fn themes(db: &impl ConnectionTrait) -> AppResult<Vec<theme::Model>> {
     Ok(theme::Entity::find().all(db).await?)
 }
 
-pub async fn measures(db: &impl ConnectionTrait) -> AppResult<Vec<measure::Model>> {
-    Ok(measure::Entity::find().all(db).await?)
+/// Every measure with its mapping, if it has one: what valuing a record
+/// needs, in one statement.
+pub async fn measures_with_mappings(db: &impl ConnectionTrait) -> AppResult<Vec<(measure::Model, Option<measure_mapping::Model>)>> {
+    Ok(measure::Entity::find().find_also_related(measure_mapping::Entity).all(db).await?)
 }
 
 pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> {
@@ -27,8 +29,4 @@ pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> 
 
 pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::Model>> {
     Ok(framework::Entity::find().all(db).await?)
-}
-
-pub async fn mappings(db: &impl ConnectionTrait) -> AppResult<Vec<measure_mapping::Model>> {
-    Ok(measure_mapping::Entity::find().all(db).await?)
 }

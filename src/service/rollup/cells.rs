@@ -25,7 +25,7 @@
 //! take the difference. Every change a writer records names the rollup keys
 //! it touched ([`Touched`]), typed, and the write door refreshes their cells
 //! before it commits.
-//! Every summed figure is kept as three BIGINT parts (service::split_sum),
+//! Every summed figure is kept as BIGINT parts (service::split_sum),
 //! so that no cell's sum can overflow however many records it holds.
 //!
 //! Cells are in regional terms (`valuation`): a record counts under the
@@ -47,7 +47,7 @@ use entity::{commitment, contract};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait};
 
 /// One cell table: its key columns after (supplier_id, council_id), its
-/// counts, its figures (kept as two parts each, see service::split_sum),
+/// counts, its figures (kept in parts, see service::split_sum),
 /// and an expression that is zero exactly when a cell is empty.
 struct Table {
     name: &'static str,
@@ -58,7 +58,7 @@ struct Table {
 }
 
 impl Table {
-    /// Every stored figure column: the counts, then each figure's two parts.
+    /// Every stored figure column: the counts, then each figure's parts.
     fn columns(&self) -> Vec<String> {
         let parts = self.figures.iter().flat_map(|f| split_sum::parts(f));
         self.counts.iter().map(|c| (*c).to_owned()).chain(parts).collect()
@@ -121,7 +121,7 @@ fn recompute_sql(records: &str, cells: &str) -> [String; 3] {
         split_sum::sum_products(DELIVERED_QUANTITY, EVIDENCE_PROXY, "delivered_value"),
         split_sum::sum_products(VERIFIED_QUANTITY, EVIDENCE_PROXY, "verified_value"),
     ];
-    let quarterly_sums: Vec<String> = DELIVERED_FIGURES.iter().map(|f| split_sum::sum_parts(&format!("q.{f}"), f, true)).collect();
+    let quarterly_sums: Vec<String> = DELIVERED_FIGURES.iter().map(|f| split_sum::sum_parts("q", f, true)).collect();
     let summary = SUMMARY.columns();
     let summed: Vec<String> = summary.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
     // The rows of `f` below have every summary column but the contracts'.

@@ -8,9 +8,9 @@
 //! that grouping (a few per group); otherwise the finest summary rows (one
 //! measure and year), with contract values from the records. Grouping by CONTRACT,
 //! which names individual records and is always limited to the caller's
-//! councils, reads the records. Values are quantity (hundredths) × proxy
-//! (pence), summed as integers in two BIGINT parts (service::split_sum) so
-//! that both backends stay exact at any size.
+//! councils, reads the records. Values are quantity (hundredths) × factor
+//! (ten-thousandths) × proxy (pence), summed as integers in BIGINT parts
+//! (service::split_sum) so that both backends stay exact at any size.
 //!
 //! The steps: `figures` holds what is asked and answered, `filter` resolves
 //! codes, `plan` picks the rows that answer, `sql` writes the statement, and
@@ -60,12 +60,13 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     }
     let w = ResolvedFilter::build(db, filter).await?;
     let from_records = [Dimension::Contract, Dimension::Framework, Dimension::ReportedMeasure].iter().any(|d| dims.contains(d)) || w.by_framework();
+    let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
     let plan = ReadPlan {
         cells: !from_records,
         by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
-        reported_units: dims.contains(&Dimension::ReportedMeasure) && !dims.contains(&Dimension::Measure),
+        // Regional units whenever the group is one regional measure.
+        reported_units: dims.contains(&Dimension::ReportedMeasure) && !dims.contains(&Dimension::Measure) && !one_measure,
     };
-    let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
 
     // One statement: the groups' parts, and for a grouped rollup the
     // totals' contract value (the other totals are the groups' sums, since

@@ -16,7 +16,8 @@ use crate::service::split_sum::{sum_records, zero};
 pub(super) struct ReadPlan {
     pub cells: bool,
     pub by_supplier: bool,
-    /// Quantities in the units reported: grouped by REPORTED_MEASURE and not by MEASURE.
+    /// Quantities in the units reported: grouped by REPORTED_MEASURE, and neither
+    /// by MEASURE nor filtered to one measure.
     pub reported_units: bool,
 }
 

@@ -45,7 +45,7 @@ const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 /// the Rust fields they fill and in this order, so that parts combine with
 /// UNION ALL: the counts of commitments, unvalued commitments and evidence,
 /// then committed value and quantity, delivered value, verified value,
-/// delivered quantity and contract value, each of these three parts
+/// delivered quantity and contract value, each of these in parts
 /// (service::split_sum).
 pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, sums: [String; 6]) -> String {
     let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value] = sums;
@@ -118,7 +118,7 @@ fn delivered_figures(quantity: &str) -> String {
 /// by row; without contract value where it comes from the records.
 fn summary_figures(sum: bool, contract_value: bool) -> String {
     let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
-    let split = |c: &str| sum_parts(&format!("c.{c}"), c, sum);
+    let split = |c: &str| sum_parts("c", c, sum);
     figures(
         &count("commitments"),
         &count("unvalued_commitments"),
@@ -147,12 +147,7 @@ fn summed_finest_cells() -> String {
 }
 
 fn quarterly_cells() -> String {
-    [
-        "CAST(SUM(c.evidence) AS BIGINT) AS evidence".to_owned(),
-        sum_parts("c.delivered_value", "delivered_value", true),
-        sum_parts("c.verified_value", "verified_value", true),
-    ]
-    .join(", ")
+    ["CAST(SUM(c.evidence) AS BIGINT) AS evidence".to_owned(), sum_parts("c", "delivered_value", true), sum_parts("c", "verified_value", true)].join(", ")
 }
 
 fn committed_from() -> String {

@@ -1,0 +1,119 @@
+//! Rollup cells with as many parts per figure as it needs: the cells of
+//! migration 8, replaced, empty, so that the service rebuilds them from the
+//! records when it next starts (service::rollup::cells::ensure_built).
+//!
+//! Migration 8 kept every figure in three BIGINT parts. Only a £ value
+//! (quantity × factor × proxy, up to about 10^25 for one record) needs three;
+//! a quantity or a contract value is below 10^18 for one record and needs
+//! two (`{figure}_p1`, `_p0`), as in migration 6 (service::split_sum). The
+//! summary's covering index, read by every rollup from the cells, is then
+//! 15 part columns wide instead of 18.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261202_000009_narrow_cells"
+    }
+}
+
+fn parts(figure: &str) -> Vec<String> {
+    let low = [format!("{figure}_p1"), format!("{figure}_p0")];
+    if ["committed_value", "delivered_value", "verified_value"].contains(&figure) {
+        std::iter::once(format!("{figure}_p2")).chain(low).collect()
+    } else {
+        low.to_vec()
+    }
+}
+
+const DELIVERED: [&str; 4] = ["delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
+
+fn cells(table: &str, keys: &[&str], counts: &[&str], figures: &[&str]) -> TableCreateStatement {
+    let mut t = Table::create();
+    t.table(Alias::new(table));
+    let mut pk = Index::create();
+    for k in keys {
+        t.col(integer(Alias::new(*k)));
+        pk.col(Alias::new(*k));
+    }
+    for c in counts {
+        t.col(big_integer(Alias::new(*c)));
+    }
+    for f in figures.iter().flat_map(|f| parts(f)) {
+        t.col(big_integer(Alias::new(f)));
+    }
+    t.primary_key(&mut pk).to_owned()
+}
+
+fn index(name: &str, table: &str, cols: &[String]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(Alias::new(table));
+    for col in cols {
+        index.col(Alias::new(col));
+    }
+    index
+}
+
+fn by_pair(table: &str) -> IndexCreateStatement {
+    index(&format!("{table}_council_supplier"), table, &["council_id".into(), "supplier_id".into()])
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["rollup_delivered_quarterly", "rollup_summary", "commitment_delivery"] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
+        }
+        m.create_table(cells(
+            "rollup_delivered_quarterly",
+            &["supplier_id", "council_id", "theme_id", "measure_id", "financial_year", "quarter"],
+            &["evidence"],
+            &DELIVERED,
+        ))
+        .await?;
+        m.create_index(by_pair("rollup_delivered_quarterly")).await?;
+
+        m.create_table(cells(
+            "rollup_summary",
+            &["supplier_id", "council_id", "theme_id", "measure_id", "financial_year"],
+            &["contracts", "commitments", "unvalued_commitments", "evidence"],
+            &["contract_value", "committed_quantity", "committed_value", "delivered_quantity", "verified_quantity", "delivered_value", "verified_value"],
+        ))
+        .await?;
+        m.create_index(by_pair("rollup_summary")).await?;
+        // As migration 8's: the grouping key, the supplier and every figure a
+        // rollup reads, so that a rollup reads the index alone, in key order.
+        let mut covering: Vec<String> =
+            ["council_id", "financial_year", "theme_id", "measure_id", "supplier_id", "commitments", "unvalued_commitments", "evidence"]
+                .map(String::from)
+                .to_vec();
+        for f in ["committed_value", "committed_quantity", "delivered_value", "verified_value", "delivered_quantity", "contract_value"] {
+            covering.extend(parts(f));
+        }
+        m.create_index(index("rollup_summary_covering", "rollup_summary", &covering)).await?;
+
+        let mut delivery = Table::create();
+        delivery
+            .table(Alias::new("commitment_delivery"))
+            .col(integer(Alias::new("commitment_id")).primary_key())
+            .col(integer(Alias::new("council_id")))
+            .col(integer(Alias::new("supplier_id")));
+        for f in ["delivered_centi", "delivered_value", "verified_value"].iter().flat_map(|f| parts(f)) {
+            delivery.col(big_integer(Alias::new(f)));
+        }
+        m.create_table(delivery).await?;
+        m.create_index(by_pair("commitment_delivery")).await?;
+        Ok(())
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration("m20261202_000009_narrow_cells cannot be reverted; restore a backup taken before it".into()))
+    }
+}
