@@ -104,7 +104,7 @@ async fn main() {
             }
             let secs = started.elapsed().as_secs_f64();
             times.sort();
-            println!("| {} | {concurrency} | {:.1} | {:.1} | {:.0} |", case.name, percentile(&times, 0.5), percentile(&times, 0.99), times.len() as f64 / secs);
+            println!("| {} | {concurrency} | {:.2} | {:.1} | {:.0} |", case.name, percentile(&times, 0.5), percentile(&times, 0.99), times.len() as f64 / secs);
         }
     }
 }

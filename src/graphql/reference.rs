@@ -33,6 +33,44 @@ struct Measures {
     by_id: HashMap<i32, measure::Model>,
     /// By the mapped (reported) measure's id.
     mappings: HashMap<i32, measure_mapping::Model>,
+    /// What each mapped or regional measure counts as, worked out once per
+    /// request: a page values every commitment and evidence record on it.
+    bases: HashMap<i32, Basis>,
+}
+
+/// What a reported measure counts as in the region.
+#[derive(Clone, Copy)]
+struct Basis {
+    regional_id: i32,
+    factor: Factor,
+    /// The measure and its regional measure are both valued.
+    valued: bool,
+}
+
+impl Measures {
+    fn new(rows: Vec<(measure::Model, Option<measure_mapping::Model>)>) -> Self {
+        let (mut by_id, mut mappings) = (HashMap::new(), HashMap::new());
+        for (m, x) in rows {
+            if let Some(x) = x {
+                mappings.insert(x.measure_id, x);
+            }
+            by_id.insert(m.id, m);
+        }
+        let bases = by_id
+            .values()
+            .filter_map(|m: &measure::Model| {
+                let (regional_id, factor) = if m.framework_id == REGIONAL_ID {
+                    (m.id, Factor::ONE)
+                } else {
+                    let x = mappings.get(&m.id)?;
+                    (x.regional_measure_id, Factor::from_scaled(x.factor_e4))
+                };
+                let valued = m.valued && by_id.get(&regional_id).is_some_and(|r| r.valued);
+                Some((m.id, Basis { regional_id, factor, valued }))
+            })
+            .collect();
+        Measures { by_id, mappings, bases }
+    }
 }
 
 fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
@@ -74,18 +112,7 @@ impl ReferenceCache {
     }
 
     async fn measures(&self) -> GqlResult<&Measures> {
-        self.measures
-            .get_or_try_init(|| async {
-                let (mut by_id, mut mappings) = (HashMap::new(), HashMap::new());
-                for (m, x) in svc::measures_with_mappings(&self.db).await? {
-                    if let Some(x) = x {
-                        mappings.insert(x.measure_id, x);
-                    }
-                    by_id.insert(m.id, m);
-                }
-                Ok::<_, async_graphql::Error>(Measures { by_id, mappings })
-            })
-            .await
+        self.measures.get_or_try_init(|| async { Ok::<_, async_graphql::Error>(Measures::new(svc::measures_with_mappings(&self.db).await?)) }).await
     }
 
     async fn measure_table(&self) -> GqlResult<&HashMap<i32, measure::Model>> {
@@ -165,12 +192,8 @@ impl ReferenceCache {
     /// What a measure counts as in the region: itself × 1 when regional,
     /// its mapping otherwise, None when unmapped.
     pub async fn regional_basis(&self, measure_id: i32) -> GqlResult<Option<(measure::Model, Factor)>> {
-        let m = self.measure(measure_id).await?;
-        if m.framework_id == REGIONAL_ID {
-            return Ok(Some((m, Factor::ONE)));
-        }
-        match self.mapping(measure_id).await? {
-            Some(x) => Ok(Some((self.measure(x.regional_measure_id).await?, Factor::from_scaled(x.factor_e4)))),
+        match self.measures().await?.bases.get(&measure_id) {
+            Some(b) => Ok(Some((self.measure(b.regional_id).await?, b.factor))),
             None => Ok(None),
         }
     }
@@ -179,11 +202,10 @@ impl ReferenceCache {
     /// factor and the regional proxy, or None when it counts £0 (unmapped,
     /// record-only, or no regional proxy for the year).
     pub async fn valuation(&self, measure_id: i32, financial_year: i32) -> GqlResult<Option<(Factor, Money)>> {
-        let Some((regional, factor)) = self.regional_basis(measure_id).await? else { return Ok(None) };
-        if !(self.measure(measure_id).await?.valued && regional.valued) {
-            return Ok(None);
+        match self.measures().await?.bases.get(&measure_id) {
+            Some(b) if b.valued => Ok(self.proxy(b.regional_id, financial_year).await?.map(|p| (b.factor, p))),
+            _ => Ok(None),
         }
-        Ok(self.proxy(regional.id, financial_year).await?.map(|p| (factor, p)))
     }
 
     /// A measure's proxies in year order.

@@ -35,10 +35,14 @@ fn is_value(name: &str) -> bool {
     VALUES.contains(&name)
 }
 
+/// How many parts the figure `name` has.
+pub fn width(name: &str) -> usize {
+    if is_value(name) { 3 } else { 2 }
+}
+
 /// The column names of a split figure, most significant first.
 pub fn parts(name: &str) -> Vec<String> {
-    let low = [format!("{name}_p1"), format!("{name}_p0")];
-    if is_value(name) { std::iter::once(format!("{name}_p2")).chain(low).collect() } else { low.to_vec() }
+    (0..width(name)).rev().map(|i| format!("{name}_p{i}")).collect()
 }
 
 /// The two parts of one record's figure `expr` (below 10^18).
@@ -90,10 +94,47 @@ pub fn join(parts: &[i64]) -> i128 {
     parts.iter().fold(0i128, |acc, p| acc * BASE as i128 + *p as i128)
 }
 
-/// The figure `name` of a row, from its parts; NULL (a sum over no rows) is 0.
-pub fn get(row: &QueryResult, name: &str) -> AppResult<i128> {
-    let parts = parts(name).iter().map(|c| Ok(row.try_get::<Option<i64>>("", c)?.unwrap_or(0))).collect::<AppResult<Vec<i64>>>()?;
-    Ok(join(&parts))
+/// A row's columns read in the order they were selected. Reading by index
+/// costs no string and no lookup per column; a rollup reads about twenty
+/// columns of each of up to thousands of rows.
+pub struct Columns<'a> {
+    row: &'a QueryResult,
+    next: usize,
+}
+
+impl<'a> Columns<'a> {
+    pub fn new(row: &'a QueryResult) -> Self {
+        Self { row, next: 0 }
+    }
+
+    fn get<T: sea_orm::TryGetable>(&mut self) -> AppResult<T> {
+        self.next += 1;
+        Ok(self.row.try_get_by_index::<T>(self.next - 1)?)
+    }
+
+    /// An INTEGER column.
+    pub fn int32(&mut self) -> AppResult<i32> {
+        self.get()
+    }
+
+    pub fn optional_int32(&mut self) -> AppResult<Option<i32>> {
+        self.get()
+    }
+
+    /// A BIGINT count or part; NULL (a sum over no rows) is 0.
+    pub fn count(&mut self) -> AppResult<i64> {
+        Ok(self.get::<Option<i64>>()?.unwrap_or(0))
+    }
+
+    /// The figure `name`, from its parts in the next columns.
+    pub fn figure(&mut self, name: &str) -> AppResult<i128> {
+        let mut parts = [0i64; 3];
+        let parts = &mut parts[..width(name)];
+        for p in parts.iter_mut() {
+            *p = self.count()?;
+        }
+        Ok(join(parts))
+    }
 }
 
 #[cfg(test)]

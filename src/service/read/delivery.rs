@@ -15,7 +15,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use crate::domain::{self, QuantityTotal};
 use crate::error::AppResult;
 use crate::service::scope::ReadScope;
-use crate::service::split_sum;
+use crate::service::split_sum::{self, Columns};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivery {
@@ -49,13 +49,14 @@ pub async fn delivery_of(db: &impl ConnectionTrait, scope: &ReadScope, commitmen
         .await?
         .iter()
         .map(|row| {
-            let [quantity, delivered, verified] = FIGURES.map(|f| split_sum::get(row, f));
+            // In the order selected above.
+            let mut columns = Columns::new(row);
             Ok((
-                row.try_get::<i32>("", "commitment_id")?,
+                columns.int32()?,
                 Delivery {
-                    delivered_quantity: QuantityTotal::from_scaled(quantity?),
-                    delivered_value: domain::SocialValue::from_scaled(delivered?),
-                    verified_value: domain::SocialValue::from_scaled(verified?),
+                    delivered_quantity: QuantityTotal::from_scaled(columns.figure(FIGURES[0])?),
+                    delivered_value: domain::SocialValue::from_scaled(columns.figure(FIGURES[1])?),
+                    verified_value: domain::SocialValue::from_scaled(columns.figure(FIGURES[2])?),
                 },
             ))
         })

@@ -30,10 +30,10 @@ use sea_orm::{ConnectionTrait, QueryResult, Statement};
 pub use self::figures::{Dimension, Figures, GroupKey, Rollup, RollupFilter, TrendPoint};
 use self::filter::{ResolvedFilter, supplier_level};
 use self::plan::ReadPlan;
-use self::sql::{CELL_DELIVERED_QUARTERLY, RECORD_DELIVERED, figures_of, int, key_of};
+use self::sql::{CELL_DELIVERED_QUARTERLY, RECORD_DELIVERED, figures_of, key_of};
 use super::scope::ReadScope;
-use super::split_sum;
-use crate::domain::{MoneyTotal, SocialValue};
+use super::split_sum::Columns;
+use crate::domain::MoneyTotal;
 use crate::error::{AppResult, forbidden};
 
 async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryResult>> {
@@ -78,11 +78,15 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     let mut groups: BTreeMap<GroupKey, Figures> = BTreeMap::new();
     let mut total_contract_value = MoneyTotal::default();
     for row in query(db, parts.join(" UNION ALL ")).await? {
-        let m = figures_of(&row)?;
-        if !dims.is_empty() && row.try_get::<i32>("", "total")? == 1 {
+        // Laid out as plan's `lead` and sql's `figures` select them.
+        let mut columns = Columns::new(&row);
+        let total = columns.int32()? == 1;
+        let key = key_of(&mut columns, &dims)?;
+        let m = figures_of(&mut columns)?;
+        if !dims.is_empty() && total {
             total_contract_value = m.contract_value;
         } else {
-            groups.entry(key_of(&row, &dims)?).or_default().add(&m);
+            groups.entry(key).or_default().add(&m);
         }
     }
     groups.retain(|_, m| m.commitment_count > 0 || m.evidence_count > 0);
@@ -120,18 +124,20 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
         year = src.year,
         quarter = src.quarter,
     );
-    query(db, sql)
-        .await?
-        .iter()
-        .filter(|row| int(row, "evidence").is_ok_and(|n| n > 0))
-        .map(|row| {
-            Ok(TrendPoint {
-                financial_year: row.try_get::<i32>("", "fy")?,
-                quarter: row.try_get::<i32>("", "qtr")?,
-                evidence_count: int(row, "evidence")?,
-                delivered_value: SocialValue::from_scaled(split_sum::get(row, "delivered_value")?),
-                verified_value: SocialValue::from_scaled(split_sum::get(row, "verified_value")?),
-            })
-        })
-        .collect()
+    let mut points = Vec::new();
+    for row in query(db, sql).await? {
+        let mut columns = Columns::new(&row);
+        let (financial_year, quarter) = (columns.int32()?, columns.int32()?);
+        let m = figures_of(&mut columns)?;
+        if m.evidence_count > 0 {
+            points.push(TrendPoint {
+                financial_year,
+                quarter,
+                evidence_count: m.evidence_count,
+                delivered_value: m.delivered_value,
+                verified_value: m.verified_value,
+            });
+        }
+    }
+    Ok(points)
 }

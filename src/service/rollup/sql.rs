@@ -2,8 +2,6 @@
 //! cells), the columns of each dimension and filter, and the figures every
 //! part of a statement selects, so that parts combine with UNION ALL.
 
-use sea_orm::QueryResult;
-
 use super::figures::{Dimension, Figures, GroupKey};
 use super::valuation::{
     COMMITTED_PROXY, COMMITTED_QUANTITY, DELIVERED_QUANTITY, EVIDENCE_PROXY, EVIDENCE_PROXY_JOIN, REPORTED_DELIVERED, REPORTED_TARGET, UNVALUED,
@@ -11,7 +9,7 @@ use super::valuation::{
 };
 use crate::domain::{MoneyTotal, RegionalQuantity, SocialValue};
 use crate::error::AppResult;
-use crate::service::split_sum::{self, sum_parts, sum_products, sum_records, zero};
+use crate::service::split_sum::{Columns, sum_parts, sum_products, sum_records, zero};
 
 /// Where a query's rows come from and how each dimension and filter maps
 /// onto them. Every source names its commitment side `c` (the council is
@@ -19,7 +17,7 @@ use crate::service::split_sum::{self, sum_parts, sum_products, sum_records, zero
 pub(super) struct Source {
     /// FROM, with the joins that value the records where they are computed.
     pub from: fn() -> String,
-    /// The figures' columns (see `figures`; the trend's source: evidence, delivered and verified value).
+    /// The figures' columns, as `figures` lists them.
     pub figures: fn() -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
     pub aggregates: bool,
@@ -146,8 +144,22 @@ fn summed_finest_cells() -> String {
     summary_figures(true, false)
 }
 
+/// The trend's figures from the quarterly cells, in the layout of every
+/// other source's (the trend reads evidence from the records too).
 fn quarterly_cells() -> String {
-    ["CAST(SUM(c.evidence) AS BIGINT) AS evidence".to_owned(), sum_parts("c", "delivered_value", true), sum_parts("c", "verified_value", true)].join(", ")
+    figures(
+        NONE,
+        NONE,
+        "CAST(SUM(c.evidence) AS BIGINT)",
+        [
+            zero("committed_value"),
+            zero("committed_quantity"),
+            sum_parts("c", "delivered_value", true),
+            sum_parts("c", "verified_value", true),
+            zero("delivered_quantity"),
+            zero("contract_value"),
+        ],
+    )
 }
 
 fn committed_from() -> String {
@@ -245,30 +257,27 @@ impl Source {
     }
 }
 
-pub(super) fn key_of(row: &QueryResult, dims: &[Dimension]) -> AppResult<GroupKey> {
+/// The group columns `g{i}` of `dims`, in order.
+pub(super) fn key_of(columns: &mut Columns, dims: &[Dimension]) -> AppResult<GroupKey> {
     let mut key = GroupKey::default();
-    for (i, d) in dims.iter().enumerate() {
+    for d in dims {
         // -1: the records of unmapped measures, which have no regional theme or measure.
-        key.set(*d, row.try_get::<Option<i32>>("", &format!("g{i}"))?.filter(|v| *v != -1));
+        key.set(*d, columns.optional_int32()?.filter(|v| *v != -1));
     }
     Ok(key)
 }
 
-pub(super) fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
-    Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
-}
-
-pub(super) fn figures_of(row: &QueryResult) -> AppResult<Figures> {
-    let wide = |f: &str| split_sum::get(row, f);
+/// The figures, selected as `figures` lists them.
+pub(super) fn figures_of(columns: &mut Columns) -> AppResult<Figures> {
     Ok(Figures {
-        commitment_count: int(row, "commitments")?,
-        unvalued_commitment_count: int(row, "unvalued_commitments")?,
-        committed_value: SocialValue::from_scaled(wide("committed_value")?),
-        committed_quantity: RegionalQuantity::from_scaled(wide("committed_quantity")?),
-        evidence_count: int(row, "evidence")?,
-        delivered_value: SocialValue::from_scaled(wide("delivered_value")?),
-        verified_value: SocialValue::from_scaled(wide("verified_value")?),
-        delivered_quantity: RegionalQuantity::from_scaled(wide("delivered_quantity")?),
-        contract_value: MoneyTotal::from_scaled(wide("contract_value")?),
+        commitment_count: columns.count()?,
+        unvalued_commitment_count: columns.count()?,
+        committed_value: SocialValue::from_scaled(columns.figure("committed_value")?),
+        committed_quantity: RegionalQuantity::from_scaled(columns.figure("committed_quantity")?),
+        evidence_count: columns.count()?,
+        delivered_value: SocialValue::from_scaled(columns.figure("delivered_value")?),
+        verified_value: SocialValue::from_scaled(columns.figure("verified_value")?),
+        delivered_quantity: RegionalQuantity::from_scaled(columns.figure("delivered_quantity")?),
+        contract_value: MoneyTotal::from_scaled(columns.figure("contract_value")?),
     })
 }
