@@ -7,7 +7,9 @@
 #   bench/map_vs_proxy.sh [SCALE] [DATABASE_URL]
 #
 # SCALE defaults to medium; DATABASE_URL to a fresh SQLite file (give an
-# empty PostgreSQL database's URL to measure PostgreSQL).
+# empty PostgreSQL database's URL to measure PostgreSQL). BENCH_REUSE=1 with
+# a DATABASE_URL measures a database that already holds the region (one
+# that bench/compare.sh BENCH_FRAMEWORKS=after imported, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-medium} url=${2:-}
@@ -16,13 +18,13 @@ mkdir -p "$work"
 cargo build --profile dist --quiet --bin social-value-hub
 bin=${CARGO_TARGET_DIR:-target}/dist/social-value-hub
 export SVH_JWT_SECRET=bench-secret-bench-secret
-dir="$work/$scale-v2"
+dir="$work/$scale-frameworks"
 [ -f "$dir/evidence.csv" ] || "$bin" generate --scale "$scale" --frameworks --out "$dir" >/dev/null
 if [ -z "$url" ]; then
   rm -f "$work/v2-$scale.db" "$work/v2-$scale.db-wal" "$work/v2-$scale.db-shm"
   url="sqlite://$work/v2-$scale.db?mode=rwc"
 fi
-/usr/bin/time -f "import: wall %e s, peak RSS %M KB" "$bin" import "$dir" --database-url "$url" | grep imported
+[ -n "${BENCH_REUSE:-}" ] || /usr/bin/time -f "import: wall %e s, peak RSS %M KB" "$bin" import "$dir" --database-url "$url" | grep imported
 SVH_DATABASE_URL="$url" SVH_LISTEN=127.0.0.1:4995 RUST_LOG=warn "$bin" serve >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
