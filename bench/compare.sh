@@ -10,7 +10,9 @@
 #
 # e.g. build the commit before a change with `cargo build --profile dist`
 # (or `--release` for commits before the dist profile) in a worktree of its
-# own, then: bench/compare.sh /tmp/before/social-value-hub target/dist/social-value-hub medium 3
+# own, with a CARGO_TARGET_DIR of its own (sharing one, cargo can keep the
+# other commit's build of the path crates, migration and entity), then:
+# bench/compare.sh /tmp/before/social-value-hub target/dist/social-value-hub medium 3
 # SVH_BENCH_POSTGRES_URL adds PostgreSQL; BENCH_BACKENDS chooses; BENCH_REUSE=1
 # skips the imports and serves the databases an earlier run left.
 # BENCH_CASES (default ce) and BENCH_CONCURRENCY (default 1) choose the
