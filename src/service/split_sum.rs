@@ -11,7 +11,7 @@
 //! How many parts a figure needs follows from what one record's figure can
 //! be. A value ([`VALUES`]) needs three, `v = p2 × BASE² + p1 × BASE + p0`,
 //! each part below 10^9 per record. Every other figure (a quantity, even in
-//! regional millionths, or a contract value in pence) is below 10^18 per
+//! regional millionths, or a contract value in pence) is at most 10^18 per
 //! record, so two parts, `v = p1 × BASE + p0`, keep it with `p1` at most
 //! 10^9 per record; a third would be one more column to store, index and
 //! read in every cell for nothing. The cells store the parts in columns
@@ -45,7 +45,7 @@ pub fn parts(name: &str) -> Vec<String> {
     (0..width(name)).rev().map(|i| format!("{name}_p{i}")).collect()
 }
 
-/// The two parts of one record's figure `expr` (below 10^18).
+/// The two parts of one record's figure `expr` (at most 10^18).
 fn split(expr: &str) -> Vec<String> {
     vec![format!("(({expr}) / {BASE})"), format!("(({expr}) % {BASE})")]
 }
@@ -61,7 +61,7 @@ fn summed(parts: Vec<String>, name: &str) -> String {
     parts.iter().zip(self::parts(name)).map(|(p, col)| format!("CAST(SUM({p}) AS BIGINT) AS {col}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The parts of `expr`, one record's figure (below 10^18, not a value), summed over the rows.
+/// The parts of `expr`, one record's figure (at most 10^18, not a value), summed over the rows.
 pub fn sum_records(expr: &str, name: &str) -> String {
     assert!(!is_value(name), "{name} is a value: sum it with sum_products");
     summed(split(expr), name)
