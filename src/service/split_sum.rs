@@ -50,7 +50,7 @@ fn split(expr: &str) -> Vec<String> {
     vec![format!("(({expr}) / {BASE})"), format!("(({expr}) % {BASE})")]
 }
 
-/// The three parts of the product `a × p` of one record (a below 10^18, p below 10^9).
+/// The three parts of the product `a × p` of one record (a at most 10^18, p below 10^9).
 fn split_product(a: &str, p: &str) -> Vec<String> {
     let low = format!("((({a}) % {BASE}) * ({p}))");
     let high = format!("((({a}) / {BASE}) * ({p}) + {low} / {BASE})");
