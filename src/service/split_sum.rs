@@ -17,7 +17,7 @@
 //! read in every cell for nothing. The cells store the parts in columns
 //! `{figure}_p2` (values only), `{figure}_p1` and `{figure}_p0`.
 //!
-//! A product is split without ever forming it: `a × p` with `a < 10^18`
+//! A product is split without ever forming it: `a × p` with `a ≤ 10^18`
 //! and `p < BASE` is `(a / BASE) × p × BASE + (a % BASE) × p`, two terms
 //! below 10^16 each, whose carries give the three parts.
 
