@@ -199,6 +199,34 @@ async fn other_councils_records_are_invisible_and_naming_them_is_forbidden() {
     .await;
 }
 
+/// However a client spells it: `edges { node }`, the connection's `nodes`,
+/// or one record by `node(id)`, what is selected beneath the records is
+/// read as a page's is, so the same selection costs the same statements.
+#[tokio::test]
+async fn nodes_and_node_by_id_cost_the_statements_of_a_page() {
+    on_each_backend(|app| async move {
+        app.load_generated(social_value_hub::dataset::generate::Scale::Small).await;
+        let tok = token("auditor", &[]);
+        let fields = "id externalId council { code } supplier { ref name }
+                   commitments { externalId measure { code theme { code } } committedValue deliveredValue verifiedValue deliveredQuantity
+                   evidence { externalId value status commitment { contract { externalId } } } }";
+        let edges = format!("{{ contracts(first: 20) {{ edges {{ node {{ {fields} }} }} }} }}");
+        let nodes = format!("{{ contracts(first: 20) {{ nodes {{ {fields} }} }} }}");
+        let (by_edges, e) = app.count_statements(app.ok(&tok, &edges, json!({}))).await;
+        let (by_nodes, n) = app.count_statements(app.ok(&tok, &nodes, json!({}))).await;
+        let listed: Vec<&Value> = e["contracts"]["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
+        assert_eq!(n["contracts"]["nodes"].as_array().unwrap().iter().collect::<Vec<_>>(), listed);
+        let one = format!("query($id: ID!) {{ node(id: $id) {{ ... on Contract {{ {fields} }} }} }}");
+        let (by_id, c) = app.count_statements(app.ok(&tok, &one, json!({"id": listed[0]["id"]}))).await;
+        assert_eq!(&c["node"], listed[0]);
+        eprintln!("statements: edges {by_edges}, nodes {by_nodes}, node(id) {by_id}");
+        assert_eq!(by_nodes, by_edges, "nodes cost more statements than edges");
+        // No page count, and the record by its id instead of a page.
+        assert!(by_id < by_edges, "node(id) cost {by_id} statements, a page {by_edges}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_page_costs_the_same_statements_whatever_its_size() {
     on_each_backend(|app| async move {

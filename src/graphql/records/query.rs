@@ -11,6 +11,7 @@ use crate::graphql::context::{db, read_scope};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::Values;
+use crate::service::read::page::Page;
 use crate::service::read::records as svc;
 
 #[derive(InputObject, Default)]
@@ -68,7 +69,7 @@ impl RecordsQuery {
             external_ids: f.external_ids.map(Into::into),
         };
         let page = svc::contracts(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::contracts(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        let page = prefetch::contracts(ctx, page, page_node(ctx)).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
 
@@ -83,7 +84,7 @@ impl RecordsQuery {
             financial_years: f.financial_years.map(Into::into),
         };
         let page = svc::commitments(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::commitments(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        let page = prefetch::commitments(ctx, page, page_node(ctx)).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
 
@@ -97,17 +98,42 @@ impl RecordsQuery {
             financial_years: f.financial_years.map(Into::into),
         };
         let page = svc::evidence(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::evidence(ctx, page, ctx.look_ahead().field("edges").field("node")).await?;
+        let page = prefetch::evidence(ctx, page, page_node(ctx)).await?;
         Ok(connection(page, |e| e.m.id.into(), |e| e, after.is_some()))
     }
 
     /// A contract, commitment or evidence record by its id; null if there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
         let (db, scope) = (db(ctx), read_scope(ctx));
+        // The record as a page of one, so that what is selected beneath it
+        // is read as a page's is, one statement per kind, all at once.
+        let node = ctx.look_ahead();
         Ok(match ids::parse_node_id(&id)? {
-            (Kind::Contract, n) => svc::by_id::<contract::Entity>(db, scope, n).await?.map(|m| Node::Contract(Contract::new(m))),
-            (Kind::Commitment, n) => svc::by_id::<commitment::Entity>(db, scope, n).await?.map(|m| Node::Commitment(Commitment::new(m))),
-            (Kind::Evidence, n) => svc::by_id::<evidence::Entity>(db, scope, n).await?.map(|m| Node::Evidence(Evidence { m, commitment: None })),
+            (Kind::Contract, n) => match svc::by_id::<contract::Entity>(db, scope, n).await? {
+                Some(m) => prefetch::contracts(ctx, one(m), node).await?.items.pop().map(Node::Contract),
+                None => None,
+            },
+            (Kind::Commitment, n) => match svc::by_id::<commitment::Entity>(db, scope, n).await? {
+                Some(m) => prefetch::commitments(ctx, one(m), node).await?.items.pop().map(Node::Commitment),
+                None => None,
+            },
+            (Kind::Evidence, n) => match svc::by_id::<evidence::Entity>(db, scope, n).await? {
+                Some(m) => prefetch::evidence(ctx, one(m), node).await?.items.pop().map(Node::Evidence),
+                None => None,
+            },
         })
     }
+}
+
+fn one<M>(m: M) -> Page<M> {
+    Page { items: vec![m], has_next: false, total: 1 }
+}
+
+/// The selection beneath each record of a connection: `edges { node }`,
+/// or the connection's `nodes`, as many clients send it. A query that
+/// selects both is prefetched for `edges`; what only `nodes` selects is
+/// then read by the loaders, still correctly.
+fn page_node<'a>(ctx: &'a Context<'_>) -> async_graphql::Lookahead<'a> {
+    let edges = ctx.look_ahead().field("edges").field("node");
+    if edges.exists() { edges } else { ctx.look_ahead().field("nodes") }
 }
