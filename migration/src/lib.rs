@@ -11,6 +11,7 @@ mod m20261128_000006_split_sums;
 mod m20261202_000007_frameworks;
 mod m20261202_000008_crosswalk_cells;
 mod m20261202_000009_narrow_cells;
+mod m20261202_000010_reference_version;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_frameworks::Migration),
             Box::new(m20261202_000008_crosswalk_cells::Migration),
             Box::new(m20261202_000009_narrow_cells::Migration),
+            Box::new(m20261202_000010_reference_version::Migration),
         ]
     }
 }

@@ -1,12 +1,16 @@
-//! Reference data for one request: councils, themes, measures and proxies
-//! are small tables, so the first field that needs one has the service read
-//! it whole (one statement), and every other field reads it from memory.
-//! Unlike a batched DataLoader this cannot split into several statements
-//! when a large page takes a while to resolve.
+//! Reference data: councils, frameworks, themes, measures with their
+//! mappings, and proxies are small tables that nearly every request reads.
+//! Each replica keeps one copy of them in memory, read whole, and reads
+//! them again only when a write has raised their version in the database
+//! (service::write), so that a change on any replica is seen by every
+//! other at its next request. A request asks for the version once, with
+//! the first field that needs a table, and keeps that copy to its end.
 
 use std::collections::HashMap;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
+use std::sync::{Arc, Mutex};
+
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
@@ -16,15 +20,46 @@ use crate::service::DatabaseConnection;
 use crate::service::framework::REGIONAL_ID;
 use crate::service::read::reference as svc;
 
-/// The reference tables a request has read so far, kept for the rest of it.
+/// The reference tables as one replica last read them.
+#[derive(Clone, Default)]
+pub struct ReferenceStore(Arc<Mutex<Option<Arc<Tables>>>>);
+
+/// The reference tables of one version, indexed.
+struct Tables {
+    version: i64,
+    councils: HashMap<i32, council::Model>,
+    frameworks: HashMap<i32, framework::Model>,
+    themes: HashMap<i32, theme::Model>,
+    measures: Measures,
+    /// In (measure, financial year) order, for a binary search.
+    proxies: Vec<proxy::Model>,
+}
+
+fn by_id<M>(rows: Vec<M>, id: fn(&M) -> i32) -> HashMap<i32, M> {
+    rows.into_iter().map(|m| (id(&m), m)).collect()
+}
+
+impl Tables {
+    async fn read(db: &DatabaseConnection, version: i64) -> AppResult<Tables> {
+        let (councils, frameworks, themes, measures, mut proxies) =
+            tokio::try_join!(svc::councils(db), svc::frameworks(db), svc::themes(db), svc::measures_with_mappings(db), svc::proxies(db))?;
+        proxies.sort_by_key(|p| (p.measure_id, p.financial_year));
+        Ok(Tables {
+            version,
+            councils: by_id(councils, |m: &council::Model| m.id),
+            frameworks: by_id(frameworks, |m: &framework::Model| m.id),
+            themes: by_id(themes, |m: &theme::Model| m.id),
+            measures: Measures::new(measures),
+            proxies,
+        })
+    }
+}
+
+/// The reference tables of one request.
 pub struct ReferenceCache {
     db: DatabaseConnection,
-    councils: OnceCell<HashMap<i32, council::Model>>,
-    frameworks: OnceCell<HashMap<i32, framework::Model>>,
-    themes: OnceCell<HashMap<i32, theme::Model>>,
-    measures: OnceCell<Measures>,
-    /// In (measure, financial year) order, for a binary search.
-    proxies: OnceCell<Vec<proxy::Model>>,
+    store: ReferenceStore,
+    tables: OnceCell<Arc<Tables>>,
 }
 
 /// The measures and the crosswalk's mappings, read together: valuing a
@@ -77,42 +112,44 @@ fn missing(what: &str, key: impl std::fmt::Debug) -> async_graphql::Error {
     internal(format!("dangling reference to {what} {key:?}")).into()
 }
 
-/// Awaits `read` only when `wanted`.
-async fn when<T>(wanted: bool, read: impl Future<Output = GqlResult<T>>) -> GqlResult<()> {
-    if wanted {
-        read.await?;
-    }
-    Ok(())
-}
-
-/// The table in `cell`, read by `read` the first time it is asked for.
-async fn by_id<M, F: Future<Output = AppResult<Vec<M>>>>(
-    cell: &OnceCell<HashMap<i32, M>>,
-    read: impl FnOnce() -> F,
-    id: fn(&M) -> i32,
-) -> GqlResult<&HashMap<i32, M>> {
-    cell.get_or_try_init(|| async { Ok::<_, async_graphql::Error>(read().await?.into_iter().map(|m| (id(&m), m)).collect()) }).await
-}
-
 impl ReferenceCache {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, councils: OnceCell::new(), frameworks: OnceCell::new(), themes: OnceCell::new(), measures: OnceCell::new(), proxies: OnceCell::new() }
+    pub fn new(db: DatabaseConnection, store: ReferenceStore) -> Self {
+        Self { db, store, tables: OnceCell::new() }
+    }
+
+    /// This replica's copy of the tables, read again if the version in the database has moved.
+    async fn tables(&self) -> GqlResult<&Tables> {
+        let tables = self
+            .tables
+            .get_or_try_init(|| async {
+                let version = svc::version(&self.db).await?;
+                let kept = self.store.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(t) = kept.filter(|t| t.version == version) {
+                    return Ok::<_, async_graphql::Error>(t);
+                }
+                // Read after the version: what is read is at least as new, and is read again at worst.
+                let t = Arc::new(Tables::read(&self.db, version).await?);
+                *self.store.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.clone());
+                Ok(t)
+            })
+            .await?;
+        Ok(tables)
     }
 
     async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {
-        by_id(&self.councils, || svc::councils(&self.db), |m| m.id).await
+        Ok(&self.tables().await?.councils)
     }
 
     async fn framework_table(&self) -> GqlResult<&HashMap<i32, framework::Model>> {
-        by_id(&self.frameworks, || svc::frameworks(&self.db), |m| m.id).await
+        Ok(&self.tables().await?.frameworks)
     }
 
     async fn theme_table(&self) -> GqlResult<&HashMap<i32, theme::Model>> {
-        by_id(&self.themes, || svc::themes(&self.db), |m| m.id).await
+        Ok(&self.tables().await?.themes)
     }
 
     async fn measures(&self) -> GqlResult<&Measures> {
-        self.measures.get_or_try_init(|| async { Ok::<_, async_graphql::Error>(Measures::new(svc::measures_with_mappings(&self.db).await?)) }).await
+        Ok(&self.tables().await?.measures)
     }
 
     async fn measure_table(&self) -> GqlResult<&HashMap<i32, measure::Model>> {
@@ -120,29 +157,16 @@ impl ReferenceCache {
     }
 
     async fn proxy_table(&self) -> GqlResult<&Vec<proxy::Model>> {
-        self.proxies
-            .get_or_try_init(|| async {
-                let mut rows = svc::proxies(&self.db).await?;
-                rows.sort_by_key(|p| (p.measure_id, p.financial_year));
-                Ok::<_, async_graphql::Error>(rows)
-            })
-            .await
+        Ok(&self.tables().await?.proxies)
     }
 
-    /// Reads the tables a page's fields will use, all at once and beside the
-    /// page's own statements, rather than one after another as the first
-    /// field of each kind asks (a measure's theme, say, only once its measure
-    /// is there).
+    /// Reads the tables a page's fields will use beside the page's own
+    /// statements, rather than when the first field of a kind asks.
     pub async fn fill_for(&self, node: &async_graphql::Lookahead<'_>) -> GqlResult<()> {
-        let measure = node.field("measure");
-        // Valuing a commitment, or saying what it counts as, reads the crosswalk.
         let valued = ["committedValue", "regionalMeasure", "regionalQuantity"].iter().any(|f| node.field(f).exists());
-        tokio::try_join!(
-            when(node.field("council").exists(), self.council_table()),
-            when(measure.exists() || valued, self.measure_table()),
-            when(measure.field("theme").exists(), self.theme_table()),
-            when(valued, self.proxy_table()),
-        )?;
+        if valued || node.field("council").exists() || node.field("measure").exists() {
+            self.tables().await?;
+        }
         Ok(())
     }
 

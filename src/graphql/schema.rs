@@ -9,7 +9,7 @@ use super::edit::EditMutation;
 use super::framework::{FrameworkMutation, FrameworkQuery};
 use super::records::loaders::RecordLoader;
 use super::records::query::RecordsQuery;
-use super::reference::ReferenceCache;
+use super::reference::{ReferenceCache, ReferenceStore};
 use super::rollup::RollupQuery;
 use super::sync::SyncMutation;
 use super::viewer::ViewerQuery;
@@ -62,9 +62,9 @@ pub fn root_fields(schema: &AppSchema) -> Vec<String> {
 
 /// What a request carries: the caller, the caller's read scope (worked
 /// out here, once per request), the DataLoader, which reads with that
-/// scope, and the reference cache.
-pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, principal: Principal) -> async_graphql::Request {
+/// scope, and the reference cache, backed by this replica's `reference` store.
+pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, reference: &ReferenceStore, principal: Principal) -> async_graphql::Request {
     let scope = principal.read_scope();
     let records = RecordLoader::new(db.clone(), scope.clone());
-    request.data(principal).data(scope).data(DataLoader::new(records, tokio::spawn)).data(ReferenceCache::new(db.clone()))
+    request.data(principal).data(scope).data(DataLoader::new(records, tokio::spawn)).data(ReferenceCache::new(db.clone(), reference.clone()))
 }

@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
+
+use crate::graphql::reference::ReferenceStore;
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -37,6 +39,8 @@ pub struct AppState {
     pub statements: Arc<StatementCounter>,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    /// This replica's copy of the reference tables (graphql::reference).
+    pub reference: ReferenceStore,
 }
 
 /// Largest request head (request line and headers) read: big enough that an

@@ -23,6 +23,7 @@ mod observability;
 mod overflow;
 mod random_rollups;
 mod records;
+mod reference_cache;
 mod replicas;
 mod rollup;
 mod schema;

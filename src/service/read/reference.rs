@@ -2,10 +2,10 @@
 //! crosswalk's mappings, proxies),
 //! each read whole in one statement: they are small, every role may read
 //! them, and a request that needs one row of a table soon needs others.
-//! The GraphQL layer keeps what these return for the rest of its request.
+//! The GraphQL layer keeps what these return until `version` moves.
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::error::AppResult;
 
@@ -29,4 +29,13 @@ pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> 
 
 pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::Model>> {
     Ok(framework::Entity::find().all(db).await?)
+}
+
+/// The version of the reference tables, raised by every write to one of them.
+pub async fn version(db: &impl ConnectionTrait) -> AppResult<i64> {
+    let sql = Statement::from_string(db.get_database_backend(), "SELECT version FROM reference_version WHERE id = 1");
+    match db.query_one_raw(sql).await? {
+        Some(row) => Ok(row.try_get_by_index::<i64>(0)?),
+        None => Err(crate::error::internal("reference_version has no row")),
+    }
 }

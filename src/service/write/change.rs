@@ -41,6 +41,11 @@ pub enum ChangedEntity {
 }
 
 impl ChangedEntity {
+    /// Whether it is one of the reference tables every request reads.
+    pub fn is_reference(self) -> bool {
+        !matches!(self, ChangedEntity::Supplier | ChangedEntity::Record(_))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Framework => "FRAMEWORK",

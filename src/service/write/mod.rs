@@ -82,6 +82,10 @@ impl<'a> WriteTx<'a> {
         }
         let touched: BTreeSet<Touched> = self.pending.iter().flat_map(|c| c.touched.iter().copied()).collect();
         cells::refresh(&self.txn, &touched).await?;
+        if self.pending.iter().any(|c| c.entity.is_reference()) {
+            // Every replica's copy of the reference tables is read again (read::reference).
+            self.txn.execute_unprepared("UPDATE reference_version SET version = version + 1 WHERE id = 1").await?;
+        }
         self.lock(LOG_LOCK).await?;
         let changes = std::mem::take(&mut self.pending);
         let at = self.at();
