@@ -7,10 +7,9 @@
 //! the first field that needs a table, and keeps that copy to its end.
 
 use std::collections::HashMap;
-
-use entity::{council, framework, measure, measure_mapping, proxy, theme};
 use std::sync::{Arc, Mutex};
 
+use entity::{council, framework, measure, measure_mapping, proxy, theme};
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
@@ -69,7 +68,8 @@ struct Measures {
     /// By the mapped (reported) measure's id.
     mappings: HashMap<i32, measure_mapping::Model>,
     /// What each mapped or regional measure counts as, worked out once per
-    /// request: a page values every commitment and evidence record on it.
+    /// version of the tables: a page values every commitment and evidence
+    /// record on it.
     bases: HashMap<i32, Basis>,
 }
 
