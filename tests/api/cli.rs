@@ -27,15 +27,14 @@ fn has_token(text: &str) -> bool {
     text.split(|c: char| c.is_whitespace() || c == '"').any(|w| w.starts_with("eyJ") && w.matches('.').count() == 2)
 }
 
+/// The answer of `server` to `query`, asked as the dashboard role.
+async fn ask(server: &ServerProcess, query: &str) -> Value {
+    let res = reqwest::Client::new().post(format!("http://{}/graphql", server.addr)).bearer_auth(token("dashboard", &[])).json(&json!({"query": query})).send();
+    res.await.unwrap().json().await.unwrap()
+}
+
 async fn council_count(server: &ServerProcess) -> i64 {
-    let res = reqwest::Client::new()
-        .post(format!("http://{}/graphql", server.addr))
-        .bearer_auth(token("dashboard", &[]))
-        .json(&json!({"query": "{ councils { code } }"}))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
+    let body = ask(server, "{ councils { code } }").await;
     body["data"]["councils"].as_array().unwrap_or_else(|| panic!("{body}")).len() as i64
 }
 
@@ -57,16 +56,7 @@ async fn a_configured_deployment_prints_no_token_and_loads_the_demo_only_when_as
     let out = server.output();
     assert!(!has_token(&out), "SVH_DEMO printed a token:\n{out}");
     // The demo is a v2 region: Knowsley reports in its own framework, mapped onto the regional one.
-    let body: Value = reqwest::Client::new()
-        .post(format!("http://{}/graphql", server.addr))
-        .bearer_auth(token("dashboard", &[]))
-        .json(&json!({"query": "{ frameworks { code measures { mapping { factor } } } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = ask(&server, "{ frameworks { code measures { mapping { factor } } } }").await;
     let ksv = body["data"]["frameworks"].as_array().unwrap().iter().find(|f| f["code"] == "KSV").unwrap_or_else(|| panic!("{body}"));
     assert!(ksv["measures"].as_array().unwrap().iter().any(|m| !m["mapping"].is_null()), "{body}");
 }

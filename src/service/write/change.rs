@@ -41,7 +41,9 @@ pub enum ChangedEntity {
 }
 
 impl ChangedEntity {
-    /// Whether it is one of the reference tables every request reads.
+    /// Whether it is one of the reference tables every request reads. Named
+    /// by what it is not, so that a kind added later counts as reference
+    /// data (read again at worst) until said otherwise.
     pub fn is_reference(self) -> bool {
         !matches!(self, ChangedEntity::Supplier | ChangedEntity::Record(_))
     }
