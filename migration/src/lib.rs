@@ -12,6 +12,7 @@ mod m20261202_000007_frameworks;
 mod m20261202_000008_crosswalk_cells;
 mod m20261202_000009_narrow_cells;
 mod m20261202_000010_reference_version;
+mod m20261202_000011_delta_cells;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_crosswalk_cells::Migration),
             Box::new(m20261202_000009_narrow_cells::Migration),
             Box::new(m20261202_000010_reference_version::Migration),
+            Box::new(m20261202_000011_delta_cells::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 use super::framework::FrameworkSnapshot;
 use super::rollup::cells::Touched;
 use super::write::snapshot::{self, Names, Wanted};
-use super::write::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx, tombstone};
+use super::write::{Action, CellKey, Change, ChangedEntity, FeedEntry, WriteTx, tombstone};
 use crate::auth::Principal;
 use crate::domain::{EvidenceStatus, NodeId, Quantity, Quarter, RecordEntity};
 use crate::error::{AppResult, bad_input, conflict, forbidden, not_found};
@@ -84,6 +84,7 @@ pub async fn set_commitment_target(
     if before.target_centi == target.scaled() {
         return Ok(before);
     }
+    tx.will_change([before.cell_key()]).await?;
     let mut am = before.clone().into_active_model();
     am.target_centi = Set(target.scaled());
     am.version = Set(before.version + 1);
@@ -94,7 +95,7 @@ pub async fn set_commitment_target(
     let names = Names::read(&tx.txn, &wanted).await?;
     let record =
         Identity { entity: RecordEntity::Commitment, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
-    let change = update_change(record, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names), vec![after.hangs_from()]);
+    let change = update_change(record, Action::Update, snapshot::commitment(&before, &names), snapshot::commitment(&after, &names), vec![after.cell_key()]);
     tx.record(change);
     tx.commit().await?;
     Ok(after)
@@ -118,6 +119,7 @@ pub async fn relink_evidence(db: &DatabaseConnection, principal: &Principal, id:
     if before.commitment_id == commitment_id {
         return Ok(before);
     }
+    tx.will_change([before.cell_key()]).await?;
     let mut am = before.clone().into_active_model();
     am.commitment_id = Set(commitment_id);
     am.version = Set(before.version + 1);
@@ -135,7 +137,7 @@ async fn record_evidence_change(tx: &mut WriteTx<'_>, action: Action, before: &e
     let names = Names::read(&tx.txn, &wanted).await?;
     let record =
         Identity { entity: RecordEntity::Evidence, council_id: after.council_id, id: after.id, external_id: &after.external_id, version: after.version };
-    let touched = vec![before.hangs_from(), after.hangs_from()];
+    let touched = vec![after.cell_key()];
     let change = update_change(record, action, snapshot::evidence(before, &names), snapshot::evidence(after, &names), touched);
     tx.record(change);
     Ok(())
@@ -176,6 +178,7 @@ pub async fn review_evidence(
     if validated_centi.is_some_and(|v| v > before.quantity_centi) {
         return Err(bad_input(format!("validatedQuantity must be at most the quantity reported, {}", Quantity::from_scaled(before.quantity_centi))));
     }
+    tx.will_change([before.cell_key()]).await?;
     let mut am = before.clone().into_active_model();
     am.status = Set(status);
     am.validated_centi = Set(validated_centi);

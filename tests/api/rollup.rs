@@ -287,7 +287,7 @@ pub(crate) async fn cells(app: &TestApp) -> Vec<String> {
             "rollup_summary",
             columns("supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, unvalued_commitments, evidence", &summary),
         ),
-        ("commitment_delivery", columns("commitment_id, council_id, supplier_id", &["delivered_centi", "delivered_value", "verified_value"])),
+        ("commitment_delivery", columns("commitment_id", &["delivered_centi", "delivered_value", "verified_value"])),
     ];
     let mut out = Vec::new();
     for (table, columns) in &tables {

@@ -60,7 +60,7 @@ pub async fn map_measure(db: &DatabaseConnection, principal: &Principal, input: 
     };
     let after = Some(snapshot::mapping(&desired, &framework_code, &measure.code, &regional_measure.code));
     let record_id = qualified_code(&framework_code, &measure.code);
-    if !reference_change(&mut tx, ChangedEntity::Mapping, record_id, before, after, vec![Touched::Measure(measure.id)]) {
+    if !reference_change(&mut tx, ChangedEntity::Mapping, record_id, before, after, vec![Touched::Measure(measure.id)]).await? {
         return Ok(desired);
     }
     // The key is the mapped measure's id, never one the database picks.
@@ -77,7 +77,7 @@ pub async fn unmap_measure(db: &DatabaseConnection, principal: &Principal, frame
     let (framework_code, measure) = reported_measure(&tx, framework_code, measure_code).await?;
     let Some(existing) = measure_mapping::Entity::find_by_id(measure.id).one(&tx.txn).await? else { return Ok(false) };
     let before = Some(snapshot::mapping(&existing, &framework_code, &measure.code, &regional_code(&tx, existing.regional_measure_id).await?));
-    reference_change(&mut tx, ChangedEntity::Mapping, qualified_code(&framework_code, &measure.code), before, None, vec![Touched::Measure(measure.id)]);
+    reference_change(&mut tx, ChangedEntity::Mapping, qualified_code(&framework_code, &measure.code), before, None, vec![Touched::Measure(measure.id)]).await?;
     existing.into_active_model().delete(&tx.txn).await?;
     tx.commit().await?;
     Ok(true)

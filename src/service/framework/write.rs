@@ -43,25 +43,28 @@ pub(super) fn valid_code(field: &str, value: &str) -> AppResult<String> {
     Ok(value.to_owned())
 }
 
-/// Records a reference-data change, or nothing when the content is unchanged.
-pub(super) fn reference_change(
+/// Records a reference-data change, or nothing when the content is
+/// unchanged; to be called before the row is written, since it declares
+/// the rollup keys `touched` it moves.
+pub(super) async fn reference_change(
     tx: &mut WriteTx<'_>,
     entity: ChangedEntity,
     record_id: String,
     before: Option<Value>,
     after: Option<Value>,
     touched: Vec<Touched>,
-) -> bool {
+) -> AppResult<bool> {
     if before == after {
-        return false;
+        return Ok(false);
     }
+    tx.will_change(touched.iter().copied()).await?;
     let action = match (&before, &after) {
         (None, _) => Action::Create,
         (Some(_), None) => Action::Delete,
         (Some(_), Some(_)) => Action::Update,
     };
     tx.record(Change { council_id: None, entity, record_id, action, before, after, feed: None, touched });
-    true
+    Ok(true)
 }
 
 /// Inserts or updates every column of a reference row.
@@ -95,7 +98,7 @@ pub async fn upsert_framework(db: &DatabaseConnection, principal: &Principal, in
     let existing = framework::Entity::find().filter(framework::Column::Code.eq(&code)).one(&tx.txn).await?;
     let desired = framework::Model { id: existing.as_ref().map_or(0, |m| m.id), code: code.clone(), name, edition };
     let (before, after) = (existing.as_ref().map(snapshot::framework), Some(snapshot::framework(&desired)));
-    if !reference_change(&mut tx, ChangedEntity::Framework, code, before, after, Vec::new()) {
+    if !reference_change(&mut tx, ChangedEntity::Framework, code, before, after, Vec::new()).await? {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -123,7 +126,7 @@ pub async fn upsert_council(db: &DatabaseConnection, principal: &Principal, inpu
         Some(m) => Some(snapshot::council(m, &framework_by_id(&tx, m.framework_id).await?.code)),
         None => None,
     };
-    if !reference_change(&mut tx, ChangedEntity::Council, code, before, Some(snapshot::council(&desired, &framework.code)), Vec::new()) {
+    if !reference_change(&mut tx, ChangedEntity::Council, code, before, Some(snapshot::council(&desired, &framework.code)), Vec::new()).await? {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -152,7 +155,7 @@ pub async fn upsert_theme(db: &DatabaseConnection, principal: &Principal, input:
     let desired = theme::Model { id: existing.as_ref().map_or(0, |m| m.id), framework_id: framework.id, code: code.clone(), name };
     let record_id = qualified_code(&framework.code, &code);
     let (before, after) = (existing.as_ref().map(|m| snapshot::theme(m, &framework.code)), Some(snapshot::theme(&desired, &framework.code)));
-    if !reference_change(&mut tx, ChangedEntity::Theme, record_id, before, after, Vec::new()) {
+    if !reference_change(&mut tx, ChangedEntity::Theme, record_id, before, after, Vec::new()).await? {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -203,7 +206,7 @@ pub async fn upsert_measure(db: &DatabaseConnection, principal: &Principal, inpu
     // stops or starts being valued, moves its figures.
     let touched = existing.iter().filter(|m| m.theme_id != theme.id || m.valued != input.valued).map(|m| Touched::Measure(m.id)).collect();
     let after = Some(snapshot::measure(&desired, &framework.code, &theme.code));
-    if !reference_change(&mut tx, ChangedEntity::Measure, qualified_code(&framework.code, &code), before, after, touched) {
+    if !reference_change(&mut tx, ChangedEntity::Measure, qualified_code(&framework.code, &code), before, after, touched).await? {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;
@@ -246,7 +249,7 @@ pub async fn set_proxy(
     let record_id = format!("{}/{}", measure.code, year.0);
     let before = existing.as_ref().map(|m| snapshot::proxy(m, &measure.code));
     let touched = vec![Touched::Proxy { measure_id: measure.id, financial_year: year.0 }];
-    if !reference_change(&mut tx, ChangedEntity::Proxy, record_id, before, Some(snapshot::proxy(&desired, &measure.code)), touched) {
+    if !reference_change(&mut tx, ChangedEntity::Proxy, record_id, before, Some(snapshot::proxy(&desired, &measure.code)), touched).await? {
         return Ok(desired);
     }
     let model = save(&tx, existing.is_some(), desired.into_active_model()).await?;

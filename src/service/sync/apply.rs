@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 
 use super::existing::{Existing, of_council};
 use super::input::SyncOutcome;
-use super::upsert::{Upsertable, Written, ids_by_key, record_written, upsert};
+use super::upsert::{Upsertable, Written, ids_by_key, keys_to_move, record_written, upsert};
 use super::validate::ValidBatch;
 use crate::domain::{Percent, Quantity, RecordEntity};
 use crate::error::AppResult;
@@ -59,8 +59,8 @@ pub(super) async fn apply(tx: &mut WriteTx<'_>, council_id: i32, valid: ValidBat
     Ok(out)
 }
 
-async fn upsert_suppliers(tx: &WriteTx<'_>, valid: &ValidBatch, existing: &Existing, out: &mut SyncOutcome) -> AppResult<Vec<Written<supplier::Model>>> {
-    let rows = valid
+async fn upsert_suppliers(tx: &mut WriteTx<'_>, valid: &ValidBatch, existing: &Existing, out: &mut SyncOutcome) -> AppResult<Vec<Written<supplier::Model>>> {
+    let rows: Vec<_> = valid
         .suppliers
         .iter()
         .map(|s| {
@@ -78,20 +78,21 @@ async fn upsert_suppliers(tx: &WriteTx<'_>, valid: &ValidBatch, existing: &Exist
             (row, existing.suppliers.get(&s.supplier_ref))
         })
         .collect();
+    tx.will_change(keys_to_move(&rows)).await?;
     let (counts, written) = upsert(tx, rows, async |keys| supplier_ids(&tx.txn, keys).await).await?;
     out.suppliers = counts;
     Ok(written)
 }
 
 async fn upsert_contracts(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     council_id: i32,
     valid: &ValidBatch,
     existing: &Existing,
     out: &mut SyncOutcome,
 ) -> AppResult<Vec<Written<contract::Model>>> {
     let supplier_ids = supplier_ids(&tx.txn, valid.contracts.iter().map(|(c, ..)| c.supplier_ref.clone()).collect()).await?;
-    let rows = valid
+    let rows: Vec<_> = valid
         .contracts
         .iter()
         .map(|(c, value, weighting, framework_id)| {
@@ -113,13 +114,14 @@ async fn upsert_contracts(
             (row, existing.contracts.get(&c.external_id))
         })
         .collect();
+    tx.will_change(keys_to_move(&rows)).await?;
     let (counts, written) = upsert(tx, rows, async |keys| council_ids::<contract::Entity>(&tx.txn, council_id, keys).await).await?;
     out.contracts = counts;
     Ok(written)
 }
 
 async fn upsert_commitments(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     council_id: i32,
     valid: &ValidBatch,
     existing: &Existing,
@@ -127,7 +129,7 @@ async fn upsert_commitments(
 ) -> AppResult<Vec<Written<commitment::Model>>> {
     let keys = valid.commitments.iter().map(|(c, ..)| c.contract_external_id.clone()).collect();
     let contract_ids = council_ids::<contract::Entity>(&tx.txn, council_id, keys).await?;
-    let rows = valid
+    let rows: Vec<_> = valid
         .commitments
         .iter()
         .map(|(c, measure_id, target)| {
@@ -146,13 +148,14 @@ async fn upsert_commitments(
             (row, existing.commitments.get(&c.external_id))
         })
         .collect();
+    tx.will_change(keys_to_move(&rows)).await?;
     let (counts, written) = upsert(tx, rows, async |keys| council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await).await?;
     out.commitments = counts;
     Ok(written)
 }
 
 async fn upsert_evidence(
-    tx: &WriteTx<'_>,
+    tx: &mut WriteTx<'_>,
     council_id: i32,
     valid: &ValidBatch,
     existing: &Existing,
@@ -160,7 +163,7 @@ async fn upsert_evidence(
 ) -> AppResult<Vec<Written<evidence::Model>>> {
     let keys = valid.evidence.iter().map(|v| v.input.commitment_external_id.clone()).collect();
     let commitment_ids = council_ids::<commitment::Entity>(&tx.txn, council_id, keys).await?;
-    let rows = valid
+    let rows: Vec<_> = valid
         .evidence
         .iter()
         .map(|v| {
@@ -192,6 +195,7 @@ async fn upsert_evidence(
             (row, prior)
         })
         .collect();
+    tx.will_change(keys_to_move(&rows)).await?;
     let (counts, written) = upsert(tx, rows, async |keys| council_ids::<evidence::Entity>(&tx.txn, council_id, keys).await).await?;
     out.evidence = counts;
     Ok(written)

@@ -13,7 +13,7 @@ use super::input::Counts;
 use crate::domain::NodeId;
 use crate::error::AppResult;
 use crate::service::rollup::cells::Touched;
-use crate::service::write::{self, Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
+use crate::service::write::{self, Action, CellKey, Change, ChangedEntity, FeedEntry, WriteTx};
 
 /// A stored record that sync can upsert: its key, how to compare content
 /// (ignoring id, version and timestamps) and how to write it.
@@ -29,13 +29,14 @@ pub(super) trait Upsertable: Sized + Clone + Send + Sync {
     fn for_insert(self, now: DateTime<Utc>) -> Self::Active;
     /// A changed (or revived) record: the next version, every column rewritten.
     fn for_update(self, existing: &Self, now: DateTime<Utc>) -> Self::Active;
-    /// The rollup key its figures hang from (None for suppliers: their cells
-    /// are their contracts').
+    /// Whether the columns its rollup figures depend on are the same.
+    fn same_figures(&self, other: &Self) -> bool;
+    /// The rollup key of its figures (None for suppliers: they have none of their own).
     fn touched(&self) -> Option<Touched>;
 }
 
 macro_rules! upsertable {
-    ($module:ident, key: $key:ident, deleted: |$d:ident| $deleted:expr, touched: |$t:ident| $touched:expr, same: |$a:ident, $b:ident| $same:expr) => {
+    ($module:ident, key: $key:ident, deleted: |$d:ident| $deleted:expr, touched: |$t:ident| $touched:expr, figures: |$fa:ident, $fb:ident| $figures:expr, same: |$a:ident, $b:ident| $same:expr) => {
         impl Upsertable for $module::Model {
             type Active = $module::ActiveModel;
             fn key(&self) -> &str {
@@ -53,6 +54,10 @@ macro_rules! upsertable {
             fn same_content(&self, other: &Self) -> bool {
                 let ($a, $b) = (self, other);
                 $same
+            }
+            fn same_figures(&self, other: &Self) -> bool {
+                let ($fa, $fb) = (self, other);
+                $figures
             }
             fn is_deleted(&self) -> bool {
                 let $d = self;
@@ -80,23 +85,29 @@ macro_rules! upsertable {
     };
 }
 
-upsertable!(supplier, key: supplier_ref, deleted: |_m| false, touched: |_m| None, same: |a, b| a.name == b.name
+upsertable!(supplier, key: supplier_ref, deleted: |_m| false, touched: |_m| None, figures: |_a, _b| true, same: |a, b| a.name == b.name
     && a.companies_house_number == b.companies_house_number
     && a.postcode == b.postcode
     && a.is_sme == b.is_sme
     && a.is_vcse == b.is_vcse);
-upsertable!(contract, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.hangs_from()), same: |a, b| a.title == b.title
+upsertable!(contract, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.cell_key()),
+    figures: |a, b| a.supplier_id == b.supplier_id && a.value_pence == b.value_pence, same: |a, b| a.title == b.title
     && a.supplier_id == b.supplier_id
     && a.value_pence == b.value_pence
     && a.start_date == b.start_date
     && a.end_date == b.end_date
     && a.social_value_weighting_centi == b.social_value_weighting_centi
     && a.framework_id == b.framework_id);
-upsertable!(commitment, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.hangs_from()), same: |a, b| a.contract_id == b.contract_id
+upsertable!(commitment, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.cell_key()), figures: |a, b| a.same_content(b), same: |a, b| a.contract_id == b.contract_id
     && a.measure_id == b.measure_id
     && a.financial_year == b.financial_year
     && a.target_centi == b.target_centi);
-upsertable!(evidence, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.hangs_from()), same: |a, b| a.commitment_id == b.commitment_id
+upsertable!(evidence, key: external_id, deleted: |m| m.deleted, touched: |m| Some(m.cell_key()),
+    figures: |a, b| a.commitment_id == b.commitment_id
+        && a.period_start == b.period_start
+        && a.quantity_centi == b.quantity_centi
+        && a.status == b.status
+        && a.validated_centi == b.validated_centi, same: |a, b| a.commitment_id == b.commitment_id
     && a.period_start == b.period_start
     && a.period_end == b.period_end
     && a.quantity_centi == b.quantity_centi
@@ -109,6 +120,32 @@ upsertable!(evidence, key: external_id, deleted: |m| m.deleted, touched: |m| Som
 pub(super) struct Written<M> {
     pub before: Option<M>,
     pub after: M,
+}
+
+/// Whether writing `after` over `before` moves rollup figures.
+fn moves_figures<M: Upsertable>(before: Option<&M>, after: &M) -> bool {
+    before.is_none_or(|b| b.is_deleted() != after.is_deleted() || !b.same_figures(after))
+}
+
+/// The rollup keys that writing the desired records will move, as the
+/// write door wants them declared before the write: those of each record as
+/// it is and as it will be.
+pub(super) fn keys_to_move<M: Upsertable>(desired: &[(M, Option<&M>)]) -> Vec<Touched> {
+    let mut keys = Vec::new();
+    for (row, existing) in desired {
+        match existing {
+            Some(e) if !e.is_deleted() && e.same_content(row) => {}
+            Some(e) if moves_figures(Some(*e), row) => {
+                let mut after = row.clone();
+                after.set_id(e.id());
+                keys.extend(e.touched().into_iter().chain(after.touched()));
+            }
+            Some(_) => {}
+            // Not written yet: its key names what it will count under (a commitment's contract).
+            None => keys.extend(row.touched()),
+        }
+    }
+    keys
 }
 
 /// Writes desired records against what exists: insert the new, update the
@@ -197,7 +234,11 @@ pub(super) fn record_written<M: Upsertable>(
                 record_id: w.after.id(),
                 version,
             }),
-            touched: w.before.iter().chain([&w.after]).filter_map(Upsertable::touched).collect(),
+            touched: if moves_figures(w.before.as_ref(), &w.after) {
+                w.before.iter().chain([&w.after]).filter_map(Upsertable::touched).collect()
+            } else {
+                Vec::new()
+            },
         });
     }
 }

@@ -85,31 +85,30 @@ pub struct Change {
     pub after: Option<Value>,
     /// Set for contracts, commitments and evidence.
     pub feed: Option<FeedEntry>,
-    /// The rollup keys whose figures this change can move, before and after
-    /// it: the write brings exactly their cells up to date.
+    /// The rollup keys of the records whose figures this change moved, as
+    /// they were and as they are (see `WriteTx::will_change`).
     pub touched: Vec<Touched>,
 }
 
-/// The rollup key a council record's figures hang from: a contract's pair,
-/// a commitment's contract, an evidence record's commitment.
-pub trait HangsFrom {
-    fn hangs_from(&self) -> Touched;
+/// The rollup key of a council record: the key its own figures are under.
+pub trait CellKey {
+    fn cell_key(&self) -> Touched;
 }
 
-impl HangsFrom for contract::Model {
-    fn hangs_from(&self) -> Touched {
-        Touched::Pair { council_id: self.council_id, supplier_id: self.supplier_id }
+impl CellKey for contract::Model {
+    fn cell_key(&self) -> Touched {
+        Touched::Contract { council_id: self.council_id, id: self.id }
     }
 }
 
-impl HangsFrom for commitment::Model {
-    fn hangs_from(&self) -> Touched {
-        Touched::Contract(self.contract_id)
+impl CellKey for commitment::Model {
+    fn cell_key(&self) -> Touched {
+        Touched::Commitment { council_id: self.council_id, id: self.id, contract_id: self.contract_id }
     }
 }
 
-impl HangsFrom for evidence::Model {
-    fn hangs_from(&self) -> Touched {
-        Touched::Commitment(self.commitment_id)
+impl CellKey for evidence::Model {
+    fn cell_key(&self) -> Touched {
+        Touched::Evidence { council_id: self.council_id, id: self.id }
     }
 }

@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-pub use self::change::{Action, Change, ChangedEntity, FeedEntry, HangsFrom};
+pub use self::change::{Action, CellKey, Change, ChangedEntity, FeedEntry};
 use super::audit;
 use super::rollup::cells::{self, Touched};
 use crate::auth::Principal;
@@ -42,6 +42,8 @@ pub struct WriteTx<'a> {
     pending: Vec<Change>,
     /// Last feed number written per council by this transaction.
     feed_heads: HashMap<i32, i64>,
+    /// What the write declared it would change, for the rollup cells.
+    cells: cells::Pending,
 }
 
 impl<'a> WriteTx<'a> {
@@ -50,11 +52,18 @@ impl<'a> WriteTx<'a> {
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
         let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
-        Ok(Self { txn, principal, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new() })
+        Ok(Self { txn, principal, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new(), cells: cells::Pending::default() })
     }
 
     pub fn at(&self) -> String {
         self.now.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// Declares, before the write, the rollup keys it is about to change
+    /// (see service::rollup::cells): every record that exists must be
+    /// declared before it changes, and every change recorded names its keys.
+    pub async fn will_change(&mut self, keys: impl IntoIterator<Item = Touched>) -> AppResult<()> {
+        self.cells.will_change(&self.txn, keys).await
     }
 
     pub fn record(&mut self, change: Change) {
@@ -80,8 +89,8 @@ impl<'a> WriteTx<'a> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let touched: BTreeSet<Touched> = self.pending.iter().flat_map(|c| c.touched.iter().copied()).collect();
-        cells::refresh(&self.txn, &touched).await?;
+        let changed: BTreeSet<(Touched, bool)> = self.pending.iter().flat_map(|c| c.touched.iter().map(|k| (*k, c.action == Action::Create))).collect();
+        std::mem::take(&mut self.cells).apply(&self.txn, changed).await?;
         if self.pending.iter().any(|c| c.entity.is_reference()) {
             // Every replica's copy of the reference tables is read again (read::reference).
             self.txn.execute_unprepared("UPDATE reference_version SET version = version + 1 WHERE id = 1").await?;

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter};
 
 use super::snapshot::{self, Names, Wanted};
-use super::{Action, Change, ChangedEntity, FeedEntry, HangsFrom, WriteTx};
+use super::{Action, CellKey, Change, ChangedEntity, FeedEntry, WriteTx};
 use crate::domain::{NodeId, RecordEntity};
 use crate::error::AppResult;
 use crate::service::council_record::CouncilRecord;
@@ -64,6 +64,9 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     evidence.iter().for_each(|m| wanted.evidence(m));
     let names = Names::read(db, &wanted).await?;
 
+    let keys: Vec<Touched> =
+        contracts.iter().map(CellKey::cell_key).chain(commitments.iter().map(CellKey::cell_key)).chain(evidence.iter().map(CellKey::cell_key)).collect();
+    tx.will_change(keys).await?;
     let c_ids: Vec<i32> = contracts.iter().map(|m| m.id).collect();
     let k_ids: Vec<i32> = commitments.iter().map(|m| m.id).collect();
     let e_ids: Vec<i32> = evidence.iter().map(|m| m.id).collect();
@@ -71,15 +74,14 @@ pub async fn tombstone(tx: &mut WriteTx<'_>, entity: RecordEntity, ids: &[i32]) 
     mark::<commitment::Entity>(tx, &k_ids).await?;
     mark::<evidence::Entity>(tx, &e_ids).await?;
 
-    // Each deletion moves the figures of what the record hangs from.
     for m in &contracts {
-        tx.record(deletion(RecordEntity::Contract, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::contract(m, &names)));
+        tx.record(deletion(RecordEntity::Contract, m.council_id, m.id, &m.external_id, m.version, m.cell_key(), snapshot::contract(m, &names)));
     }
     for m in &commitments {
-        tx.record(deletion(RecordEntity::Commitment, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::commitment(m, &names)));
+        tx.record(deletion(RecordEntity::Commitment, m.council_id, m.id, &m.external_id, m.version, m.cell_key(), snapshot::commitment(m, &names)));
     }
     for m in &evidence {
-        tx.record(deletion(RecordEntity::Evidence, m.council_id, m.id, &m.external_id, m.version, m.hangs_from(), snapshot::evidence(m, &names)));
+        tx.record(deletion(RecordEntity::Evidence, m.council_id, m.id, &m.external_id, m.version, m.cell_key(), snapshot::evidence(m, &names)));
     }
     Ok(contracts.len() + commitments.len() + evidence.len())
 }
