@@ -29,3 +29,4 @@ mod rollup;
 mod schema;
 mod sync;
 mod tokens;
+mod write_cost;
