@@ -81,3 +81,53 @@ async fn a_batch_costs_the_same_into_an_empty_council_as_into_one_of_100000_reco
     })
     .await;
 }
+
+/// PostgreSQL: what a write reads of the records and cells it goes to by
+/// index, never by reading a table from end to end, even when the planner
+/// believes the tables small (a fresh database, or one during a bulk load).
+#[tokio::test]
+async fn a_writes_statements_read_records_and_cells_by_index() {
+    use sea_orm::{ConnectionTrait, Statement};
+    use social_value_hub::auth::{Principal, Role};
+    use social_value_hub::domain::RecordEntity;
+    use social_value_hub::service::rollup::cells::Touched;
+    use social_value_hub::service::write::{Action, Change, ChangedEntity, WriteTx};
+
+    for backend in backends().into_iter().filter(|b| matches!(b, Backend::Postgres(_))) {
+        let app = TestApp::spawn(backend).await;
+        app.load_fixture("tiny").await;
+        let db = app.db.get_database_backend();
+        let row = app.db.query_one_raw(Statement::from_string(db, "SELECT id, council_id FROM contract ORDER BY id LIMIT 1")).await.unwrap().unwrap();
+        let (id, council_id): (i32, i32) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap());
+        let principal = Principal { subject: "test".into(), role: Role::RegionalAdmin, councils: Vec::new() };
+
+        // A contract's figures taken and summed again: every record under it, and its cells.
+        let mut tx = WriteTx::begin(&app.db, &principal).await.unwrap();
+        let key = Touched::Contract { council_id, id };
+        tx.will_change([key]).await.unwrap();
+        tx.record(Change {
+            council_id: Some(council_id),
+            entity: ChangedEntity::Record(RecordEntity::Contract),
+            record_id: format!("contract {id}"),
+            action: Action::Update,
+            before: None,
+            after: None,
+            feed: None,
+            touched: vec![key],
+        });
+        tx.flush().await.unwrap();
+        let scans = tx
+            .txn
+            .query_all_raw(Statement::from_string(
+                db,
+                "SELECT relname, seq_scan, COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables
+                 WHERE relname IN ('contract', 'commitment', 'evidence', 'rollup_summary', 'rollup_delivered_quarterly', 'commitment_delivery')",
+            ))
+            .await
+            .unwrap();
+        let read: Vec<(String, i64, i64)> =
+            scans.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap())).collect();
+        assert!(read.iter().any(|(t, _, i)| t == "evidence" && *i > 0), "the write read the contract's evidence: {read:?}");
+        assert!(read.iter().all(|(_, seq, _)| *seq == 0), "tables read from end to end: {read:?}");
+    }
+}

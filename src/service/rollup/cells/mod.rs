@@ -125,8 +125,10 @@ impl Pending {
         let mut new = Keys::default();
         keys.iter().for_each(|k| new.add(*k));
         new.add_measures(db, &keys).await?;
+        by_index(db, true).await?;
         let records = new.records(db).await?;
         self.sums.add_records(db, &records.minus(&self.taken), &self.taken, -1).await?;
+        by_index(db, false).await?;
         self.taken.extend(&records);
         self.declared.extend(&new);
         Ok(())
@@ -168,10 +170,32 @@ impl Pending {
             created.add(key);
         }
         declared.extend(&created);
+        by_index(db, true).await?;
         let records = declared.records(db).await?;
         sums.add_records(db, &records, &Records::default(), 1).await?;
-        store::store(db, sums).await
+        store::store(db, sums).await?;
+        by_index(db, false).await
     }
+}
+
+/// PostgreSQL: plans that go from the records named to what they hang
+/// from by index, whatever the planner's estimates (`on`), or its own
+/// choice again. The statements of a write read a batch's records by id;
+/// to a planner that believes a table small, as during a bulk load, or
+/// that weighs a few thousand index probes against one pass over a table,
+/// a scan of the whole table (a hash join or a sequential scan) looks
+/// cheaper, and each batch would then cost as much as the table holds.
+/// SQLite plans these lookups by index without being told.
+async fn by_index(db: &impl ConnectionTrait, on: bool) -> AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let sql = if on {
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+        } else {
+            "RESET enable_seqscan; RESET enable_hashjoin; RESET enable_mergejoin"
+        };
+        db.execute_unprepared(sql).await?;
+    }
+    Ok(())
 }
 
 fn ids(ids: &std::collections::BTreeSet<i32>) -> String {
