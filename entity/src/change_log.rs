@@ -12,10 +12,14 @@ pub struct Model {
     pub record_id: i32,
     pub version: i32,
     pub operation: super::FeedOperation,
-    /// The record after the change as JSON text; null for DELETE.
+    /// The record after the change as JSON text, for rows written before
+    /// `audit_seq`; null for DELETE and for every later row, whose record
+    /// is its audit event's `after`.
     pub data: Option<String>,
     /// RFC 3339.
     pub at: String,
+    /// The audit event of the same change.
+    pub audit_seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261202_000008_crosswalk_cells;
 mod m20261202_000009_narrow_cells;
 mod m20261202_000010_reference_version;
 mod m20261202_000011_delta_cells;
+mod m20261202_000012_feed_points_at_audit;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_narrow_cells::Migration),
             Box::new(m20261202_000010_reference_version::Migration),
             Box::new(m20261202_000011_delta_cells::Migration),
+            Box::new(m20261202_000012_feed_points_at_audit::Migration),
         ]
     }
 }

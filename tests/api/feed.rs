@@ -210,3 +210,32 @@ async fn a_reader_following_the_feed_during_concurrent_syncs_sees_every_change_e
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_feed_row_keeps_no_copy_of_its_record_and_rows_that_kept_one_read_the_same() {
+    use sea_orm::{ConnectionTrait, Statement};
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let sync = token("council_sync", &["LIV"]);
+        app.ok(&sync, SYNC, json!({"input": small_batch("LIV")})).await;
+        app.ok(&sync, SYNC, json!({"input": {"councilCode": "LIV", "deletions": [{"entity": "EVIDENCE", "externalId": "E2"}]}})).await;
+        let (read, _) = drain_feed(&app, &sync, "LIV", Value::Null).await;
+        assert_eq!(read.len(), 6, "five records and a deletion");
+        assert!(read.iter().filter(|c| c["operation"] == "UPSERT").all(|c| c["data"].is_object()), "{read:?}");
+        let backend = app.db.get_database_backend();
+        let count = |sql: &'static str| {
+            let db = app.db.clone();
+            async move { db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM change_log WHERE data IS NOT NULL").await, 0, "the record is the audit event's");
+        assert_eq!(count("SELECT COUNT(*) FROM change_log WHERE audit_seq IS NULL").await, 0);
+
+        // Rows written before the feed named its audit events kept the record themselves.
+        app.db
+            .execute_unprepared("UPDATE change_log SET data = (SELECT after FROM audit_event WHERE audit_event.seq = change_log.audit_seq), audit_seq = NULL")
+            .await
+            .unwrap();
+        assert_eq!(drain_feed(&app, &sync, "LIV", Value::Null).await.0, read);
+    })
+    .await;
+}

@@ -101,8 +101,24 @@ async fn a_writes_statements_read_records_and_cells_by_index() {
         let (id, council_id): (i32, i32) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap());
         let principal = Principal { subject: "test".into(), role: Role::RegionalAdmin, councils: Vec::new() };
 
-        // A contract's figures taken and summed again: every record under it, and its cells.
+        // A contract's figures taken and summed again: every record under it,
+        // and its cells. The counts are the transaction's, read before and
+        // after: a connection may still hold counts of earlier transactions
+        // that it has not reported yet.
         let mut tx = WriteTx::begin(&app.db, &principal).await.unwrap();
+        let scans = async |tx: &WriteTx<'_>| -> std::collections::BTreeMap<String, (i64, i64)> {
+            let rows = tx
+                .txn
+                .query_all_raw(Statement::from_string(
+                    db,
+                    "SELECT relname, seq_scan, COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables
+                     WHERE relname IN ('contract', 'commitment', 'evidence', 'rollup_summary', 'rollup_delivered_quarterly', 'commitment_delivery')",
+                ))
+                .await
+                .unwrap();
+            rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), (r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap()))).collect()
+        };
+        let before = scans(&tx).await;
         let key = Touched::Contract { council_id, id };
         tx.will_change([key]).await.unwrap();
         tx.record(Change {
@@ -116,17 +132,14 @@ async fn a_writes_statements_read_records_and_cells_by_index() {
             touched: vec![key],
         });
         tx.flush().await.unwrap();
-        let scans = tx
-            .txn
-            .query_all_raw(Statement::from_string(
-                db,
-                "SELECT relname, seq_scan, COALESCE(idx_scan, 0) FROM pg_stat_xact_user_tables
-                 WHERE relname IN ('contract', 'commitment', 'evidence', 'rollup_summary', 'rollup_delivered_quarterly', 'commitment_delivery')",
-            ))
-            .await
-            .unwrap();
-        let read: Vec<(String, i64, i64)> =
-            scans.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap())).collect();
+        let after = scans(&tx).await;
+        let read: Vec<(String, i64, i64)> = after
+            .iter()
+            .map(|(t, (seq, idx))| {
+                let (s0, i0) = before.get(t).copied().unwrap_or((0, 0));
+                (t.clone(), seq - s0, idx - i0)
+            })
+            .collect();
         assert!(read.iter().any(|(t, _, i)| t == "evidence" && *i > 0), "the write read the contract's evidence: {read:?}");
         assert!(read.iter().all(|(_, seq, _)| *seq == 0), "tables read from end to end: {read:?}");
     }

@@ -1,7 +1,9 @@
 //! The changes feed: every change to a council's records in commit order,
 //! tombstones included, for mirrors that must miss nothing and repeat nothing.
 
-use entity::{change_log, council};
+use std::collections::HashMap;
+
+use entity::{audit_event, change_log, council};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::checked_first;
@@ -37,6 +39,25 @@ pub async fn changes(db: &impl ConnectionTrait, scope: &ReadScope, council_code:
         .await?;
     let has_more = rows.len() as i64 > first;
     rows.truncate(first as usize);
+    // The record of each change is its audit event's `after`.
+    let events: Vec<i64> = rows.iter().filter_map(|r| r.audit_seq).collect();
+    if !events.is_empty() {
+        let after: HashMap<i64, Option<String>> = audit_event::Entity::find()
+            .select_only()
+            .column(audit_event::Column::Seq)
+            .column(audit_event::Column::After)
+            .filter(audit_event::Column::Seq.is_in(events))
+            .into_tuple::<(i64, Option<String>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for r in &mut rows {
+            if let Some(seq) = r.audit_seq {
+                r.data = after.get(&seq).cloned().flatten();
+            }
+        }
+    }
     let end = rows.last().map_or(after, |r| r.seq);
     Ok(ChangePage { changes: rows, end, has_more })
 }

@@ -22,7 +22,6 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryOrder, QuerySelect, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use serde_json::Value;
 
 pub use self::change::{Action, CellKey, Change, ChangedEntity, FeedEntry};
 use super::audit;
@@ -99,10 +98,13 @@ impl<'a> WriteTx<'a> {
         let changes = std::mem::take(&mut self.pending);
         let at = self.at();
 
+        // Every change is an audit event, numbered from the head in order;
+        // a feed row names its change's event, which holds the record.
+        let head = audit::head(&self.txn).await?;
         let last_feed = change_log::Entity::find().select_only().column(change_log::Column::Seq).order_by_desc(change_log::Column::Seq).limit(1);
         let mut seq: i64 = last_feed.into_tuple::<i64>().one(&self.txn).await?.unwrap_or(0);
         let mut feed_rows = Vec::new();
-        for c in &changes {
+        for (event, c) in (head.seq + 1..).zip(&changes) {
             if let Some(f) = &c.feed {
                 seq += 1;
                 self.feed_heads.insert(f.council_id, seq);
@@ -114,14 +116,14 @@ impl<'a> WriteTx<'a> {
                     record_id: sea_orm::Set(f.record_id),
                     version: sea_orm::Set(f.version),
                     operation: sea_orm::Set(if c.action == Action::Delete { FeedOperation::Delete } else { FeedOperation::Upsert }),
-                    data: sea_orm::Set(c.after.as_ref().map(Value::to_string)),
+                    data: sea_orm::Set(None),
                     at: sea_orm::Set(at.clone()),
+                    audit_seq: sea_orm::Set(Some(event)),
                 });
             }
         }
         insert_chunked(&self.txn, feed_rows).await?;
 
-        let head = audit::head(&self.txn).await?;
         let (mut seq, mut prev) = (head.seq, head.hash);
         let mut events = Vec::with_capacity(changes.len());
         for c in changes {
