@@ -8,22 +8,22 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::DEFAULT_DATABASE_URL;
-use crate::dataset::{load, read};
+use crate::dataset::load;
 use crate::service::db;
 use crate::service::sync::Counts;
 
 pub async fn import(dir: &Path, database_url: Option<&str>, batch_size: usize) -> anyhow::Result<()> {
     let started = Instant::now();
-    // Every file is read and checked before anything is written.
-    let ds = read::read_dir(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Every file is read and checked before anything is written, then read again as it is written.
+    let checked = load::CheckedDir::check(dir)?;
+    let records = checked.records;
     let url = database_url.unwrap_or(DEFAULT_DATABASE_URL);
     db::migrate(url).await.context("applying migrations")?;
     let (db, _) = db::connect(url, 4, None).await.context("connecting to the database")?;
 
-    let records = ds.suppliers.len() + ds.contracts.len() + ds.commitments.len() + ds.evidence.len();
     let bar = ProgressBar::new(records as u64);
     bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} records ({per_sec}, eta {eta})").expect("a valid template"));
-    let summary = load::load_dataset(&db, &ds, batch_size, |done, _| bar.set_position(done as u64)).await;
+    let summary = checked.import(&db, batch_size, |done, _| bar.set_position(done as u64)).await;
     bar.finish_and_clear();
     let summary = summary?;
     // A bulk load changes the tables' shape; let the planner know.

@@ -4,13 +4,14 @@
 //! path `syncCouncilData` takes) in batches as each council's sync client.
 //! There is no side door into the tables.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 
 use super::format::{COMMITMENTS, CONTRACTS, COUNCILS, EVIDENCE, FRAMEWORKS, MAPPINGS, MEASURES, PROXIES, SUPPLIERS, THEMES};
-use super::{CommitmentRow, ContractRow, Dataset, EvidenceRow, SupplierRow};
+use super::{CommitmentRow, ContractRow, Dataset, EvidenceRow, SupplierRow, read};
 use crate::auth::{Principal, Role};
 use crate::domain::EvidenceStatus;
 use crate::service::DatabaseConnection;
@@ -38,26 +39,143 @@ impl LoadSummary {
 }
 
 /// Loads `ds`, calling `progress(records_done, records_total)` after each batch.
-pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usize, mut progress: impl FnMut(usize, usize)) -> anyhow::Result<LoadSummary> {
+pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usize, progress: impl FnMut(usize, usize)) -> anyhow::Result<LoadSummary> {
     load_framework(db, ds).await?;
     let batches = council_batches(ds, batch_size.clamp(1, MAX_BATCH_RECORDS))?;
-    let total: usize = batches.iter().map(|b| b.batch.len()).sum();
-    let mut summary = LoadSummary::default();
-    let mut done = 0;
-    for CouncilBatch { batch, lines } in batches {
+    let mut sender = Sender::new(db, batches.iter().map(|b| b.batch.len()).sum(), progress);
+    for batch in batches {
+        sender.send(batch).await?;
+    }
+    Ok(sender.summary)
+}
+
+/// A dataset directory whose every file was read and checked, to be
+/// imported as [`load_dataset`] loads a dataset but without ever holding
+/// its records: the framework is loaded, then each file of records read
+/// again row by row, in dependency order (suppliers, contracts,
+/// commitments, evidence), into a batch per council, each sent when full
+/// and every one at the end of its file. Memory holds a batch per council,
+/// whatever the size of the files.
+pub struct CheckedDir<'a> {
+    dir: &'a Path,
+    framework: Dataset,
+    /// Records in the files.
+    pub records: usize,
+}
+
+impl<'a> CheckedDir<'a> {
+    pub fn check(dir: &'a Path) -> anyhow::Result<Self> {
+        let (framework, records) = read::check_dir(dir).map_err(|e| anyhow!("{e}"))?;
+        Ok(Self { dir, framework, records })
+    }
+
+    pub async fn import(&self, db: &DatabaseConnection, batch_size: usize, progress: impl FnMut(usize, usize)) -> anyhow::Result<LoadSummary> {
+        import_records(db, self.dir, &self.framework, self.records, batch_size, progress).await
+    }
+}
+
+async fn import_records(
+    db: &DatabaseConnection,
+    dir: &Path,
+    ds: &Dataset,
+    total: usize,
+    batch_size: usize,
+    progress: impl FnMut(usize, usize),
+) -> anyhow::Result<LoadSummary> {
+    load_framework(db, ds).await?;
+    let mut batches = Batches { size: batch_size.clamp(1, MAX_BATCH_RECORDS), pending: BTreeMap::new(), sender: Sender::new(db, total, progress) };
+    let councils: HashSet<&str> = ds.councils.iter().map(|c| c.code.as_str()).collect();
+    let council_of = |file: &str, line: u64, code: &str| -> anyhow::Result<String> {
+        anyhow::ensure!(councils.contains(code), "{file} line {line}: council {code} is not in {}", COUNCILS.file);
+        Ok(code.to_owned())
+    };
+    // Suppliers are regional: they travel with the first council's batches.
+    let first = ds.councils.first().map(|c| c.code.clone()).unwrap_or_default();
+    let mut rows = read::stream(dir, &SUPPLIERS, ds.version);
+    while let Some(row) = rows.recv().await {
+        let (line, s) = row?;
+        batches.push(&first, line, Item::Supplier(supplier_in(&s)?)).await?;
+    }
+    batches.send_all().await?;
+    let mut rows = read::stream(dir, &CONTRACTS, ds.version);
+    while let Some(row) = rows.recv().await {
+        let (line, c) = row?;
+        batches.push(&council_of(CONTRACTS.file, line, &c.council_code)?, line, Item::Contract(contract_in(&c)?)).await?;
+    }
+    batches.send_all().await?;
+    let mut rows = read::stream(dir, &COMMITMENTS, ds.version);
+    while let Some(row) = rows.recv().await {
+        let (line, c) = row?;
+        batches.push(&council_of(COMMITMENTS.file, line, &c.council_code)?, line, Item::Commitment(commitment_in(&c)?)).await?;
+    }
+    batches.send_all().await?;
+    let mut rows = read::stream(dir, &EVIDENCE, ds.version);
+    while let Some(row) = rows.recv().await {
+        let (line, e) = row?;
+        batches.push(&council_of(EVIDENCE.file, line, &e.council_code)?, line, Item::Evidence(evidence_in(&e)?)).await?;
+    }
+    batches.send_all().await?;
+    Ok(batches.sender.summary)
+}
+
+/// A batch per council being filled, sent when full.
+struct Batches<'a, P> {
+    size: usize,
+    pending: BTreeMap<String, CouncilBatch>,
+    sender: Sender<'a, P>,
+}
+
+impl<P: FnMut(usize, usize)> Batches<'_, P> {
+    async fn push(&mut self, council: &str, line: u64, item: Item) -> anyhow::Result<()> {
+        let b = self
+            .pending
+            .entry(council.to_owned())
+            .or_insert_with(|| CouncilBatch { batch: SyncBatch { council_code: council.to_owned(), ..Default::default() }, lines: SourceLines::default() });
+        b.add(line as usize, item);
+        if b.batch.len() >= self.size {
+            let full = self.pending.remove(council).expect("the batch just filled");
+            self.sender.send(full).await?;
+        }
+        Ok(())
+    }
+
+    /// Every batch, full or not: the next file's records may refer to them.
+    async fn send_all(&mut self) -> anyhow::Result<()> {
+        for (_, batch) in std::mem::take(&mut self.pending) {
+            self.sender.send(batch).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Sends batches through the sync as each council's sync client, adding up what they did.
+struct Sender<'a, P> {
+    db: &'a DatabaseConnection,
+    summary: LoadSummary,
+    done: usize,
+    total: usize,
+    progress: P,
+}
+
+impl<'a, P: FnMut(usize, usize)> Sender<'a, P> {
+    fn new(db: &'a DatabaseConnection, total: usize, progress: P) -> Self {
+        Self { db, summary: LoadSummary::default(), done: 0, total, progress }
+    }
+
+    async fn send(&mut self, CouncilBatch { batch, lines }: CouncilBatch) -> anyhow::Result<()> {
         let actor =
             Principal { subject: format!("{}-sync", batch.council_code.to_lowercase()), role: Role::CouncilSync, councils: vec![batch.council_code.clone()] };
         let n = batch.len();
         let council = batch.council_code.clone();
-        let outcome = sync::sync(db, &actor, batch, MAX_BATCH_RECORDS).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
+        let outcome = sync::sync(self.db, &actor, batch, MAX_BATCH_RECORDS).await.map_err(|e| anyhow!("council {council}: {}", e.public_message()))?;
         if !outcome.applied {
             return Err(refused(&council, &outcome, &lines));
         }
-        summary.add(outcome);
-        done += n;
-        progress(done, total);
+        self.summary.add(outcome);
+        self.done += n;
+        (self.progress)(self.done, self.total);
+        Ok(())
     }
-    Ok(summary)
 }
 
 /// The frameworks (v2), councils, themes, measures, the crosswalk's
@@ -140,6 +258,18 @@ pub struct CouncilBatch {
     lines: SourceLines,
 }
 
+impl CouncilBatch {
+    fn add(&mut self, line: usize, item: Item) {
+        let (batch, lines) = (&mut self.batch, &mut self.lines);
+        match item {
+            Item::Supplier(s) => (batch.suppliers.push(s), lines.suppliers.push(line)),
+            Item::Contract(c) => (batch.contracts.push(c), lines.contracts.push(line)),
+            Item::Commitment(c) => (batch.commitments.push(c), lines.commitments.push(line)),
+            Item::Evidence(e) => (batch.evidence.push(e), lines.evidence.push(line)),
+        };
+    }
+}
+
 /// One council record as the sync takes it.
 enum Item {
     Supplier(SupplierIn),
@@ -158,17 +288,11 @@ pub fn council_batches(ds: &Dataset, batch_size: usize) -> anyhow::Result<Vec<Co
         let Some(items) = per_council.remove(council.code.as_str()) else { continue };
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
-            let mut batch = SyncBatch { council_code: council.code.clone(), ..Default::default() };
-            let mut lines = SourceLines::default();
+            let mut batch = CouncilBatch { batch: SyncBatch { council_code: council.code.clone(), ..Default::default() }, lines: SourceLines::default() };
             for (line, item) in items.by_ref().take(batch_size) {
-                match item {
-                    Item::Supplier(s) => (batch.suppliers.push(s), lines.suppliers.push(line)),
-                    Item::Contract(c) => (batch.contracts.push(c), lines.contracts.push(line)),
-                    Item::Commitment(c) => (batch.commitments.push(c), lines.commitments.push(line)),
-                    Item::Evidence(e) => (batch.evidence.push(e), lines.evidence.push(line)),
-                };
+                batch.add(line, item);
             }
-            batches.push(CouncilBatch { batch, lines });
+            batches.push(batch);
         }
     }
     if let Some(code) = per_council.keys().next() {

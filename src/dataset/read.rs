@@ -153,10 +153,8 @@ fn check_date(s: &str) -> Result<(), &'static str> {
     }
 }
 
-/// Read and check a whole dataset directory. All the files of its version
-/// are required; the first problem found is returned. Cross-references are
-/// not checked here.
-pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
+/// The version of a dataset directory, once every file of it is there.
+fn version_of(dir: &Path) -> Result<Version, ReadError> {
     let version = if dir.join(FRAMEWORKS.file).is_file() { Version::V2 } else { Version::V1 };
     // Report a missing file before spending time on the big ones.
     for &file in version.files() {
@@ -164,6 +162,12 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
             return Err(ReadError::MissingFile { file, dir: dir.to_path_buf() });
         }
     }
+    Ok(version)
+}
+
+/// The framework files of `dir` (frameworks, councils, themes, measures,
+/// mappings, proxies), read whole, with no records.
+fn read_framework(dir: &Path, version: Version) -> Result<Dataset, ReadError> {
     let v2 = version == Version::V2;
     Ok(Dataset {
         version,
@@ -173,15 +177,71 @@ pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
         measures: read_file(dir, &format::MEASURES, version)?,
         mappings: if v2 { read_file(dir, &format::MAPPINGS, version)? } else { Vec::new() },
         proxies: read_file(dir, &format::PROXIES, version)?,
+        suppliers: Vec::new(),
+        contracts: Vec::new(),
+        commitments: Vec::new(),
+        evidence: Vec::new(),
+    })
+}
+
+/// Read and check a whole dataset directory. All the files of its version
+/// are required; the first problem found is returned. Cross-references are
+/// not checked here.
+pub fn read_dir(dir: &Path) -> Result<Dataset, ReadError> {
+    let version = version_of(dir)?;
+    Ok(Dataset {
         suppliers: read_file(dir, &format::SUPPLIERS, version)?,
         contracts: read_file(dir, &format::CONTRACTS, version)?,
         commitments: read_file(dir, &format::COMMITMENTS, version)?,
         evidence: read_file(dir, &format::EVIDENCE, version)?,
+        ..read_framework(dir, version)?
     })
 }
 
-/// Stream one file row by row, checking each cell, into rows.
+/// Checks a whole dataset directory as [`read_dir`] does, keeping only the
+/// framework files: the records' files are read and counted, for an import
+/// to read them again as it writes them ([`stream`]), so that memory never
+/// holds the records.
+pub fn check_dir(dir: &Path) -> Result<(Dataset, usize), ReadError> {
+    let version = version_of(dir)?;
+    let framework = read_framework(dir, version)?;
+    let mut records = 0;
+    visit_file(dir, &format::SUPPLIERS, version, |_, _| records += 1)?;
+    visit_file(dir, &format::CONTRACTS, version, |_, _| records += 1)?;
+    visit_file(dir, &format::COMMITMENTS, version, |_, _| records += 1)?;
+    visit_file(dir, &format::EVIDENCE, version, |_, _| records += 1)?;
+    Ok((framework, records))
+}
+
+/// The rows of one file with their lines, read and checked on a thread of
+/// their own a few at a time, as the receiver takes them.
+pub fn stream<T: Send + 'static, const N: usize>(
+    dir: &Path,
+    spec: &'static FileSpec<T, N>,
+    version: Version,
+) -> tokio::sync::mpsc::Receiver<Result<(u64, T), ReadError>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1_024);
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        // A receiver that went away wants no more rows.
+        let mut open = true;
+        let result = visit_file(&dir, spec, version, |line, row| open = open && tx.blocking_send(Ok((line, row))).is_ok());
+        if let Err(e) = result {
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    rx
+}
+
 fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, version: Version) -> Result<Vec<T>, ReadError> {
+    let mut rows = Vec::new();
+    visit_file(dir, spec, version, |_, row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// Reads one file row by row, checking each cell, and hands each row with
+/// its line to `each`.
+fn visit_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, version: Version, mut each: impl FnMut(u64, T)) -> Result<(), ReadError> {
     let file = spec.file;
     let handle = File::open(dir.join(file)).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => ReadError::MissingFile { file, dir: dir.to_path_buf() },
@@ -201,7 +261,6 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, versi
     let header_len = record.len();
     let position = column_positions(spec, version, &record)?;
 
-    let mut rows = Vec::new();
     let mut last_line = 1;
     loop {
         match reader.read_byte_record(&mut record) {
@@ -224,9 +283,9 @@ fn read_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, versi
             check(spec.kinds[col], text).map_err(|expected| ReadError::InvalidCell { file, line, column, value: text.to_owned(), expected })?;
             *cell = text.to_owned();
         }
-        rows.push((spec.row)(cells));
+        each(line, (spec.row)(cells));
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Where each of the spec's columns is in the header: the columns of
