@@ -39,6 +39,8 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         db::connect(config.database_url(), config.db_pool_size, Some(config.http.statement_timeout())).await.context("connecting to the database")?;
     let schema = graphql::build_schema(Some(db.clone()), &config.limits);
     let metrics = Arc::new(metrics::Metrics::new(graphql::root_fields(&schema)));
+    let reference = graphql::reference::ReferenceStore::default();
+    graphql::reference::listen(&db, &reference).await;
     let state = http::AppState {
         db: db.clone(),
         schema,
@@ -46,7 +48,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         statements: statements.clone(),
         metrics,
         limits: config.limits.clone(),
-        reference: Default::default(),
+        reference,
     };
     Ok(Application { router: http::router(state, config)?, db, statements })
 }

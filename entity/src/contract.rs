@@ -33,3 +33,10 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A contract's supplier, read with it (`find_also_related`).
+impl Related<super::supplier::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Supplier.def()
+    }
+}

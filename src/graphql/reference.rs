@@ -3,13 +3,26 @@
 //! Each replica keeps one copy of them in memory, read whole, and reads
 //! them again only when a write has raised their version in the database
 //! (service::write), so that a change on any replica is seen by every
-//! other at its next request. A request asks for the version once, with
-//! the first field that needs a table, and keeps that copy to its end.
+//! other. A request keeps the copy it started with to its end.
+//!
+//! How a replica knows. On PostgreSQL every such write also notifies
+//! (`NOTIFY svh_reference`, delivered at commit), and a listener of each
+//! replica ([`listen`]) counts what it hears: while it listens, a request
+//! whose copy is as new as the last notification asks nothing of the
+//! database, and a write through this replica counts as heard at once, so
+//! that its writer's next read sees it. Another replica's change is seen
+//! once its notification arrives, a few milliseconds after its commit.
+//! When the listener is not connected, and on SQLite, a request asks for
+//! the version (one statement) with the first field that needs a table.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
+use sea_orm::DbBackend;
+use sea_orm::sqlx::postgres::PgListener;
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
@@ -21,7 +34,76 @@ use crate::service::read::reference as svc;
 
 /// The reference tables as one replica last read them.
 #[derive(Clone, Default)]
-pub struct ReferenceStore(Arc<Mutex<Option<Arc<Tables>>>>);
+pub struct ReferenceStore {
+    kept: Arc<Mutex<Option<Kept>>>,
+    heard: Arc<Heard>,
+}
+
+/// The tables, and what the listener had heard when they were known
+/// current (None: it was not listening).
+type Kept = (Arc<Tables>, Option<u64>);
+
+/// What the listener has heard.
+#[derive(Default)]
+struct Heard {
+    /// Whether it hears every notification now.
+    listening: AtomicBool,
+    /// Raised by each notification, by each write through this replica,
+    /// and whenever the listener connects again (it may have missed some).
+    count: AtomicU64,
+}
+
+impl ReferenceStore {
+    /// A write through this replica changed the tables.
+    pub fn written(&self) {
+        self.heard.count.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL: listens for changes to the reference tables for as long as
+/// the process runs, on a connection of its own from the pool, connecting
+/// again after a lost connection. Returns once it listens (or first failed to).
+pub async fn listen(db: &DatabaseConnection, store: &ReferenceStore) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let (pool, heard) = (db.get_postgres_connection_pool().clone(), store.heard.clone());
+    let mut listener = subscribe(&pool, &heard).await;
+    tokio::spawn(async move {
+        loop {
+            let Some(mut l) = listener.take() else {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                listener = subscribe(&pool, &heard).await;
+                continue;
+            };
+            // Ok(None): the connection was lost, and with it what was sent meanwhile.
+            while let Ok(Some(_)) = l.try_recv().await {
+                heard.count.fetch_add(1, Ordering::SeqCst);
+            }
+            heard.listening.store(false, Ordering::SeqCst);
+        }
+    });
+}
+
+async fn subscribe(pool: &sea_orm::sqlx::PgPool, heard: &Heard) -> Option<PgListener> {
+    let connected = async {
+        let mut l = PgListener::connect_with(pool).await?;
+        l.listen(svc::CHANNEL).await?;
+        Ok::<_, sea_orm::sqlx::Error>(l)
+    };
+    match connected.await {
+        Ok(l) => {
+            // Anything written before LISTEN took effect was not heard.
+            heard.count.fetch_add(1, Ordering::SeqCst);
+            heard.listening.store(true, Ordering::SeqCst);
+            Some(l)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reference tables: cannot listen for their changes; each request asks for their version");
+            None
+        }
+    }
+}
 
 /// The reference tables of one version, indexed.
 struct Tables {
@@ -117,23 +199,33 @@ impl ReferenceCache {
         Self { db, store, tables: OnceCell::new() }
     }
 
-    /// This replica's copy of the tables, read again if the version in the database has moved.
+    /// This replica's copy of the tables, read again if they may have changed.
     async fn tables(&self) -> GqlResult<&Tables> {
         let tables = self
             .tables
             .get_or_try_init(|| async {
-                let version = svc::version(&self.db).await?;
-                let kept = self.store.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                if let Some(t) = kept.filter(|t| t.version == version) {
-                    return Ok::<_, async_graphql::Error>(t);
+                let store = &self.store;
+                let kept = store.kept.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                // Taken before anything is read: what is read is at least as new, and is read again at worst.
+                let heard = store.heard.listening.load(Ordering::SeqCst).then(|| store.heard.count.load(Ordering::SeqCst));
+                if let Some((t, _)) = kept.as_ref().filter(|(_, h)| heard.is_some() && *h == heard) {
+                    return Ok::<_, async_graphql::Error>(t.clone());
                 }
-                // Read after the version: what is read is at least as new, and is read again at worst.
-                let t = Arc::new(Tables::read(&self.db, version).await?);
-                *self.store.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.clone());
+                let version = svc::version(&self.db).await?;
+                let t = match kept {
+                    Some((t, _)) if t.version == version => t,
+                    _ => Arc::new(Tables::read(&self.db, version).await?),
+                };
+                *store.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some((t.clone(), heard));
                 Ok(t)
             })
             .await?;
         Ok(tables)
+    }
+
+    /// A write through this replica changed the tables.
+    pub fn written(&self) {
+        self.store.written();
     }
 
     async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {

@@ -229,6 +229,32 @@ async fn nodes_and_node_by_id_cost_the_statements_of_a_page() {
     .await;
 }
 
+/// One contract by id with its supplier, its commitments with their
+/// delivery, and their evidence: a statement per level, the supplier read
+/// with the contract and the delivery with the commitments. SQLite asks
+/// for the reference tables' version besides (PostgreSQL tells each replica).
+#[tokio::test]
+async fn a_contract_by_id_with_its_commitments_and_evidence_costs_three_statements() {
+    on_each_backend(|app| async move {
+        app.load_generated(social_value_hub::dataset::generate::Scale::Small).await;
+        let tok = token("auditor", &[]);
+        let fields = "externalId title supplier { ref name }
+                   commitments { externalId measure { code theme { code } } committedValue deliveredValue verifiedValue deliveredQuantity
+                   evidence { externalId status quantity } }";
+        let listed = app.ok(&tok, "{ contracts(first: 1) { edges { node { id } } } }", json!({})).await;
+        let id = &listed["contracts"]["edges"][0]["node"]["id"];
+        let one = format!("query($id: ID!) {{ node(id: $id) {{ ... on Contract {{ {fields} }} }} }}");
+        // Once first, so that this replica holds the reference tables.
+        let first = app.ok(&tok, &one, json!({"id": id})).await;
+        let (statements, again) = app.count_statements(app.ok(&tok, &one, json!({"id": id}))).await;
+        assert_eq!(again, first);
+        assert!(first["node"]["commitments"].as_array().unwrap().iter().any(|c| !c["evidence"].as_array().unwrap().is_empty()), "{first}");
+        let version = u64::from(app.db.get_database_backend() == sea_orm::DbBackend::Sqlite);
+        assert_eq!(statements, 3 + version, "a contract by id");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_page_costs_the_same_statements_whatever_its_size() {
     on_each_backend(|app| async move {

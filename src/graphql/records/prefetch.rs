@@ -21,14 +21,20 @@ fn page_of<M, T>(page: Page<M>, items: Vec<T>) -> Page<T> {
     Page { items, has_next: page.has_next, total: page.total }
 }
 
-/// Contracts with their supplier and commitments, when selected.
-pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Lookahead<'_>) -> GqlResult<Page<Contract>> {
+/// Contracts with their supplier and commitments, when selected; `known`
+/// suppliers are those read with the contracts.
+pub async fn contracts(
+    ctx: &Context<'_>,
+    page: Page<contract::Model>,
+    known: Option<HashMap<i32, supplier::Model>>,
+    node: Lookahead<'_>,
+) -> GqlResult<Page<Contract>> {
     let (db, scope) = (db(ctx), read_scope(ctx));
     let ids: Vec<i32> = page.items.iter().map(|m| m.id).collect();
     // The supplier and the commitments of the page at once, on two connections.
     let suppliers = async {
-        if !node.field("supplier").exists() {
-            return Ok(None);
+        if known.is_some() || !node.field("supplier").exists() {
+            return Ok(known);
         }
         let supplier_ids: Vec<i32> = page.items.iter().map(|m| m.supplier_id).collect();
         let rows = batch::suppliers(db, &supplier_ids).await?;
@@ -39,8 +45,13 @@ pub async fn contracts(ctx: &Context<'_>, page: Page<contract::Model>, node: Loo
         if !commitments_node.exists() {
             return Ok(None);
         }
-        let rows = batch::commitments_of_contracts(db, scope, &ids).await?;
-        let rows = with_children(ctx, rows, &commitments_node).await?;
+        // With their delivery, when selected, in the same statement.
+        let rows = if wants_delivery(&commitments_node) {
+            let (rows, delivery) = delivery::commitments_of_contracts(db, scope, &ids).await?.into_iter().map(|(c, d)| (c.clone(), (c.id, d))).unzip();
+            with_children(ctx, rows, Some(delivery), &commitments_node).await?
+        } else {
+            with_children(ctx, batch::commitments_of_contracts(db, scope, &ids).await?, None, &commitments_node).await?
+        };
         Ok(Some(group_by(rows, |c| c.m.contract_id)))
     };
     let reference = fill_reference(ctx, ids.is_empty(), &commitments_node);
@@ -75,7 +86,7 @@ pub async fn commitments(ctx: &Context<'_>, page: Page<commitment::Model>, node:
     } else {
         None
     };
-    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), &node), fill_reference(ctx, page.items.is_empty(), &node))?;
+    let (mut items, ()) = tokio::try_join!(with_children(ctx, page.items.clone(), None, &node), fill_reference(ctx, page.items.is_empty(), &node))?;
     for c in &mut items {
         c.contract = contracts.as_ref().and_then(|m| m.get(&c.m.contract_id).cloned());
     }
@@ -100,8 +111,18 @@ async fn fill_reference(ctx: &Context<'_>, empty: bool, node: &Lookahead<'_>) ->
     if empty { Ok(()) } else { reference(ctx).fill_for(node).await }
 }
 
-/// Commitments with the evidence and delivery figures their selection asks for.
-async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &Lookahead<'_>) -> GqlResult<Vec<Commitment>> {
+fn wants_delivery(node: &Lookahead<'_>) -> bool {
+    ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists())
+}
+
+/// Commitments with the evidence and delivery figures their selection asks
+/// for; `known` delivery is that read with the commitments.
+async fn with_children(
+    ctx: &Context<'_>,
+    rows: Vec<commitment::Model>,
+    known: Option<HashMap<i32, delivery::Delivery>>,
+    node: &Lookahead<'_>,
+) -> GqlResult<Vec<Commitment>> {
     let (db, scope) = (db(ctx), read_scope(ctx));
     let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
     let evidence = async {
@@ -113,8 +134,11 @@ async fn with_children(ctx: &Context<'_>, rows: Vec<commitment::Model>, node: &L
         Ok::<_, crate::error::AppError>(Some(group_by(all, |e| e.commitment_id)))
     };
     let delivery = async {
-        let wants = ["deliveredQuantity", "deliveredValue", "verifiedValue"].iter().any(|f| node.field(f).exists());
-        Ok(if wants { Some(delivery::delivery_of(db, scope, &ids).await?) } else { None })
+        Ok(match known {
+            Some(known) => Some(known),
+            None if wants_delivery(node) => Some(delivery::delivery_of(db, scope, &ids).await?),
+            None => None,
+        })
     };
     let (mut evidence, delivery) = tokio::try_join!(evidence, delivery)?;
     Ok(rows

@@ -1,6 +1,8 @@
 //! The records' queries: Relay connections of suppliers, contracts,
 //! commitments and evidence, and `node(id)`.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{commitment, contract, evidence};
 
@@ -69,7 +71,7 @@ impl RecordsQuery {
             external_ids: f.external_ids.map(Into::into),
         };
         let page = svc::contracts(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
-        let page = prefetch::contracts(ctx, page, page_node(ctx)).await?;
+        let page = prefetch::contracts(ctx, page, None, page_node(ctx)).await?;
         Ok(connection(page, |c| c.m.id.into(), |c| c, after.is_some()))
     }
 
@@ -109,8 +111,16 @@ impl RecordsQuery {
         // is read as a page's is, one statement per kind, all at once.
         let node = ctx.look_ahead();
         Ok(match ids::parse_node_id(&id)? {
+            // With its supplier, when selected, in the same statement.
+            (Kind::Contract, n) if node.field("supplier").exists() => match svc::contract_with_supplier(db, scope, n).await? {
+                Some((m, s)) => {
+                    let known = s.map(|s| HashMap::from([(s.id, s)]));
+                    prefetch::contracts(ctx, one(m), known, node).await?.items.pop().map(Node::Contract)
+                }
+                None => None,
+            },
             (Kind::Contract, n) => match svc::by_id::<contract::Entity>(db, scope, n).await? {
-                Some(m) => prefetch::contracts(ctx, one(m), node).await?.items.pop().map(Node::Contract),
+                Some(m) => prefetch::contracts(ctx, one(m), None, node).await?.items.pop().map(Node::Contract),
                 None => None,
             },
             (Kind::Commitment, n) => match svc::by_id::<commitment::Entity>(db, scope, n).await? {

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use entity::commitment;
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::domain::{self, QuantityTotal};
 use crate::error::AppResult;
@@ -59,6 +59,47 @@ pub async fn delivery_of(db: &impl ConnectionTrait, scope: &ReadScope, commitmen
                     verified_value: domain::SocialValue::from_scaled(columns.figure(FIGURES[2])?),
                 },
             ))
+        })
+        .collect()
+}
+
+/// The live commitments of the contracts `contract_ids` that `scope` may
+/// read, each with its delivery (zero without a row), in one statement:
+/// a contract's page or `node(id)` reads them together.
+pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &ReadScope, contract_ids: &[i32]) -> AppResult<Vec<(commitment::Model, Delivery)>> {
+    if contract_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cell = |column: &str| Expr::col((Alias::new(TABLE), Alias::new(column)));
+    let parts: Vec<String> = FIGURES.iter().flat_map(|f| split_sum::parts(f)).collect();
+    let mut select = Query::select();
+    select.column((commitment::Entity, Asterisk));
+    for column in &parts {
+        select.expr_as(cell(column), Alias::new(column));
+    }
+    select
+        .from(commitment::Entity)
+        .left_join(Alias::new(TABLE), cell("commitment_id").equals((commitment::Entity, commitment::Column::Id)))
+        .and_where(Expr::col((commitment::Entity, commitment::Column::ContractId)).is_in(contract_ids.iter().copied()))
+        .and_where(Expr::col((commitment::Entity, commitment::Column::Deleted)).eq(false))
+        .cond_where(scope.condition(commitment::Column::CouncilId));
+    let figure = |row: &sea_orm::QueryResult, name: &str| -> AppResult<i128> {
+        let mut values = Vec::new();
+        for part in split_sum::parts(name) {
+            values.push(row.try_get::<Option<i64>>("", &part)?.unwrap_or(0));
+        }
+        Ok(split_sum::join(&values))
+    };
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| {
+            let delivery = Delivery {
+                delivered_quantity: QuantityTotal::from_scaled(figure(row, FIGURES[0])?),
+                delivered_value: domain::SocialValue::from_scaled(figure(row, FIGURES[1])?),
+                verified_value: domain::SocialValue::from_scaled(figure(row, FIGURES[2])?),
+            };
+            Ok((commitment::Model::from_query_result(row, "")?, delivery))
         })
         .collect()
 }

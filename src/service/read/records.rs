@@ -188,6 +188,21 @@ pub async fn by_id<E: CouncilRecord>(db: &impl ConnectionTrait, scope: &ReadScop
     }
 }
 
+/// A contract by id with its supplier, in one statement, as [`by_id`] answers.
+pub async fn contract_with_supplier(db: &impl ConnectionTrait, scope: &ReadScope, id: i32) -> AppResult<Option<(contract::Model, Option<supplier::Model>)>> {
+    let found = contract::Entity::find_by_id(id)
+        .filter(contract::Column::Deleted.eq(false))
+        .filter(scope.condition(contract::Column::CouncilId))
+        .find_also_related(supplier::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some(pair) => Ok(Some(pair)),
+        // Not the caller's, or none: as by_id says it.
+        None => Ok(by_id::<contract::Entity>(db, scope, id).await?.map(|m| (m, None))),
+    }
+}
+
 /// The batch reads behind the DataLoaders and the lists' look-ahead
 /// prefetch: scoped, and one statement per batch.
 pub mod batch {

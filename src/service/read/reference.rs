@@ -31,6 +31,9 @@ pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::M
     Ok(framework::Entity::find().all(db).await?)
 }
 
+/// The channel on which PostgreSQL tells every replica that the reference tables changed.
+pub const CHANNEL: &str = "svh_reference";
+
 /// The version of the reference tables, raised by every write to one of them.
 pub async fn version(db: &impl ConnectionTrait) -> AppResult<i64> {
     let sql = Statement::from_string(db.get_database_backend(), "SELECT version FROM reference_version WHERE id = 1");

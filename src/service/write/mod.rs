@@ -93,6 +93,10 @@ impl<'a> WriteTx<'a> {
         if self.pending.iter().any(|c| c.entity.is_reference()) {
             // Every replica's copy of the reference tables is read again (read::reference).
             self.txn.execute_unprepared("UPDATE reference_version SET version = version + 1 WHERE id = 1").await?;
+            if self.txn.get_database_backend() == DbBackend::Postgres {
+                // Heard by every replica's listener when this commits (graphql::reference).
+                self.txn.execute_unprepared(&format!("NOTIFY {}", super::read::reference::CHANNEL)).await?;
+            }
         }
         self.lock(LOG_LOCK).await?;
         let changes = std::mem::take(&mut self.pending);
