@@ -40,7 +40,10 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     let schema = graphql::build_schema(Some(db.clone()), &config.limits);
     let metrics = Arc::new(metrics::Metrics::new(graphql::root_fields(&schema)));
     let reference = graphql::reference::ReferenceStore::default();
-    graphql::reference::listen(&db, &reference).await;
+    // The listener holds one of the pool's connections for good: never the only one.
+    if config.db_pool_size >= 2 {
+        graphql::reference::listen(&db, &reference).await;
+    }
     let state = http::AppState {
         db: db.clone(),
         schema,

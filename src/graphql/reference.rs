@@ -18,11 +18,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
-use sea_orm::DbBackend;
-use sea_orm::sqlx::postgres::PgListener;
 use tokio::sync::OnceCell;
 
 use super::error::GqlResult;
@@ -60,49 +57,23 @@ impl ReferenceStore {
     }
 }
 
-/// PostgreSQL: listens for changes to the reference tables for as long as
-/// the process runs, on a connection of its own from the pool, connecting
-/// again after a lost connection. Returns once it listens (or first failed to).
+/// PostgreSQL: what this replica hears of changes to the reference tables
+/// (service::read::reference::listen), for as long as the process runs.
+/// Returns once it listens, or first failed to.
 pub async fn listen(db: &DatabaseConnection, store: &ReferenceStore) {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return;
-    }
-    let (pool, heard) = (db.get_postgres_connection_pool().clone(), store.heard.clone());
-    let mut listener = subscribe(&pool, &heard).await;
-    tokio::spawn(async move {
-        loop {
-            let Some(mut l) = listener.take() else {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                listener = subscribe(&pool, &heard).await;
-                continue;
-            };
-            // Ok(None): the connection was lost, and with it what was sent meanwhile.
-            while let Ok(Some(_)) = l.try_recv().await {
-                heard.count.fetch_add(1, Ordering::SeqCst);
-            }
-            heard.listening.store(false, Ordering::SeqCst);
-        }
-    });
-}
-
-async fn subscribe(pool: &sea_orm::sqlx::PgPool, heard: &Heard) -> Option<PgListener> {
-    let connected = async {
-        let mut l = PgListener::connect_with(pool).await?;
-        l.listen(svc::CHANNEL).await?;
-        Ok::<_, sea_orm::sqlx::Error>(l)
-    };
-    match connected.await {
-        Ok(l) => {
-            // Anything written before LISTEN took effect was not heard.
+    let heard = store.heard.clone();
+    svc::listen(db, move |event| match event {
+        // Anything written before it listened was not heard.
+        svc::Heard::Listening => {
             heard.count.fetch_add(1, Ordering::SeqCst);
             heard.listening.store(true, Ordering::SeqCst);
-            Some(l)
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "reference tables: cannot listen for their changes; each request asks for their version");
-            None
+        svc::Heard::Changed => {
+            heard.count.fetch_add(1, Ordering::SeqCst);
         }
-    }
+        svc::Heard::Lost => heard.listening.store(false, Ordering::SeqCst),
+    })
+    .await;
 }
 
 /// The reference tables of one version, indexed.
