@@ -21,9 +21,9 @@
 //!
 //! How they stay exact, at a cost that follows the write. A writer declares
 //! the keys it is about to change ([`Touched`]) before it changes them; the
-//! figures of the records those keys come to ([`scope`]) are summed then
-//! ([`sums`]) and summed again at commit, and the difference is added onto
-//! the cells ([`store`]). Figures are in parts (service::split_sum), and
+//! figures of the records those keys come to (`scope`) are summed then
+//! (`sums`) and summed again at commit, and the difference is added onto
+//! the cells (`store`). Figures are in parts (service::split_sum), and
 //! the difference is taken part by part, so the kept cells are equal, part
 //! for part, to cells summed afresh from the records ([`rebuild`]). A
 //! contract counts once in a group while it has a live commitment there:
