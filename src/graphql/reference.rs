@@ -7,10 +7,11 @@
 //!
 //! How a replica knows. On PostgreSQL every such write also notifies
 //! (`NOTIFY svh_reference`, delivered at commit), and a listener of each
-//! replica ([`listen`]) counts what it hears: while it listens, a request
-//! whose copy is as new as the last notification asks nothing of the
-//! database, and a write through this replica counts as heard at once, so
-//! that its writer's next read sees it. Another replica's change is seen
+//! replica ([`listen`]) counts what it hears from the others: while it
+//! listens, a request whose copy is as new as the last notification and
+//! the last write through this replica asks nothing of the database. A
+//! replica counts its own writes as they commit, so that a writer's next
+//! read sees its write, and leaves out their notifications. Another replica's change is seen
 //! once its notification arrives, a few milliseconds after its commit.
 //! When the listener is not connected, and on SQLite, a request asks for
 //! the version (one statement) with the first field that needs a table.
@@ -45,16 +46,10 @@ type Kept = (Arc<Tables>, Option<u64>);
 struct Heard {
     /// Whether it hears every notification now.
     listening: AtomicBool,
-    /// Raised by each notification, by each write through this replica,
-    /// and whenever the listener connects again (it may have missed some).
+    /// Raised by each notification from another replica, and whenever the
+    /// listener connects again (it may have missed some). This replica's
+    /// own writes count in `svc::written_here`.
     count: AtomicU64,
-}
-
-impl ReferenceStore {
-    /// A write through this replica changed the tables.
-    pub fn written(&self) {
-        self.heard.count.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 /// PostgreSQL: what this replica hears of changes to the reference tables
@@ -178,7 +173,10 @@ impl ReferenceCache {
                 let store = &self.store;
                 let kept = store.kept.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 // Taken before anything is read: what is read is at least as new, and is read again at worst.
-                let heard = store.heard.listening.load(Ordering::SeqCst).then(|| store.heard.count.load(Ordering::SeqCst));
+                let heard = match (store.heard.listening.load(Ordering::SeqCst), svc::database_of(&self.db)) {
+                    (true, Some(database)) => Some(store.heard.count.load(Ordering::SeqCst) + svc::written_here(&database)),
+                    _ => None,
+                };
                 if let Some((t, _)) = kept.as_ref().filter(|(_, h)| heard.is_some() && *h == heard) {
                     return Ok::<_, async_graphql::Error>(t.clone());
                 }
@@ -192,11 +190,6 @@ impl ReferenceCache {
             })
             .await?;
         Ok(tables)
-    }
-
-    /// A write through this replica changed the tables.
-    pub fn written(&self) {
-        self.store.written();
     }
 
     async fn council_table(&self) -> GqlResult<&HashMap<i32, council::Model>> {

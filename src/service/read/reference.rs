@@ -4,6 +4,7 @@
 //! them, and a request that needs one row of a table soon needs others.
 //! The GraphQL layer keeps what these return until `version` moves.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
@@ -34,8 +35,38 @@ pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::M
     Ok(framework::Entity::find().all(db).await?)
 }
 
-/// The channel on which PostgreSQL tells every replica that the reference tables changed.
+/// The channel on which PostgreSQL tells every replica that the reference
+/// tables changed; the payload names the replica that changed them.
 pub const CHANNEL: &str = "svh_reference";
+
+/// This process, as it names itself in its notifications.
+pub fn replica() -> &'static str {
+    static REPLICA: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("{:016x}", rand::random::<u64>()));
+    &REPLICA
+}
+
+/// Writes to the reference tables this process has committed, by database
+/// (a process may serve several, as the tests do).
+static WRITTEN_HERE: std::sync::Mutex<BTreeMap<String, u64>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// Which PostgreSQL database a connection is to (None on SQLite, which has no listener).
+pub fn database_of(db: &DatabaseConnection) -> Option<String> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return None;
+    }
+    let o = db.get_postgres_connection_pool().connect_options();
+    Some(format!("{}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or_default()))
+}
+
+/// How many writes to the reference tables of `database` this process has committed.
+pub fn written_here(database: &str) -> u64 {
+    WRITTEN_HERE.lock().unwrap_or_else(|e| e.into_inner()).get(database).copied().unwrap_or(0)
+}
+
+/// A write to the reference tables of `database` committed in this process (service::write).
+pub(crate) fn wrote(database: &str) {
+    *WRITTEN_HERE.lock().unwrap_or_else(|e| e.into_inner()).entry(database.to_owned()).or_default() += 1;
+}
 
 /// The version of the reference tables, raised by every write to one of them.
 pub async fn version(db: &impl ConnectionTrait) -> AppResult<i64> {
@@ -50,7 +81,7 @@ pub async fn version(db: &impl ConnectionTrait) -> AppResult<i64> {
 pub enum Heard {
     /// It listens now: every later change will be heard.
     Listening,
-    /// A reference write committed.
+    /// Another replica's reference write committed.
     Changed,
     /// Its connection was lost, and with it what was sent until it listens again.
     Lost,
@@ -73,9 +104,11 @@ pub async fn listen(db: &DatabaseConnection, on: impl Fn(Heard) + Send + Sync + 
                 listener = subscribe(&pool, &on).await;
                 continue;
             };
-            // Ok(None): the connection was lost.
-            while let Ok(Some(_)) = l.try_recv().await {
-                on(Heard::Changed);
+            // Ok(None): the connection was lost. This process counted its own writes as they committed.
+            while let Ok(Some(n)) = l.try_recv().await {
+                if n.payload() != replica() {
+                    on(Heard::Changed);
+                }
             }
             on(Heard::Lost);
         }

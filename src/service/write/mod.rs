@@ -25,6 +25,7 @@ use sea_orm::{
 
 pub use self::change::{Action, CellKey, Change, ChangedEntity, FeedEntry};
 use super::audit;
+use super::read::reference;
 use super::rollup::cells::{self, Touched};
 use crate::auth::Principal;
 use crate::error::AppResult;
@@ -43,6 +44,9 @@ pub struct WriteTx<'a> {
     feed_heads: HashMap<i32, i64>,
     /// What the write declared it would change, for the rollup cells.
     cells: cells::Pending,
+    /// Whether it changed the reference tables (graphql::reference), and of which PostgreSQL database.
+    reference_changed: bool,
+    database: Option<String>,
 }
 
 impl<'a> WriteTx<'a> {
@@ -51,7 +55,16 @@ impl<'a> WriteTx<'a> {
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
         let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
-        Ok(Self { txn, principal, now: Utc::now().trunc_subsecs(6), pending: Vec::new(), feed_heads: HashMap::new(), cells: cells::Pending::default() })
+        Ok(Self {
+            txn,
+            principal,
+            now: Utc::now().trunc_subsecs(6),
+            pending: Vec::new(),
+            feed_heads: HashMap::new(),
+            cells: cells::Pending::default(),
+            reference_changed: false,
+            database: reference::database_of(db),
+        })
     }
 
     pub fn at(&self) -> String {
@@ -95,8 +108,9 @@ impl<'a> WriteTx<'a> {
             self.txn.execute_unprepared("UPDATE reference_version SET version = version + 1 WHERE id = 1").await?;
             if self.txn.get_database_backend() == DbBackend::Postgres {
                 // Heard by every replica's listener when this commits (graphql::reference).
-                self.txn.execute_unprepared(&format!("NOTIFY {}", super::read::reference::CHANNEL)).await?;
+                self.txn.execute_unprepared(&format!("NOTIFY {}, '{}'", reference::CHANNEL, reference::replica())).await?;
             }
+            self.reference_changed = true;
         }
         self.lock(LOG_LOCK).await?;
         let changes = std::mem::take(&mut self.pending);
@@ -176,6 +190,9 @@ impl<'a> WriteTx<'a> {
     pub async fn commit(mut self) -> AppResult<()> {
         self.flush().await?;
         self.txn.commit().await?;
+        if let (true, Some(database)) = (self.reference_changed, &self.database) {
+            reference::wrote(database);
+        }
         Ok(())
     }
 }
