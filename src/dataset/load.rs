@@ -54,7 +54,9 @@ pub async fn load_dataset(db: &DatabaseConnection, ds: &Dataset, batch_size: usi
 /// its records: the framework is loaded, then each file of records read
 /// again row by row, in dependency order (suppliers, contracts,
 /// commitments, evidence), into a batch per council, each sent when full
-/// and every one at the end of its file. Memory holds a batch per council,
+/// (a record's parents are in it or in one sent before) and every one at
+/// the end; the suppliers, which any council's contracts may name, are
+/// all sent before the contracts. Memory holds a batch per council,
 /// whatever the size of the files.
 pub struct CheckedDir<'a> {
     dir: &'a Path,
@@ -96,19 +98,18 @@ async fn import_records(
         let (line, s) = row?;
         batches.push(&first, line, Item::Supplier(supplier_in(&s)?)).await?;
     }
+    // Every council's contracts may name any supplier.
     batches.send_all().await?;
     let mut rows = read::stream(dir, &CONTRACTS, ds.version);
     while let Some(row) = rows.recv().await {
         let (line, c) = row?;
         batches.push(&council_of(CONTRACTS.file, line, &c.council_code)?, line, Item::Contract(contract_in(&c)?)).await?;
     }
-    batches.send_all().await?;
     let mut rows = read::stream(dir, &COMMITMENTS, ds.version);
     while let Some(row) = rows.recv().await {
         let (line, c) = row?;
         batches.push(&council_of(COMMITMENTS.file, line, &c.council_code)?, line, Item::Commitment(commitment_in(&c)?)).await?;
     }
-    batches.send_all().await?;
     let mut rows = read::stream(dir, &EVIDENCE, ds.version);
     while let Some(row) = rows.recv().await {
         let (line, e) = row?;
@@ -139,7 +140,7 @@ impl<P: FnMut(usize, usize)> Batches<'_, P> {
         Ok(())
     }
 
-    /// Every batch, full or not: the next file's records may refer to them.
+    /// Every batch, full or not.
     async fn send_all(&mut self) -> anyhow::Result<()> {
         for (_, batch) in std::mem::take(&mut self.pending) {
             self.sender.send(batch).await?;
