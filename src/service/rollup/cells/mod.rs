@@ -146,7 +146,7 @@ impl Pending {
             self.region = Some(exclusive || self.region == Some(true));
         }
         let mut councils: Vec<i32> = keys.iter().filter_map(|k| k.council_id()).filter(|c| !self.councils.contains(c)).collect();
-        // In ascending order, so that two writers never wait on each other.
+        // In ascending order, so that no two writers ever wait on each other in a cycle.
         councils.sort_unstable();
         councils.dedup();
         for council in councils {
