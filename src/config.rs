@@ -15,6 +15,14 @@ pub struct Config {
     #[arg(long, env = "SVH_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// PostgreSQL streaming replica of `SVH_DATABASE_URL` for the queries of
+    /// roles that only read (dashboard, auditor, council_viewer). Writes, the
+    /// changes feed, the reference tables and every other caller stay on the
+    /// primary. A reader sees the region as it was up to the replica's replay
+    /// lag ago (README, Read replicas).
+    #[arg(long, env = "SVH_DATABASE_READ_URL")]
+    pub database_read_url: Option<String>,
+
     /// Address to listen on.
     #[arg(long, env = "SVH_LISTEN", default_value = "127.0.0.1:4000")]
     pub listen: SocketAddr,

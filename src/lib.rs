@@ -37,6 +37,10 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     db::migrate(config.database_url()).await.context("applying migrations")?;
     let (db, statements) =
         db::connect(config.database_url(), config.db_pool_size, Some(config.http.statement_timeout())).await.context("connecting to the database")?;
+    let replica = match &config.database_read_url {
+        Some(url) => Some(connect_replica(config, url).await?),
+        None => None,
+    };
     let schema = graphql::build_schema(Some(db.clone()), &config.limits);
     let metrics = Arc::new(metrics::Metrics::new(graphql::root_fields(&schema)));
     let reference = graphql::reference::ReferenceStore::default();
@@ -46,6 +50,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     }
     let state = http::AppState {
         db: db.clone(),
+        replica,
         schema,
         verifier: Arc::new(verifier),
         statements: statements.clone(),
@@ -54,4 +59,16 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         reference,
     };
     Ok(Application { router: http::router(state, config)?, db, statements })
+}
+
+/// The read replica's pool. Migrations run on the primary only: the replica
+/// receives them, as it receives everything, by streaming replication.
+async fn connect_replica(config: &Config, url: &str) -> anyhow::Result<http::Replica> {
+    let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+    anyhow::ensure!(
+        postgres(url) && postgres(config.database_url()),
+        "SVH_DATABASE_READ_URL is a PostgreSQL streaming replica of a PostgreSQL SVH_DATABASE_URL"
+    );
+    let (db, statements) = db::connect(url, config.db_pool_size, Some(config.http.statement_timeout())).await.context("connecting to the read replica")?;
+    Ok(http::Replica { db, statements })
 }

@@ -64,7 +64,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, db: &DatabaseConnection, statements: u64) -> String {
+    pub fn render(&self, db: &DatabaseConnection, statements: u64, replica_statements: Option<u64>) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().expect("metrics lock");
         out.push_str("# HELP svh_graphql_requests_total GraphQL operations by root field and outcome (ok or the error code).\n");
@@ -87,6 +87,12 @@ impl Metrics {
 
         out.push_str("# HELP svh_db_statements_total SQL statements executed.\n# TYPE svh_db_statements_total counter\n");
         let _ = writeln!(out, "svh_db_statements_total {statements}");
+        if let Some(n) = replica_statements {
+            out.push_str(
+                "# HELP svh_db_replica_statements_total SQL statements executed on the read replica.\n# TYPE svh_db_replica_statements_total counter\n",
+            );
+            let _ = writeln!(out, "svh_db_replica_statements_total {n}");
+        }
         let (size, idle, max) = match db.get_database_backend() {
             DbBackend::Postgres => {
                 let p = db.get_postgres_connection_pool();

@@ -36,6 +36,12 @@ impl Role {
     pub fn is_council_role(self) -> bool {
         matches!(self, Role::CouncilEditor | Role::CouncilSync | Role::CouncilViewer)
     }
+
+    /// Roles that can change nothing: their queries may be answered by a
+    /// read replica, since no write of theirs can be missing from it.
+    pub fn only_reads(self) -> bool {
+        matches!(self, Role::CouncilViewer | Role::Auditor | Role::Dashboard)
+    }
 }
 
 /// The authenticated caller.
@@ -133,5 +139,22 @@ impl ReadScope {
     /// Naming a council in a filter, fetching one of its records, or reading its changes.
     pub fn ensure_can_read_council(&self, council: &str) -> AppResult<()> {
         if self.includes(council) { Ok(()) } else { Err(forbidden(format!("you may not read the records of council {council}"))) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A role sent to the read replica must be refused every write, or a
+    /// write of its own could be missing from what it reads next.
+    #[test]
+    fn a_role_that_only_reads_may_write_nothing() {
+        for role in Role::ALL {
+            let p = Principal { subject: "t".into(), role, councils: vec!["LIV".into()] };
+            let writes =
+                [p.ensure_can_sync("LIV").is_ok(), p.ensure_can_edit("LIV").is_ok(), p.ensure_edits_records().is_ok(), p.ensure_can_write_framework().is_ok()];
+            assert_eq!(role.only_reads(), !writes.contains(&true), "{role:?}");
+        }
     }
 }

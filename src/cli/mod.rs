@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Apply migrations, then serve the GraphQL API (the default).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Apply pending migrations and exit.
     Migrate {
         /// Database URL; default: the embedded SQLite file.
@@ -103,7 +103,7 @@ pub fn parse_ttl(s: &str) -> Result<Duration, String> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => runtime()?.block_on(serve::serve(cli.serve)),
-        Some(Command::Serve(config)) => runtime()?.block_on(serve::serve(config)),
+        Some(Command::Serve(config)) => runtime()?.block_on(serve::serve(*config)),
         Some(Command::Migrate { database_url }) => runtime()?.block_on(async {
             let url = database_url.as_deref().unwrap_or(crate::config::DEFAULT_DATABASE_URL);
             crate::service::db::migrate(url).await.context("applying migrations")?;

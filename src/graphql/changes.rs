@@ -3,7 +3,7 @@
 use async_graphql::{Context, Json, Object, SimpleObject};
 use entity::{FeedOperation, change_log};
 
-use super::context::{db, limits, read_scope};
+use super::context::{limits, primary, read_scope};
 use super::error::GqlResult;
 use super::ids;
 use super::scalars::{DateTime, stored_json};
@@ -63,7 +63,7 @@ impl ChangesQuery {
     /// Every change to a council's contracts, commitments and evidence in commit order.
     async fn changes(&self, ctx: &Context<'_>, council_code: String, after: Option<String>, first: Option<i32>) -> GqlResult<ChangeFeed> {
         let after = after.as_deref().map(ids::parse_cursor).transpose()?.unwrap_or(0);
-        let page = svc::changes(db(ctx), read_scope(ctx), &council_code, after, first.map(i64::from), limits(ctx).max_page_size).await?;
+        let page = svc::changes(primary(ctx), read_scope(ctx), &council_code, after, first.map(i64::from), limits(ctx).max_page_size).await?;
         Ok(ChangeFeed { end_cursor: Some(ids::cursor(page.end)), has_more: page.has_more, changes: page.changes.into_iter().map(Change).collect() })
     }
 }

@@ -9,7 +9,19 @@ use crate::auth::{Principal, ReadScope};
 use crate::config::Limits;
 use crate::service::DatabaseConnection;
 
+/// The pool a request's reads go to, set by
+/// [`request_data`](super::schema::request_data).
+pub struct Reads(pub DatabaseConnection);
+
+/// Where this request reads records, rollups and the audit log: a read
+/// replica for a query of a role that only reads, else the primary.
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    &ctx.data_unchecked::<Reads>().0
+}
+
+/// The primary: every write, and the changes feed, whose cursors must never
+/// run ahead of what a mirror can read next.
+pub fn primary<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 

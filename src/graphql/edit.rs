@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 
-use super::context::{db, principal};
+use super::context::{primary, principal};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::records::objects::{Commitment, Evidence};
@@ -38,19 +38,20 @@ impl EditMutation {
         validated_quantity: Option<Decimal>,
     ) -> GqlResult<Evidence> {
         let (id, decision, validated) = (id_of(Kind::Evidence, &id)?, Decision::from(decision), validated_quantity.as_ref().map(Decimal::as_str));
-        let m = svc::review_evidence(db(ctx), principal(ctx), id, decision, comment, validated, expected_version).await?;
+        let m = svc::review_evidence(primary(ctx), principal(ctx), id, decision, comment, validated, expected_version).await?;
         Ok(Evidence { m, commitment: None })
     }
 
     /// Correct a commitment's target quantity.
     async fn set_commitment_target(&self, ctx: &Context<'_>, id: ID, target_quantity: Decimal, expected_version: i32) -> GqlResult<Commitment> {
-        let m = svc::set_commitment_target(db(ctx), principal(ctx), id_of(Kind::Commitment, &id)?, target_quantity.as_str(), expected_version).await?;
+        let m = svc::set_commitment_target(primary(ctx), principal(ctx), id_of(Kind::Commitment, &id)?, target_quantity.as_str(), expected_version).await?;
         Ok(Commitment::new(m))
     }
 
     /// Link evidence to another commitment of the same council.
     async fn relink_evidence(&self, ctx: &Context<'_>, id: ID, commitment_id: ID, expected_version: i32) -> GqlResult<Evidence> {
-        let m = svc::relink_evidence(db(ctx), principal(ctx), id_of(Kind::Evidence, &id)?, id_of(Kind::Commitment, &commitment_id)?, expected_version).await?;
+        let m =
+            svc::relink_evidence(primary(ctx), principal(ctx), id_of(Kind::Evidence, &id)?, id_of(Kind::Commitment, &commitment_id)?, expected_version).await?;
         Ok(Evidence { m, commitment: None })
     }
 
@@ -59,6 +60,6 @@ impl EditMutation {
     /// how many records were withdrawn.
     async fn withdraw_record(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> GqlResult<i32> {
         let (kind, n) = ids::parse_node_id(&id)?;
-        Ok(svc::withdraw(db(ctx), principal(ctx), kind, n, expected_version).await? as i32)
+        Ok(svc::withdraw(primary(ctx), principal(ctx), kind, n, expected_version).await? as i32)
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object};
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
 
-use super::context::{db, principal, reference};
+use super::context::{db, primary, principal, reference};
 use super::error::GqlResult;
 use super::scalars::Decimal;
 use crate::domain::{Factor, Money};
@@ -223,15 +223,15 @@ pub struct FrameworkMutation;
 impl FrameworkMutation {
     async fn upsert_framework(&self, ctx: &Context<'_>, input: FrameworkInput) -> GqlResult<Framework> {
         let input = FrameworkIn { code: input.code, name: input.name, edition: input.edition };
-        Ok(Framework(svc::upsert_framework(db(ctx), principal(ctx), input).await?))
+        Ok(Framework(svc::upsert_framework(primary(ctx), principal(ctx), input).await?))
     }
     async fn upsert_council(&self, ctx: &Context<'_>, input: CouncilInput) -> GqlResult<Council> {
         let input = CouncilIn { code: input.code, name: input.name, gss_code: input.gss_code, framework_code: input.framework_code };
-        Ok(Council(svc::upsert_council(db(ctx), principal(ctx), input).await?))
+        Ok(Council(svc::upsert_council(primary(ctx), principal(ctx), input).await?))
     }
     async fn upsert_theme(&self, ctx: &Context<'_>, input: ThemeInput) -> GqlResult<Theme> {
         let input = ThemeIn { code: input.code, name: input.name, framework_code: input.framework_code };
-        Ok(Theme(svc::upsert_theme(db(ctx), principal(ctx), input).await?))
+        Ok(Theme(svc::upsert_theme(primary(ctx), principal(ctx), input).await?))
     }
     async fn upsert_measure(&self, ctx: &Context<'_>, input: MeasureInput) -> GqlResult<Measure> {
         let input = MeasureIn {
@@ -242,7 +242,7 @@ impl FrameworkMutation {
             framework_code: input.framework_code,
             valued: input.valued,
         };
-        Ok(Measure(svc::upsert_measure(db(ctx), principal(ctx), input).await?))
+        Ok(Measure(svc::upsert_measure(primary(ctx), principal(ctx), input).await?))
     }
     /// A regional measure's proxy for a year (other frameworks have none).
     async fn set_proxy(
@@ -253,7 +253,7 @@ impl FrameworkMutation {
         value_gbp: Decimal,
         framework_code: Option<String>,
     ) -> GqlResult<Proxy> {
-        Ok(Proxy(svc::set_proxy(db(ctx), principal(ctx), &measure_code, financial_year, value_gbp.as_str(), framework_code.as_deref()).await?))
+        Ok(Proxy(svc::set_proxy(primary(ctx), principal(ctx), &measure_code, financial_year, value_gbp.as_str(), framework_code.as_deref()).await?))
     }
     /// Maps a measure of another framework onto a regional measure.
     async fn map_measure(&self, ctx: &Context<'_>, input: MeasureMappingInput) -> GqlResult<MeasureMapping> {
@@ -264,10 +264,10 @@ impl FrameworkMutation {
             factor: input.factor.map(|f| f.0),
             note: input.note,
         };
-        Ok(MeasureMapping(svc::map_measure(db(ctx), principal(ctx), input).await?))
+        Ok(MeasureMapping(svc::map_measure(primary(ctx), principal(ctx), input).await?))
     }
     /// Removes a measure's mapping: true when it had one.
     async fn unmap_measure(&self, ctx: &Context<'_>, framework_code: String, measure_code: String) -> GqlResult<bool> {
-        Ok(svc::unmap_measure(db(ctx), principal(ctx), &framework_code, &measure_code).await?)
+        Ok(svc::unmap_measure(primary(ctx), principal(ctx), &framework_code, &measure_code).await?)
     }
 }

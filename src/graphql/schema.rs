@@ -5,6 +5,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::audit::AuditQuery;
 use super::changes::ChangesQuery;
+use super::context::Reads;
 use super::edit::EditMutation;
 use super::framework::{FrameworkMutation, FrameworkQuery};
 use super::records::loaders::RecordLoader;
@@ -61,10 +62,24 @@ pub fn root_fields(schema: &AppSchema) -> Vec<String> {
 }
 
 /// What a request carries: the caller, the caller's read scope (worked
-/// out here, once per request), the DataLoader, which reads with that
-/// scope, and the reference cache, backed by this replica's `reference` store.
-pub fn request_data(request: async_graphql::Request, db: &DatabaseConnection, reference: &ReferenceStore, principal: Principal) -> async_graphql::Request {
+/// out here, once per request), the pool its reads go to (`reads`: the
+/// primary `db` or a read replica), the DataLoader, which reads with that
+/// scope there, and the reference cache, backed by this process's
+/// `reference` store and always read on the primary, where its
+/// invalidation is sent.
+pub fn request_data(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    reads: &DatabaseConnection,
+    reference: &ReferenceStore,
+    principal: Principal,
+) -> async_graphql::Request {
     let scope = principal.read_scope();
-    let records = RecordLoader::new(db.clone(), scope.clone());
-    request.data(principal).data(scope).data(DataLoader::new(records, tokio::spawn)).data(ReferenceCache::new(db.clone(), reference.clone()))
+    let records = RecordLoader::new(reads.clone(), scope.clone());
+    request
+        .data(principal)
+        .data(scope)
+        .data(Reads(reads.clone()))
+        .data(DataLoader::new(records, tokio::spawn))
+        .data(ReferenceCache::new(db.clone(), reference.clone()))
 }

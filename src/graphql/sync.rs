@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
-use super::context::{db, limits, principal};
+use super::context::{limits, primary, principal};
 use super::error::GqlResult;
 use super::ids;
 use super::input::Lenient;
@@ -234,7 +234,7 @@ pub struct SyncMutation;
 impl SyncMutation {
     /// Upserts a batch of one council's records atomically: all or nothing.
     async fn sync_council_data(&self, ctx: &Context<'_>, input: SyncInput) -> GqlResult<SyncResult> {
-        let outcome = svc::sync(db(ctx), principal(ctx), input.into(), limits(ctx).max_sync_records).await?;
+        let outcome = svc::sync(primary(ctx), principal(ctx), input.into(), limits(ctx).max_sync_records).await?;
         let total = outcome.total();
         if let (true, Ok(m)) = (outcome.applied, ctx.data::<std::sync::Arc<crate::metrics::Metrics>>()) {
             m.synced(total.created as u64, total.updated as u64, total.unchanged as u64, outcome.deleted as u64);

@@ -252,7 +252,8 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
         let response = refused("GET runs queries only: send mutations with POST").response;
         return Outcome { response: log(state, request_id, principal, &name, root, response, started), status: Some(StatusCode::METHOD_NOT_ALLOWED) };
     }
-    let prepared = request_data(request, &state.db, &state.reference, principal.clone()).data(state.metrics.clone());
+    let reads = state.reads_for(principal, ty == Some(OperationType::Query));
+    let prepared = request_data(request, &state.db, reads, &state.reference, principal.clone()).data(state.metrics.clone());
     let response = with_codes(state.schema.execute(prepared).await);
     log(state, request_id, principal, &name, root, response, started).into()
 }

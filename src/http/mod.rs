@@ -34,6 +34,8 @@ use crate::service::db::{self, StatementCounter};
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// SVH_DATABASE_READ_URL's pool, for the queries of roles that only read.
+    pub replica: Option<Replica>,
     pub schema: AppSchema,
     pub verifier: Arc<TokenVerifier>,
     pub statements: Arc<StatementCounter>,
@@ -41,6 +43,24 @@ pub struct AppState {
     pub limits: Limits,
     /// This replica's copy of the reference tables (graphql::reference).
     pub reference: ReferenceStore,
+}
+
+#[derive(Clone)]
+pub struct Replica {
+    pub db: DatabaseConnection,
+    pub statements: Arc<StatementCounter>,
+}
+
+impl AppState {
+    /// The pool a request reads from: the replica only for a query of a
+    /// caller that cannot write (`Role::only_reads`). Everyone else reads
+    /// on the primary, so a writer always sees its own writes.
+    pub fn reads_for(&self, principal: &Principal, query: bool) -> &DatabaseConnection {
+        match &self.replica {
+            Some(r) if query && principal.role.only_reads() => &r.db,
+            _ => &self.db,
+        }
+    }
 }
 
 /// Largest request head (request line and headers) read: big enough that an
@@ -203,7 +223,11 @@ async fn request_context(mut request: axum::extract::Request, next: Next) -> Res
 const REQUEST_ID: &str = "x-request-id";
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match db::ping(&state.db).await {
+    let replica = match &state.replica {
+        Some(r) => db::ping(&r.db).await,
+        None => Ok(()),
+    };
+    match db::ping(&state.db).await.and(replica) {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database unreachable");
@@ -213,6 +237,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(&state.db, state.statements.get());
+    let replica = state.replica.as_ref().map(|r| r.statements.get());
+    let body = state.metrics.render(&state.db, state.statements.get(), replica);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -100,14 +100,24 @@ impl TestApp {
     /// A server on a database that `prepare` has made ready (a database of
     /// an older schema, say) before the server migrates it.
     pub async fn spawn_prepared<F: std::future::Future<Output = ()>>(backend: Backend, prepare: impl FnOnce(String) -> F) -> TestApp {
+        Self::spawn_prepared_with(backend, prepare, |_| {}).await
+    }
+
+    /// Both: `prepare` the fresh database, then serve it with `adjust`ed settings.
+    pub async fn spawn_prepared_with<F: std::future::Future<Output = ()>>(
+        backend: Backend,
+        prepare: impl FnOnce(String) -> F,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let (url, file) = fresh_database(&backend).await;
         prepare(url.clone()).await;
-        Self::serve(url, file, |_| {}).await
+        Self::serve(url, file, adjust).await
     }
 
     async fn serve(url: String, file: Option<TempFile>, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config {
             database_url: Some(url.clone()),
+            database_read_url: None,
             listen: "127.0.0.1:0".parse().unwrap(),
             jwt_secret: Some(Secret::new(SECRET)),
             db_pool_size: 8,

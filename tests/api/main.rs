@@ -22,6 +22,7 @@ mod money;
 mod observability;
 mod overflow;
 mod random_rollups;
+mod read_replica;
 mod records;
 mod reference_cache;
 mod replicas;
