@@ -19,8 +19,8 @@ pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     &ctx.data_unchecked::<Reads>().0
 }
 
-/// The primary: every write, and the changes feed, whose cursors must never
-/// run ahead of what a mirror can read next.
+/// The primary: every write, and the changes feed, which a council's
+/// mirror follows right behind the writes.
 pub fn primary<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
