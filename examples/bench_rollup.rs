@@ -5,7 +5,11 @@
 //!     SVH_JWT_SECRET=... cargo run --profile dist --example bench_rollup -- http://127.0.0.1:4000 [REQUESTS] [COUNCIL]
 //!
 //! `BENCH_CASES=ce` runs only those queries, `BENCH_CONCURRENCY=1` only that
-//! concurrency (bench/compare.sh uses both).
+//! concurrency (bench/compare.sh uses both). Cases (e) to (g) are the same
+//! dashboard page asked three ways (as `edges { node }`, as `nodes`, and as
+//! fifty `node(id)`), and (h) is one contract by id with its commitments and
+//! evidence; bench/sql holds the hand-written SQL for each, which
+//! bench/all.sh times beside them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +24,11 @@ struct Case {
     variables: Value,
 }
 
-fn cases(council: &str) -> Vec<Case> {
+/// The dashboard page's selection of one contract.
+const PAGE_CONTRACT: &str = "externalId title valueGbp supplier { ref name }
+    commitments { externalId measure { code theme { code } } committedValue deliveredValue verifiedValue }";
+
+fn cases(council: &str, page_ids: &[String]) -> Vec<Case> {
     let metrics = "commitmentCount evidenceCount committedValue deliveredValue verifiedValue committedQuantity deliveredQuantity deliveryRate contractValue socialValueRatio";
     vec![
         Case {
@@ -44,10 +52,29 @@ fn cases(council: &str) -> Vec<Case> {
         },
         Case {
             name: "e. dashboard page: 50 contracts",
-            query: "query($c: String!) { contracts(first: 50, filter: {councilCodes: [$c]}) { totalCount edges { node { externalId title valueGbp supplier { ref name }
-                      commitments { externalId measure { code theme { code } } committedValue deliveredValue verifiedValue } } } } }"
-                .into(),
+            query: format!("query($c: String!) {{ contracts(first: 50, filter: {{councilCodes: [$c]}}) {{ totalCount edges {{ node {{ {PAGE_CONTRACT} }} }} }} }}"),
             variables: json!({"c": council}),
+        },
+        Case {
+            name: "f. the same page as nodes",
+            query: format!("query($c: String!) {{ contracts(first: 50, filter: {{councilCodes: [$c]}}) {{ totalCount nodes {{ {PAGE_CONTRACT} }} }} }}"),
+            variables: json!({"c": council}),
+        },
+        Case {
+            name: "g. the same 50 by node(id)",
+            query: format!(
+                "query {{ {} }}",
+                page_ids.iter().enumerate().map(|(i, id)| format!("n{i}: node(id: \"{id}\") {{ ... on Contract {{ {PAGE_CONTRACT} }} }}")).collect::<Vec<_>>().join(" ")
+            ),
+            variables: json!({}),
+        },
+        Case {
+            name: "h. one contract by id",
+            query: "query($id: ID!) { node(id: $id) { ... on Contract { externalId title valueGbp startDate endDate supplier { ref name }
+                      commitments { externalId measure { code } financialYear targetQuantity committedValue deliveredValue verifiedValue
+                      evidence { externalId periodStart periodEnd quantity status validatedQuantity } } } } }"
+                .into(),
+            variables: json!({"id": page_ids[0]}),
         },
     ]
 }
@@ -67,14 +94,26 @@ async fn main() {
         .sign(&Principal { subject: "bench".into(), role: Role::Auditor, councils: vec![] }, Duration::from_secs(3600))
         .expect("an hour fits");
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().unwrap();
-    println!("| query | concurrency | p50 ms | p99 ms | requests/s |");
-    println!("| --- | --- | --- | --- | --- |");
+    // The ids of the page's contracts, for (g) and (h).
+    let page: Value = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "query($c: String!) { contracts(first: 50, filter: {councilCodes: [$c]}) { nodes { id } } }", "variables": {"c": council}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page_ids: Vec<String> = page["data"]["contracts"]["nodes"].as_array().expect("a page of contracts").iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    println!("| query | concurrency | p50 ms | p99 ms | mean ms | requests/s |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     let only = std::env::var("BENCH_CASES").ok();
     let concurrencies: Vec<usize> = match std::env::var("BENCH_CONCURRENCY") {
         Ok(list) => list.split(',').map(|c| c.trim().parse().expect("BENCH_CONCURRENCY: numbers")).collect(),
         Err(_) => vec![1, 8],
     };
-    for case in cases(&council).into_iter().filter(|c| only.as_deref().is_none_or(|o| o.contains(&c.name[..1]))) {
+    for case in cases(&council, &page_ids).into_iter().filter(|c| only.as_deref().is_none_or(|o| o.contains(&c.name[..1]))) {
         let body = Arc::new(json!({"query": case.query, "variables": case.variables}));
         for &concurrency in &concurrencies {
             // Warm up, and check the answer once.
@@ -104,7 +143,14 @@ async fn main() {
             }
             let secs = started.elapsed().as_secs_f64();
             times.sort();
-            println!("| {} | {concurrency} | {:.2} | {:.1} | {:.0} |", case.name, percentile(&times, 0.5), percentile(&times, 0.99), times.len() as f64 / secs);
+            let mean = times.iter().sum::<Duration>().as_secs_f64() * 1000.0 / times.len() as f64;
+            println!(
+                "| {} | {concurrency} | {:.2} | {:.1} | {mean:.2} | {:.0} |",
+                case.name,
+                percentile(&times, 0.5),
+                percentile(&times, 0.99),
+                times.len() as f64 / secs
+            );
         }
     }
 }

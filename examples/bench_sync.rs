@@ -1,5 +1,8 @@
-//! Sends a dataset directory to a running server through `syncCouncilData`
-//! over HTTP, councils in parallel, and reports records per second.
+//! Sends a dataset directory's records to a running server through
+//! `syncCouncilData` over HTTP, councils in parallel, and reports records
+//! per second. The server must already hold the region's reference data
+//! (frameworks, councils, themes, measures, mappings, proxies): bench/all.sh
+//! and bench/import.sh import those files first.
 //!
 //!     SVH_JWT_SECRET=... cargo run --release --example bench_sync -- http://127.0.0.1:4000 DIR [CONCURRENCY]
 
@@ -46,36 +49,6 @@ async fn main() {
     };
     let ds = read_dir(&dir).expect("dataset");
     let client = reqwest::Client::new();
-    let admin = token(Role::RegionalAdmin, None);
-    for c in &ds.councils {
-        post(
-            &client,
-            &url,
-            &admin,
-            "mutation($i: CouncilInput!) { upsertCouncil(input: $i) { code } }",
-            json!({"i": {"code": c.code, "name": c.name, "gssCode": c.gss_code}}),
-        )
-        .await;
-    }
-    for t in &ds.themes {
-        post(&client, &url, &admin, "mutation($i: ThemeInput!) { upsertTheme(input: $i) { code } }", json!({"i": {"code": t.code, "name": t.name}})).await;
-    }
-    for m in &ds.measures {
-        let i = json!({"code": m.code, "themeCode": m.theme_code, "name": m.name, "unit": m.unit});
-        post(&client, &url, &admin, "mutation($i: MeasureInput!) { upsertMeasure(input: $i) { code } }", json!({ "i": i })).await;
-    }
-    for p in &ds.proxies {
-        let v = json!({"m": p.measure_code, "y": p.financial_year.parse::<i32>().unwrap(), "v": p.value_gbp});
-        post(
-            &client,
-            &url,
-            &admin,
-            "mutation($m: String!, $y: Int!, $v: Decimal!) { setProxy(measureCode: $m, financialYear: $y, valueGbp: $v) { financialYear } }",
-            v,
-        )
-        .await;
-    }
-
     // Each council's batches stay in order (later ones refer to earlier ones); councils run side by side.
     // Suppliers are regional and shared: send them first, so that councils
     // running side by side never refer to one another's new suppliers.

@@ -39,11 +39,13 @@ pub async fn connect(url: &str, pool_size: u32, statement_timeout: Option<Durati
             .foreign_keys(true)
             .row_buffer_size(4096)
     });
-    // PostgreSQL: plan every statement for its own parameters. A generic plan
-    // cached while a table was small (a fresh import) keeps scanning the whole
-    // table long after an index would be the right choice.
+    // PostgreSQL keeps each connection's prepared statements and, after five
+    // runs, their generic plan. A plan cached while a table was small stays
+    // good because PostgreSQL plans again once the table's statistics change:
+    // `import` analyzes at its end (`analyze`), and autovacuum does after
+    // any other bulk write.
     let timeout_ms = statement_timeout.map_or(0, |t| t.as_millis()).to_string();
-    opts.map_sqlx_postgres_opts(move |o| o.options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", timeout_ms.as_str())]));
+    opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", timeout_ms.as_str())]));
     let mut db = Database::connect(opts).await?;
     let counter = Arc::new(StatementCounter::default());
     let c = counter.clone();
