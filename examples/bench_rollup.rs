@@ -33,13 +33,17 @@ fn cases(council: &str, page_ids: &[String]) -> Vec<Case> {
     vec![
         Case {
             name: "a. council x theme, FY 2024",
-            query: format!("{{ rollup(filter: {{financialYears: [2024]}}, groupBy: [COUNCIL, THEME]) {{ totals {{ {metrics} }} groups {{ key {{ council {{ code }} theme {{ code }} }} metrics {{ {metrics} }} }} }} }}"),
+            query: format!(
+                "{{ rollup(filter: {{financialYears: [2024]}}, groupBy: [COUNCIL, THEME]) {{ totals {{ {metrics} }} groups {{ key {{ council {{ code }} theme {{ code }} }} metrics {{ {metrics} }} }} }} }}"
+            ),
             variables: json!({}),
         },
         Case { name: "b. regional totals, all years", query: format!("{{ rollup {{ totals {{ {metrics} }} }} }}"), variables: json!({}) },
         Case {
             name: "c. by supplier, one council",
-            query: format!("query($c: String!) {{ rollup(filter: {{councilCodes: [$c]}}, groupBy: [SUPPLIER]) {{ groups {{ key {{ supplier {{ ref name }} }} metrics {{ {metrics} }} }} }} }}"),
+            query: format!(
+                "query($c: String!) {{ rollup(filter: {{councilCodes: [$c]}}, groupBy: [SUPPLIER]) {{ groups {{ key {{ supplier {{ ref name }} }} metrics {{ {metrics} }} }} }} }}"
+            ),
             variables: json!({"c": council}),
         },
         Case {
@@ -52,7 +56,9 @@ fn cases(council: &str, page_ids: &[String]) -> Vec<Case> {
         },
         Case {
             name: "e. dashboard page: 50 contracts",
-            query: format!("query($c: String!) {{ contracts(first: 50, filter: {{councilCodes: [$c]}}) {{ totalCount edges {{ node {{ {PAGE_CONTRACT} }} }} }} }}"),
+            query: format!(
+                "query($c: String!) {{ contracts(first: 50, filter: {{councilCodes: [$c]}}) {{ totalCount edges {{ node {{ {PAGE_CONTRACT} }} }} }} }}"
+            ),
             variables: json!({"c": council}),
         },
         Case {
@@ -64,7 +70,12 @@ fn cases(council: &str, page_ids: &[String]) -> Vec<Case> {
             name: "g. the same 50 by node(id)",
             query: format!(
                 "query {{ {} }}",
-                page_ids.iter().enumerate().map(|(i, id)| format!("n{i}: node(id: \"{id}\") {{ ... on Contract {{ {PAGE_CONTRACT} }} }}")).collect::<Vec<_>>().join(" ")
+                page_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| format!("n{i}: node(id: \"{id}\") {{ ... on Contract {{ {PAGE_CONTRACT} }} }}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
             variables: json!({}),
         },
@@ -105,7 +116,8 @@ async fn main() {
         .json()
         .await
         .unwrap();
-    let page_ids: Vec<String> = page["data"]["contracts"]["nodes"].as_array().expect("a page of contracts").iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    let page_ids: Vec<String> =
+        page["data"]["contracts"]["nodes"].as_array().expect("a page of contracts").iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
     println!("| query | concurrency | p50 ms | p99 ms | mean ms | requests/s |");
     println!("| --- | --- | --- | --- | --- | --- |");
     let only = std::env::var("BENCH_CASES").ok();

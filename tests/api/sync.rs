@@ -163,3 +163,38 @@ async fn a_batch_over_ten_thousand_records_is_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_writer_that_begins_again_at_once_does_not_keep_another_waiting() {
+    use social_value_hub::auth::{Principal, Role};
+    use social_value_hub::service::write::WriteTx;
+
+    on_each_backend(|app| async move {
+        seed_framework(&app).await;
+        let sync = token_for("liv-system", "council_sync", &["LIV"]);
+        // Another writer of the same database, as a second council's sync is:
+        // it holds the write lock 50 ms at a time and begins again as soon as
+        // it commits, for four seconds.
+        let db = app.db.clone();
+        let busy = tokio::spawn(async move {
+            let principal = Principal { subject: "other".into(), role: Role::RegionalAdmin, councils: Vec::new() };
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(4);
+            while std::time::Instant::now() < until {
+                let tx = WriteTx::begin(&db, &principal).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tx.commit().await.unwrap();
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let started = std::time::Instant::now();
+        let first = app.ok(&sync, SYNC, json!({"input": small_batch("LIV")})).await;
+        let waited = started.elapsed();
+        assert_eq!(result(&first)["created"], 6, "{first}");
+        // Its turn comes after the other's current transaction, not after the
+        // other stops: SQLite's own retries would almost never find the lock free.
+        assert!(!busy.is_finished(), "the other writer stopped first");
+        assert!(waited < std::time::Duration::from_secs(2), "the sync waited {waited:?} for the other writer");
+        busy.await.unwrap();
+    })
+    .await;
+}

@@ -9,8 +9,12 @@
 //! handed out in commit order: a feed reader that has seen number N can never
 //! later find a number below N appear, and the audit chain stays one line
 //! under concurrent writers.
+//!
+//! SQLite writers of this process also queue for their turn (`queue`) before
+//! they ask SQLite for its lock.
 
 pub mod change;
+mod queue;
 pub mod snapshot;
 pub mod tombstone;
 
@@ -35,6 +39,8 @@ const LOG_LOCK: i64 = 7_243_012;
 
 pub struct WriteTx<'a> {
     pub txn: DatabaseTransaction,
+    /// SQLite: this writer's turn, given up after `txn` ends (fields drop in order).
+    _turn: Option<queue::Turn>,
     pub principal: &'a Principal,
     /// One timestamp for everything the request writes, to the microsecond
     /// so that it reads back the same from either backend.
@@ -51,12 +57,14 @@ pub struct WriteTx<'a> {
 
 impl<'a> WriteTx<'a> {
     pub async fn begin(db: &DatabaseConnection, principal: &'a Principal) -> AppResult<Self> {
+        let turn = queue::wait_turn(db).await;
         // IMMEDIATE takes SQLite's write lock at BEGIN: a DEFERRED transaction
         // that reads first and writes later fails with "database is locked"
         // when another writer got in between. PostgreSQL ignores the option.
         let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
         Ok(Self {
             txn,
+            _turn: turn,
             principal,
             now: Utc::now().trunc_subsecs(6),
             pending: Vec::new(),
