@@ -172,10 +172,7 @@ run() { # scale backend
   # Ingest over HTTP: syncCouncilData, four councils at once, into a fresh database.
   local http; http=$(fresh_db "$backend" "${name}_http")
   "$bin" import "$(reference_dir "$dir")" --database-url "$http" > /dev/null
-  # SQLite takes one writer at a time, and a writer that finds the lock
-  # taken retries after a sleep: with four councils at once one of them can
-  # wait past the default 30 s a request may take (README, Noticed).
-  SVH_REQUEST_TIMEOUT_SECS=600 SVH_DATABASE_URL="$http" SVH_LISTEN=127.0.0.1:4996 RUST_LOG=warn "$bin" serve > /dev/null 2>&1 &
+  SVH_DATABASE_URL="$http" SVH_LISTEN=127.0.0.1:4996 RUST_LOG=warn "$bin" serve > /dev/null 2>&1 &
   server=$!
   until curl -sf http://127.0.0.1:4996/readyz > /dev/null; do sleep 0.2; done
   local synced; synced=$(target/dist/examples/bench_sync http://127.0.0.1:4996 "$dir" 4 | tail -1)
