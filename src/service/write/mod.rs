@@ -41,8 +41,6 @@ pub struct WriteTx<'a> {
     pub txn: DatabaseTransaction,
     /// SQLite: this writer's turn, given up after `txn` ends (fields drop in order).
     _turn: Option<queue::Turn>,
-    /// SQLite: the database, to refresh its planner statistics after commit.
-    sqlite: Option<DatabaseConnection>,
     pub principal: &'a Principal,
     /// One timestamp for everything the request writes, to the microsecond
     /// so that it reads back the same from either backend.
@@ -66,7 +64,6 @@ impl<'a> WriteTx<'a> {
         let txn = db.begin_with_options(TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() }).await?;
         Ok(Self {
             txn,
-            sqlite: turn.as_ref().map(|_| db.clone()),
             _turn: turn,
             principal,
             now: Utc::now().trunc_subsecs(6),
@@ -199,18 +196,8 @@ impl<'a> WriteTx<'a> {
     }
 
     pub async fn commit(mut self) -> AppResult<()> {
-        let wrote = self.has_changes();
         self.flush().await?;
         self.txn.commit().await?;
-        if let (true, Some(db)) = (wrote, &self.sqlite) {
-            // SQLite keeps the statistics of its last ANALYZE until the next
-            // one: tables analyzed while empty (an `import` of the reference
-            // data alone, before the councils sync) would be planned as empty
-            // however large they grow. `optimize` analyzes again, within
-            // `analysis_limit` rows, only the tables whose size has changed
-            // by far since, so after most writes it does nothing.
-            db.execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize").await?;
-        }
         if let (true, Some(database)) = (self.reference_changed, &self.database) {
             reference::wrote(database);
         }
