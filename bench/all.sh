@@ -84,15 +84,6 @@ plain_load() { # backend url dir: the baseline, timed
   fi
 }
 
-reference_dir() { # dir -> a copy holding only the region's reference data (records' files: header only)
-  local ref="$1-reference"
-  mkdir -p "$ref"
-  for f in "$1"/*.csv; do
-    case $(basename "$f") in suppliers.csv|contracts.csv|commitments.csv|evidence.csv) head -1 "$f" > "$ref/$(basename "$f")" ;; *) cp "$f" "$ref/" ;; esac
-  done
-  echo "$ref"
-}
-
 # The hand-written SQL of each read case, and its parameters.
 declare -A sql_of=([a]="a_council_theme" [b]="b_regional_totals" [c]="c_by_supplier" [d]="d_by_measure d_trend"
                    [e]="page" [f]="page" [g]="page" [h]="contract")
@@ -171,7 +162,7 @@ run() { # scale backend
 
   # Ingest over HTTP: syncCouncilData, four councils at once, into a fresh database.
   local http; http=$(fresh_db "$backend" "${name}_http")
-  "$bin" import "$(reference_dir "$dir")" --database-url "$http" > /dev/null
+  "$bin" import "$(bench/reference-only.sh "$dir")" --database-url "$http" > /dev/null
   SVH_DATABASE_URL="$http" SVH_LISTEN=127.0.0.1:4996 RUST_LOG=warn "$bin" serve > /dev/null 2>&1 &
   server=$!
   until curl -sf http://127.0.0.1:4996/readyz > /dev/null; do sleep 0.2; done

@@ -47,11 +47,7 @@ for scale in "${scales[@]}"; do
     trap 'kill $server 2>/dev/null' EXIT
     until curl -sf http://127.0.0.1:4999/readyz >/dev/null; do sleep 0.2; done
     # The reference data first (bench_sync sends the records only).
-    ref="$dir-reference"; mkdir -p "$ref"
-    for f in "$dir"/*.csv; do
-      case $(basename "$f") in suppliers.csv|contracts.csv|commitments.csv|evidence.csv) head -1 "$f" > "$ref/$(basename "$f")" ;; *) cp "$f" "$ref/" ;; esac
-    done
-    "$bin" import "$ref" --database-url "$url" >/dev/null
+    "$bin" import "$(bench/reference-only.sh "$dir")" --database-url "$url" >/dev/null
     target/dist/examples/bench_sync http://127.0.0.1:4999 "$dir" 4
     echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2, $3}')"
     kill $server; wait $server 2>/dev/null || true
