@@ -198,3 +198,26 @@ async fn a_writer_that_begins_again_at_once_does_not_keep_another_waiting() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sqlite_statistics_taken_while_the_tables_were_empty_do_not_outlive_the_records_synced_after() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // As an `import` of the reference data alone leaves it: analyzed while
+    // the record tables and the cells were empty.
+    seed_framework(&app).await;
+    social_value_hub::service::db::analyze(&app.db).await.unwrap();
+    app.load_fixture("tiny").await;
+    let stats = app.db.query_all_raw(Statement::from_string(DbBackend::Sqlite, "SELECT tbl, idx, stat FROM sqlite_stat1")).await.unwrap();
+    assert!(!stats.is_empty(), "the reference tables keep their statistics");
+    for row in stats {
+        let (table, index, stat): (String, Option<String>, String) =
+            (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap());
+        if stat.split(' ').next() == Some("0") {
+            let count = format!("SELECT COUNT(*) FROM {table}");
+            let rows: i64 = app.db.query_one_raw(Statement::from_string(DbBackend::Sqlite, count)).await.unwrap().unwrap().try_get_by_index(0).unwrap();
+            assert_eq!(rows, 0, "sqlite_stat1 still says {table} ({index:?}) is empty");
+        }
+    }
+}
