@@ -14,6 +14,7 @@ mod m20261202_000009_narrow_cells;
 mod m20261202_000010_reference_version;
 mod m20261202_000011_delta_cells;
 mod m20261202_000012_feed_points_at_audit;
+mod m20261203_000013_delivery_standing;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_reference_version::Migration),
             Box::new(m20261202_000011_delta_cells::Migration),
             Box::new(m20261202_000012_feed_points_at_audit::Migration),
+            Box::new(m20261203_000013_delivery_standing::Migration),
         ]
     }
 }

@@ -4,9 +4,11 @@
 
 pub mod code;
 pub mod decimal;
+pub mod delivery;
 pub mod period;
 pub mod record;
 
 pub use decimal::{Factor, Money, MoneyTotal, Percent, Quantity, QuantityTotal, RegionalQuantity, SocialValue};
+pub use delivery::{AsOf, DeliveryStatus, Standing};
 pub use period::{FinancialYear, Quarter};
 pub use record::{EvidenceStatus, NodeId, RecordEntity, Sha256};

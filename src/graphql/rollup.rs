@@ -9,10 +9,12 @@ use super::error::GqlResult;
 use super::framework::{Council, Framework, Measure, Theme};
 use super::input::Values;
 use super::records::objects::{Contract, Supplier};
-use super::scalars::Decimal;
+use super::scalars::{Date, Decimal};
 use super::serial_fields::SerialFields;
-use crate::error::{AppResult, internal};
+use crate::domain::AsOf;
+use crate::error::{AppResult, bad_input, internal};
 use crate::service::read::records::batch;
+use crate::service::rollup::order::{self, Order};
 use crate::service::rollup::{self as svc, Figures, GroupKey};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -42,6 +44,8 @@ pub struct RollupFilter {
     vcse_only: Option<bool>,
     /// Contracts' frameworks.
     framework_codes: Option<Values<String>>,
+    /// The date `behindCount` counts commitments behind on (default: today, UTC).
+    as_of: Option<Date>,
 }
 
 impl From<RollupFilter> for svc::RollupFilter {
@@ -55,6 +59,7 @@ impl From<RollupFilter> for svc::RollupFilter {
             sme_only: f.sme_only.unwrap_or(false),
             vcse_only: f.vcse_only.unwrap_or(false),
             framework_codes: f.framework_codes.map(Into::into),
+            as_of: f.as_of.map(|d| AsOf::of(d.0)),
         }
     }
 }
@@ -110,6 +115,15 @@ impl RollupMetrics {
     /// committedValue / contractValue; null when there is no contract value.
     async fn social_value_ratio(&self) -> Option<f64> {
         self.m.committed_value.ratio_to(self.m.contract_value)
+    }
+    /// Σ of each commitment's shortfall: its committed value less its
+    /// delivered value (all its evidence, whatever the year), never below 0.
+    async fn shortfall_value(&self) -> Decimal {
+        Decimal::of(self.m.shortfall_value)
+    }
+    /// Commitments BEHIND or NOT_STARTED on the filter's `asOf`.
+    async fn behind_count(&self) -> i64 {
+        self.m.behind_count
     }
 }
 
@@ -183,18 +197,76 @@ async fn rows_by_id<M>(
     }
 }
 
-/// Groups with the suppliers and contracts their keys select, read in one statement each.
-async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities: bool, unmapped_by_measure: bool) -> GqlResult<Vec<SerialFields<RollupGroup>>> {
-    let key = ctx.look_ahead().field("groups").field("key");
-    // Each once: a supplier is in many groups when grouped by supplier and measure.
-    let ids = |f: fn(&GroupKey) -> Option<i32>| {
-        groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>()
-    };
-    let db = db(ctx);
-    let suppliers = rows_by_id(key.field("supplier").exists(), ids(|k| k.supplier_id), async |ids| batch::suppliers(db, &ids).await, |m| m.id).await?;
-    let scope = read_scope(ctx);
-    let contracts = rows_by_id(key.field("contract").exists(), ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?;
-    Ok(groups
+/// The suppliers and contracts that groups' keys name, read in one
+/// statement each when `wanted` (selected, or needed for the order).
+struct KeyRecords {
+    suppliers: HashMap<i32, entity::supplier::Model>,
+    contracts: HashMap<i32, entity::contract::Model>,
+}
+
+impl KeyRecords {
+    async fn read(ctx: &Context<'_>, groups: &[(GroupKey, Figures)], suppliers: bool, contracts: bool) -> GqlResult<Self> {
+        // Each once: a supplier is in many groups when grouped by supplier and measure.
+        let ids = |f: fn(&GroupKey) -> Option<i32>| {
+            groups.iter().filter_map(|(k, _)| f(k)).collect::<std::collections::BTreeSet<i32>>().into_iter().collect::<Vec<i32>>()
+        };
+        let db = db(ctx);
+        let scope = read_scope(ctx);
+        Ok(Self {
+            suppliers: rows_by_id(suppliers, ids(|k| k.supplier_id), async |ids| batch::suppliers(db, &ids).await, |m| m.id).await?,
+            contracts: rows_by_id(contracts, ids(|k| k.contract_id), async |ids| batch::contracts(db, scope, &ids).await, |m| m.id).await?,
+        })
+    }
+
+    /// Each group's sort key: the code of each dimension of `dims`, in order (see `order::sort`).
+    async fn codes(&self, ctx: &Context<'_>, groups: &[(GroupKey, Figures)], dims: &[svc::Dimension]) -> GqlResult<HashMap<GroupKey, Vec<Option<String>>>> {
+        let reference = reference(ctx);
+        let mut out = HashMap::new();
+        for (key, _) in groups {
+            let mut codes = Vec::with_capacity(dims.len());
+            for d in dims {
+                codes.push(match d {
+                    svc::Dimension::Council => match key.council_id {
+                        Some(id) => Some(reference.council(id).await?.code),
+                        None => None,
+                    },
+                    svc::Dimension::Theme => match key.theme_id {
+                        Some(id) => Some(reference.theme(id).await?.code),
+                        None => None,
+                    },
+                    svc::Dimension::Measure => match key.measure_id {
+                        Some(id) => Some(reference.measure(id).await?.code),
+                        None => None,
+                    },
+                    svc::Dimension::ReportedMeasure => match key.reported_measure_id {
+                        Some(id) => {
+                            let m = reference.measure(id).await?;
+                            Some(format!("{}\0{}", m.code, reference.framework(m.framework_id).await?.code))
+                        }
+                        None => None,
+                    },
+                    svc::Dimension::Framework => match key.framework_id {
+                        Some(id) => Some(reference.framework(id).await?.code),
+                        None => None,
+                    },
+                    svc::Dimension::Supplier => key.supplier_id.and_then(|id| self.suppliers.get(&id)).map(|s| s.supplier_ref.clone()),
+                    svc::Dimension::Contract => match key.contract_id.and_then(|id| self.contracts.get(&id)) {
+                        Some(c) => Some(format!("{}\0{}", c.external_id, reference.council(c.council_id).await?.code)),
+                        None => None,
+                    },
+                    svc::Dimension::FinancialYear => key.financial_year.map(|y| format!("{y:06}")),
+                });
+            }
+            out.insert(*key, codes);
+        }
+        Ok(out)
+    }
+}
+
+/// Groups with the suppliers and contracts their keys select.
+fn groups(groups: Vec<(GroupKey, Figures)>, records: &KeyRecords, quantities: bool, unmapped_by_measure: bool) -> Vec<SerialFields<RollupGroup>> {
+    let KeyRecords { suppliers, contracts } = records;
+    groups
         .into_iter()
         .map(|(key, m)| {
             SerialFields(RollupGroup {
@@ -207,7 +279,7 @@ async fn groups(ctx: &Context<'_>, groups: Vec<(GroupKey, Figures)>, quantities:
                 metrics: SerialFields(RollupMetrics { m, quantities: quantities && !(unmapped_by_measure && key.measure_id.is_none()) }),
             })
         })
-        .collect())
+        .collect()
 }
 
 // Groups, their keys and metrics resolve each field in turn (see `serial_fields`):
@@ -222,7 +294,37 @@ pub struct RollupGroup {
 pub struct Rollup {
     /// One group over everything the filter selects.
     totals: RollupMetrics,
+    /// In key order, or as `orderBy` says; only the first `first` when given.
     groups: Vec<SerialFields<RollupGroup>>,
+    /// How many groups there are, whatever `first` keeps.
+    group_count: i64,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::service::rollup::order::Metric")]
+pub enum RollupMetric {
+    CommittedValue,
+    DeliveredValue,
+    VerifiedValue,
+    ContractValue,
+    ShortfallValue,
+    CommitmentCount,
+    EvidenceCount,
+    /// A null rate sorts last in either direction.
+    DeliveryRate,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject)]
+pub struct RollupOrder {
+    metric: RollupMetric,
+    #[graphql(default_with = "SortDirection::Desc")]
+    direction: SortDirection,
 }
 
 #[derive(SimpleObject)]
@@ -239,15 +341,51 @@ pub struct RollupQuery;
 
 #[Object]
 impl RollupQuery {
-    /// Committed, delivered and verified £ grouped by any of the dimensions; no groupBy gives regional totals.
-    async fn rollup(&self, ctx: &Context<'_>, filter: Option<RollupFilter>, #[graphql(default)] group_by: Vec<RollupDimension>) -> GqlResult<Rollup> {
-        let dims: Vec<svc::Dimension> = group_by.into_iter().map(Into::into).collect();
-        let r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims).await?;
+    /// Committed, delivered and verified £ grouped by any of the dimensions;
+    /// no groupBy gives regional totals. Groups come in key order (each
+    /// dimension in the order given, by code, null keys last) unless
+    /// `orderBy` says otherwise; `first` (1 to 500) keeps the first groups.
+    async fn rollup(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RollupFilter>,
+        #[graphql(default)] group_by: Vec<RollupDimension>,
+        order_by: Option<Vec<RollupOrder>>,
+        first: Option<i32>,
+    ) -> GqlResult<Rollup> {
+        let first = match first {
+            Some(n) if !(1..=500).contains(&n) => return Err(bad_input("first must be between 1 and 500").into()),
+            n => n.map(|n| n as usize),
+        };
+        let mut dims: Vec<svc::Dimension> = Vec::new();
+        for d in group_by.into_iter().map(svc::Dimension::from) {
+            if !dims.contains(&d) {
+                dims.push(d);
+            }
+        }
+        let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims).await?;
+        let key = ctx.look_ahead().field("groups").field("key");
+        let records = KeyRecords::read(
+            ctx,
+            &r.groups,
+            key.field("supplier").exists() || dims.contains(&svc::Dimension::Supplier),
+            key.field("contract").exists() || dims.contains(&svc::Dimension::Contract),
+        )
+        .await?;
+        let codes = records.codes(ctx, &r.groups, &dims).await?;
+        let orders: Vec<Order> =
+            order_by.unwrap_or_default().into_iter().map(|o| Order { metric: o.metric.into(), descending: o.direction == SortDirection::Desc }).collect();
+        order::sort(&mut r.groups, &orders, |k| codes[k].clone());
+        let group_count = r.groups.len() as i64;
+        if let Some(n) = first {
+            r.groups.truncate(n);
+        }
         // The unmapped records have no one measure, unless grouped by the reported one.
         let by_measure = dims.contains(&svc::Dimension::Measure) && !dims.contains(&svc::Dimension::ReportedMeasure);
         Ok(Rollup {
             totals: RollupMetrics { m: r.totals, quantities: r.total_quantities },
-            groups: groups(ctx, r.groups, r.group_quantities, by_measure).await?,
+            groups: groups(r.groups, &records, r.group_quantities, by_measure),
+            group_count,
         })
     }
 

@@ -29,7 +29,7 @@ use crate::error::AppResult;
 pub const BASE: i64 = 1_000_000_000;
 
 /// The figures that are £ values, products that need three parts.
-pub const VALUES: [&str; 3] = ["committed_value", "delivered_value", "verified_value"];
+pub const VALUES: [&str; 4] = ["committed_value", "delivered_value", "verified_value", "shortfall_value"];
 
 fn is_value(name: &str) -> bool {
     VALUES.contains(&name)
@@ -71,6 +71,23 @@ pub fn sum_records(expr: &str, name: &str) -> String {
 pub fn sum_products(a: &str, p: &str, name: &str) -> String {
     assert!(is_value(name), "{name} is not a value: sum it with sum_records");
     summed(split_product(a, p), name)
+}
+
+/// The parts of `a × p`, one record's value, each part as a column of its own row.
+pub fn product(a: &str, p: &str, name: &str) -> String {
+    assert!(is_value(name), "{name} is not a value");
+    split_product(a, p).iter().zip(parts(name)).map(|(e, col)| format!("CAST({e} AS BIGINT) AS {col}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The parts of a non-negative figure that Rust holds whole, as SQL would split it.
+pub fn split_value(v: i128, name: &str) -> Vec<i64> {
+    let base = i128::from(BASE);
+    let mut out: Vec<i64> = (0..width(name)).map(|i| ((v / base.pow(i as u32)) % base) as i64).collect();
+    // The most significant part keeps what is left above it.
+    let top = width(name) - 1;
+    out[top] = (v / base.pow(top as u32)) as i64;
+    out.reverse();
+    out
 }
 
 /// The parts of `name`: the stored parts of the figure in the rows of

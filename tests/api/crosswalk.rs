@@ -406,7 +406,7 @@ const V2_ROLLUP: &str = "query($f: RollupFilter, $g: [RollupDimension!]!) { roll
     totals { ...m } groups { key { council { code } theme { code } measure { code } financialYear framework { code }
         reportedMeasure { code framework { code } } } metrics { ...m } } } }
     fragment m on RollupMetrics { commitmentCount unvaluedCommitmentCount evidenceCount committedValue deliveredValue verifiedValue contractValue
-        committedQuantity deliveredQuantity }";
+        committedQuantity deliveredQuantity shortfallValue }";
 
 /// The oracle's figures that a group holds, named as the API names them, summed over `wants`.
 fn oracle_sum(wants: &[&Value]) -> Value {
@@ -424,6 +424,7 @@ fn oracle_sum(wants: &[&Value]) -> Value {
         ("contractValue", "contract_value"),
         ("committedQuantity", "committed_quantity"),
         ("deliveredQuantity", "delivered_quantity"),
+        ("shortfallValue", "shortfall_value"),
     ] {
         if wants.iter().all(|w| w.get(key).is_some()) {
             out.insert(field.into(), json!(wants.iter().map(|w| dec(&w[key])).sum::<i128>()));

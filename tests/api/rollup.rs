@@ -280,14 +280,30 @@ pub(crate) async fn cells(app: &TestApp) -> Vec<String> {
         keys.split(", ").map(str::to_owned).chain(parts).collect::<Vec<_>>().join(", ")
     };
     let delivered = ["delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
-    let summary = ["contract_value", "committed_quantity", "committed_value", "delivered_quantity", "verified_quantity", "delivered_value", "verified_value"];
+    let summary = [
+        "contract_value",
+        "committed_quantity",
+        "committed_value",
+        "shortfall_value",
+        "delivered_quantity",
+        "verified_quantity",
+        "delivered_value",
+        "verified_value",
+    ];
     let tables = [
         ("rollup_delivered_quarterly", columns("supplier_id, council_id, theme_id, measure_id, financial_year, quarter, evidence", &delivered)),
         (
             "rollup_summary",
-            columns("supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, unvalued_commitments, evidence", &summary),
+            columns(
+                "supplier_id, council_id, theme_id, measure_id, financial_year, contracts, commitments, unvalued_commitments, evidence, behind_1, behind_2, behind_3, behind_4",
+                &summary,
+            ),
         ),
         ("commitment_delivery", columns("commitment_id", &["delivered_centi", "delivered_value", "verified_value"])),
+        (
+            "commitment_standing",
+            columns("commitment_id, supplier_id, council_id, theme_id, measure_id, financial_year, progress, behind_from", &["shortfall_value"]),
+        ),
     ];
     let mut out = Vec::new();
     for (table, columns) in &tables {

@@ -26,6 +26,21 @@ pub enum EvidenceStatus {
     Rejected,
 }
 
+/// Where a commitment stands against its target on a date (contract v2, Delivery tracking).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "domain::DeliveryStatus")]
+pub enum DeliveryStatus {
+    /// None of its year's quarters has ended yet.
+    NotDue,
+    OnTrack,
+    /// Delivered less than a quarter of the target for each quarter ended.
+    Behind,
+    /// Due, and nothing delivered.
+    NotStarted,
+    /// Delivered at least the target.
+    Delivered,
+}
+
 pub struct Supplier(pub supplier::Model);
 
 #[Object]
@@ -204,6 +219,20 @@ impl Commitment {
     /// As deliveredValue, over verified evidence only.
     async fn verified_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         Ok(Decimal::of(self.delivery(ctx).await?.verified_value))
+    }
+    /// Against its target on `asOf` (default: today, UTC): a quarter of the
+    /// target is due for each quarter of its financial year that has ended.
+    async fn delivery_status(&self, ctx: &Context<'_>, as_of: Option<Date>) -> GqlResult<DeliveryStatus> {
+        let as_of = as_of.map_or_else(domain::AsOf::today, |d| domain::AsOf::of(d.0));
+        let delivered = self.delivery(ctx).await?.delivered_quantity.scaled();
+        let standing = domain::Standing::of(self.m.target_centi, delivered);
+        Ok(standing.status(as_of.quarters_ended(self.m.financial_year)).into())
+    }
+    /// committedValue less deliveredValue, never below 0.
+    async fn shortfall_value(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        let committed = value_of(ctx, self.m.measure_id, self.m.financial_year, self.m.target_centi).await?;
+        let delivered = self.delivery(ctx).await?.delivered_value;
+        Ok(Decimal::of(SocialValue::from_scaled((committed.scaled() - delivered.scaled()).max(0))))
     }
     async fn evidence(&self, ctx: &Context<'_>) -> GqlResult<Vec<Evidence>> {
         let rows = match &self.evidence {

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{commitment, contract, evidence};
 
-use super::objects::{Commitment, Contract, Evidence, EvidenceStatus, Node, Supplier};
+use super::objects::{Commitment, Contract, DeliveryStatus, Evidence, EvidenceStatus, Node, Supplier};
 use super::prefetch;
+use crate::domain::AsOf;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::context::{db, read_scope};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::Values;
+use crate::graphql::scalars::Date;
 use crate::service::read::page::Page;
 use crate::service::read::records as svc;
 
@@ -39,6 +41,10 @@ pub struct CommitmentFilter {
     measure_codes: Option<Values<String>>,
     theme_codes: Option<Values<String>>,
     financial_years: Option<Values<i32>>,
+    /// Where each stands against its target on `asOf`.
+    delivery_statuses: Option<Values<DeliveryStatus>>,
+    /// The date of `deliveryStatuses` (default: today, UTC).
+    as_of: Option<Date>,
 }
 
 #[derive(InputObject, Default)]
@@ -84,6 +90,8 @@ impl RecordsQuery {
             measure_codes: f.measure_codes.map(Into::into),
             theme_codes: f.theme_codes.map(Into::into),
             financial_years: f.financial_years.map(Into::into),
+            delivery_statuses: f.delivery_statuses.map(|s| Vec::from(s).into_iter().map(Into::into).collect()),
+            as_of: f.as_of.map_or_else(AsOf::today, |d| AsOf::of(d.0)),
         };
         let page = svc::commitments(db(ctx), read_scope(ctx), &f, page_request(ctx, first, after.as_deref())?).await?;
         let page = prefetch::commitments(ctx, page, page_node(ctx)).await?;

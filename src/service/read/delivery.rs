@@ -12,7 +12,7 @@ use entity::commitment;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::domain::{self, QuantityTotal};
+use crate::domain::{self, AsOf, DeliveryStatus, QuantityTotal};
 use crate::error::AppResult;
 use crate::service::scope::ReadScope;
 use crate::service::split_sum::{self, Columns};
@@ -102,4 +102,25 @@ pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &ReadSco
             Ok((commitment::Model::from_query_result(row, "")?, delivery))
         })
         .collect()
+}
+
+/// `commitment.id IN (…)`: the commitments whose status on `as_of` is one
+/// of `statuses`, from the standing the write path keeps for each
+/// (service::rollup::cells), so that no evidence is summed at read time.
+pub fn with_status(statuses: &[DeliveryStatus], as_of: AsOf) -> String {
+    let q = format!("(CASE WHEN s.financial_year < {y} THEN 4 WHEN s.financial_year = {y} THEN {e} ELSE 0 END)", y = as_of.year, e = as_of.ended);
+    let due = format!("{q} > 0 AND {q} >= s.behind_from");
+    let terms: Vec<String> = statuses
+        .iter()
+        .map(|s| match s {
+            DeliveryStatus::Delivered => "s.progress = 2".to_owned(),
+            DeliveryStatus::NotDue => format!("s.progress < 2 AND {q} = 0"),
+            DeliveryStatus::NotStarted => format!("s.progress = 0 AND {due}"),
+            DeliveryStatus::Behind => format!("s.progress = 1 AND {due}"),
+            DeliveryStatus::OnTrack => format!("s.progress = 1 AND {q} > 0 AND {q} < s.behind_from"),
+        })
+        .map(|t| format!("({t})"))
+        .collect();
+    let any = if terms.is_empty() { "FALSE".to_owned() } else { terms.join(" OR ") };
+    format!("commitment.id IN (SELECT s.commitment_id FROM commitment_standing s WHERE {any})")
 }

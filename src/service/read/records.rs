@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::page::{self, Page, PageRequest};
-use crate::domain::EvidenceStatus;
+use crate::domain::{AsOf, DeliveryStatus, EvidenceStatus};
 use crate::error::{AppResult, forbidden};
 use crate::service::council_record::CouncilRecord;
 use crate::service::framework::REGIONAL;
@@ -36,6 +36,9 @@ pub struct CommitmentFilter {
     pub measure_codes: Option<Vec<String>>,
     pub theme_codes: Option<Vec<String>>,
     pub financial_years: Option<Vec<i32>>,
+    pub delivery_statuses: Option<Vec<DeliveryStatus>>,
+    /// The date of `delivery_statuses`.
+    pub as_of: AsOf,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -126,6 +129,9 @@ pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
             .to_owned();
         let measures = Query::select().column(measure::Column::Id).from(measure::Entity).and_where(measure::Column::ThemeId.in_subquery(themes)).to_owned();
         cond = cond.add(counts_as(measures));
+    }
+    if let Some(statuses) = &filter.delivery_statuses {
+        cond = cond.add(Expr::cust(super::delivery::with_status(statuses, filter.as_of)));
     }
     page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
 }

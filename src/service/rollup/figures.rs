@@ -28,6 +28,8 @@ pub struct RollupFilter {
     pub vcse_only: bool,
     /// Contracts' frameworks.
     pub framework_codes: Option<Vec<String>>,
+    /// The date delivery tracking counts commitments behind on (default: today, UTC).
+    pub as_of: Option<crate::domain::AsOf>,
 }
 
 /// One group's key: the value of each dimension grouped by, None for the others.
@@ -72,6 +74,10 @@ pub struct Figures {
     pub committed_quantity: RegionalQuantity,
     pub delivered_quantity: RegionalQuantity,
     pub contract_value: MoneyTotal,
+    /// Commitments `BEHIND` or `NOT_STARTED` on the filter's `as_of`.
+    pub behind_count: i64,
+    /// Σ of each commitment's committed value less its delivered value, never below 0.
+    pub shortfall_value: SocialValue,
 }
 
 impl Figures {
@@ -85,6 +91,8 @@ impl Figures {
         self.committed_quantity = self.committed_quantity + o.committed_quantity;
         self.delivered_quantity = self.delivered_quantity + o.delivered_quantity;
         self.contract_value = self.contract_value + o.contract_value;
+        self.behind_count += o.behind_count;
+        self.shortfall_value = self.shortfall_value + o.shortfall_value;
     }
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter}
 
 use super::figures::{Dimension, RollupFilter};
 use super::sql::Source;
+use crate::domain::AsOf;
 use crate::error::{AppResult, bad_input};
 use crate::service::framework::REGIONAL_ID;
 
@@ -22,6 +23,7 @@ pub(super) struct ResolvedFilter {
     sme_only: bool,
     vcse_only: bool,
     frameworks: Option<Vec<i32>>,
+    pub as_of: AsOf,
 }
 
 /// Whether a filter names at most one value (none matches nothing).
@@ -65,12 +67,20 @@ impl ResolvedFilter {
                 (m.code.clone(), m.id)
             })
             .await?,
+            as_of: f.as_of.unwrap_or_else(AsOf::today),
         })
     }
 
     /// Whether the filter looks at suppliers: then only supplier-level cells answer it.
     pub fn by_supplier(&self) -> bool {
         self.suppliers.is_some() || self.sme_only || self.vcse_only
+    }
+
+    /// Whether a grouping's level is of all years, whose cells cannot say
+    /// which commitments are behind on a date, and the level of the same
+    /// grouping by year, whose cells can.
+    pub fn by_year(level: &str) -> Option<String> {
+        level.contains("c.financial_year = 0").then(|| level.replace("c.financial_year = 0", "c.financial_year <> 0"))
     }
 
     /// Whether the filter names frameworks: only the records answer it.

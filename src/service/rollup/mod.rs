@@ -19,6 +19,7 @@
 pub mod cells;
 mod figures;
 mod filter;
+pub mod order;
 mod plan;
 mod sql;
 mod valuation;
@@ -119,7 +120,7 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
     let (src, level) = if w.by_framework() { (&RECORD_DELIVERED, "") } else { (&CELL_DELIVERED_QUARTERLY, supplier_level(w.by_supplier())) };
     let sql = format!(
         "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
-        (src.figures)(),
+        (src.figures)(w.as_of),
         w.sql_from(src, &[], level),
         year = src.year,
         quarter = src.quarter,

@@ -5,8 +5,8 @@
 use super::figures::Dimension;
 use super::filter::{ResolvedFilter, supplier_level};
 use super::sql::{
-    CELL_SUMMARY, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_COMMITTED_REPORTED, RECORD_CONTRACTS, RECORD_DELIVERED,
-    RECORD_DELIVERED_REPORTED, Source, figures,
+    CELL_SUMMARY, CELL_SUMMARY_BEHIND, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_COMMITTED_REPORTED, RECORD_CONTRACTS,
+    RECORD_DELIVERED, RECORD_DELIVERED_REPORTED, Source, figures,
 };
 use crate::service::split_sum::{sum_records, zero};
 
@@ -32,7 +32,13 @@ impl ReadPlan {
         let width = dims.len();
         if let Some(level) = self.summary(w, dims) {
             let src = if w.one_row_per_group(dims, self.by_supplier) { &CELL_SUMMARY_ROW } else { &CELL_SUMMARY };
-            return vec![part(src, w, dims, &level, width)];
+            let mut parts = vec![part(src, w, dims, &level, width)];
+            // Which commitments are behind depends on each one's year: a
+            // grouping of all years counts them from its cells by year.
+            if let Some(by_year) = ResolvedFilter::by_year(&level) {
+                parts.push(part(&CELL_SUMMARY_BEHIND, w, dims, &by_year, width));
+            }
+            return parts;
         }
         let mut parts = if self.cells {
             // The finest summary rows (one measure and year) add up to
@@ -79,7 +85,7 @@ fn group_by(group: &[String]) -> String {
 fn part(src: &Source, w: &ResolvedFilter, dims: &[Dimension], level: &str, width: usize) -> String {
     let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
     let group_by = if src.aggregates { group_by(&group) } else { String::new() };
-    format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(), w.sql_from(src, dims, level))
+    format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(w.as_of), w.sql_from(src, dims, level))
 }
 
 /// Σ value of the distinct contracts with a commitment in each group, from
@@ -96,7 +102,16 @@ fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -
             NONE,
             NONE,
             NONE,
-            [zero("committed_value"), zero("committed_quantity"), zero("delivered_value"), zero("verified_value"), zero("delivered_quantity"), contract_value]
+            NONE,
+            [
+                zero("committed_value"),
+                zero("committed_quantity"),
+                zero("delivered_value"),
+                zero("verified_value"),
+                zero("delivered_quantity"),
+                contract_value,
+                zero("shortfall_value")
+            ]
         ),
         w.sql_from(src, dims, ""),
         group_by(&group)

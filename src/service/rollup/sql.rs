@@ -7,7 +7,7 @@ use super::valuation::{
     COMMITTED_PROXY, COMMITTED_QUANTITY, DELIVERED_QUANTITY, EVIDENCE_PROXY, EVIDENCE_PROXY_JOIN, REPORTED_DELIVERED, REPORTED_TARGET, UNVALUED,
     VERIFIED_QUANTITY, basis, commitment_joins,
 };
-use crate::domain::{MoneyTotal, RegionalQuantity, SocialValue};
+use crate::domain::{AsOf, MoneyTotal, RegionalQuantity, SocialValue};
 use crate::error::AppResult;
 use crate::service::split_sum::{Columns, sum_parts, sum_products, sum_records, zero};
 
@@ -17,8 +17,8 @@ use crate::service::split_sum::{Columns, sum_parts, sum_products, sum_records, z
 pub(super) struct Source {
     /// FROM, with the joins that value the records where they are computed.
     pub from: fn() -> String,
-    /// The figures' columns, as `figures` lists them.
-    pub figures: fn() -> String,
+    /// The figures' columns, as `figures` lists them, for the date of delivery tracking.
+    pub figures: fn(AsOf) -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
     pub aggregates: bool,
     /// The rows that count.
@@ -44,9 +44,10 @@ const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 /// UNION ALL: the counts of commitments, unvalued commitments and evidence,
 /// then committed value and quantity, delivered value, verified value,
 /// delivered quantity and contract value, each of these in parts
-/// (service::split_sum).
-pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, sums: [String; 6]) -> String {
-    let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value] = sums;
+/// (service::split_sum), then the count of commitments behind and the
+/// shortfall in parts.
+pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, behind: &str, sums: [String; 7]) -> String {
+    let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value, shortfall_value] = sums;
     [
         format!("{commitments} AS commitments"),
         format!("{unvalued} AS unvalued_commitments"),
@@ -57,26 +58,52 @@ pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, sums: [
         verified_value,
         delivered_quantity,
         contract_value,
+        format!("{behind} AS behind"),
+        shortfall_value,
     ]
     .join(", ")
 }
 
+/// How many quarters of the year `year` (a column) have ended on `as_of`.
+fn quarters_ended(year: &str, as_of: AsOf) -> String {
+    format!("(CASE WHEN {year} < {y} THEN 4 WHEN {year} = {y} THEN {q} ELSE 0 END)", y = as_of.year, q = as_of.ended)
+}
+
+/// Commitments behind on `as_of`, from their standing `st` (service::rollup::cells).
+fn record_behind(as_of: AsOf) -> String {
+    format!("CAST(SUM(CASE WHEN st.behind_from <= {} THEN 1 ELSE 0 END) AS BIGINT)", quarters_ended("c.financial_year", as_of))
+}
+
+/// Commitments behind on `as_of`, from summary cells of one year each
+/// (`behind_q` counts those behind once q quarters have ended); a cell of
+/// all years counts none, see `ReadPlan::figures`.
+pub(super) fn cell_behind(as_of: AsOf, sum: bool) -> String {
+    let column = |q: u8| if q == 0 { "0".to_owned() } else { format!("c.behind_{q}") };
+    let expr = format!(
+        "CASE WHEN c.financial_year = 0 THEN 0 WHEN c.financial_year < {y} THEN c.behind_4 WHEN c.financial_year = {y} THEN {now} ELSE 0 END",
+        y = as_of.year,
+        now = column(as_of.ended),
+    );
+    if sum { format!("CAST(SUM({expr}) AS BIGINT)") } else { format!("CAST({expr} AS BIGINT)") }
+}
+
 pub(super) const NONE: &str = "CAST(0 AS BIGINT)";
 
-fn record_committed() -> String {
-    committed_figures(COMMITTED_QUANTITY)
+fn record_committed(as_of: AsOf) -> String {
+    committed_figures(COMMITTED_QUANTITY, as_of)
 }
 
 /// As `record_committed`, quantities in the units reported (on the same scale).
-fn record_committed_reported() -> String {
-    committed_figures(REPORTED_TARGET)
+fn record_committed_reported(as_of: AsOf) -> String {
+    committed_figures(REPORTED_TARGET, as_of)
 }
 
-fn committed_figures(quantity: &str) -> String {
+fn committed_figures(quantity: &str, as_of: AsOf) -> String {
     figures(
         "COUNT(*)",
         &format!("CAST(SUM({UNVALUED}) AS BIGINT)"),
         NONE,
+        &record_behind(as_of),
         [
             sum_products(COMMITTED_QUANTITY, COMMITTED_PROXY, "committed_value"),
             sum_records(quantity, "committed_quantity"),
@@ -84,15 +111,16 @@ fn committed_figures(quantity: &str) -> String {
             zero("verified_value"),
             zero("delivered_quantity"),
             zero("contract_value"),
+            sum_parts("st", "shortfall_value", true),
         ],
     )
 }
 
-fn record_delivered() -> String {
+fn record_delivered(_: AsOf) -> String {
     delivered_figures(DELIVERED_QUANTITY)
 }
 
-fn record_delivered_reported() -> String {
+fn record_delivered_reported(_: AsOf) -> String {
     delivered_figures(REPORTED_DELIVERED)
 }
 
@@ -101,6 +129,7 @@ fn delivered_figures(quantity: &str) -> String {
         NONE,
         NONE,
         "COUNT(*)",
+        NONE,
         [
             zero("committed_value"),
             zero("committed_quantity"),
@@ -108,19 +137,21 @@ fn delivered_figures(quantity: &str) -> String {
             sum_products(VERIFIED_QUANTITY, EVIDENCE_PROXY, "verified_value"),
             sum_records(quantity, "delivered_quantity"),
             zero("contract_value"),
+            zero("shortfall_value"),
         ],
     )
 }
 
 /// The figures of summary cells, summed over the rows or (`sum` false) row
 /// by row; without contract value where it comes from the records.
-fn summary_figures(sum: bool, contract_value: bool) -> String {
+fn summary_figures(sum: bool, contract_value: bool, as_of: AsOf) -> String {
     let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
     let split = |c: &str| sum_parts("c", c, sum);
     figures(
         &count("commitments"),
         &count("unvalued_commitments"),
         &count("evidence"),
+        &cell_behind(as_of, sum),
         [
             split("committed_value"),
             split("committed_quantity"),
@@ -128,29 +159,51 @@ fn summary_figures(sum: bool, contract_value: bool) -> String {
             split("verified_value"),
             split("delivered_quantity"),
             if contract_value { split("contract_value") } else { zero("contract_value") },
+            split("shortfall_value"),
         ],
     )
 }
 
-fn summed_cells() -> String {
-    summary_figures(true, true)
+fn summed_cells(as_of: AsOf) -> String {
+    summary_figures(true, true, as_of)
 }
 
-fn cell_rows() -> String {
-    summary_figures(false, true)
+fn cell_rows(as_of: AsOf) -> String {
+    summary_figures(false, true, as_of)
 }
 
-fn summed_finest_cells() -> String {
-    summary_figures(true, false)
+fn summed_finest_cells(as_of: AsOf) -> String {
+    summary_figures(true, false, as_of)
+}
+
+/// Only the commitments behind, from summary cells of one year each: for
+/// a grouping of all years, whose cells cannot say (see `ReadPlan::figures`).
+fn summed_behind(as_of: AsOf) -> String {
+    figures(
+        NONE,
+        NONE,
+        NONE,
+        &cell_behind(as_of, true),
+        [
+            zero("committed_value"),
+            zero("committed_quantity"),
+            zero("delivered_value"),
+            zero("verified_value"),
+            zero("delivered_quantity"),
+            zero("contract_value"),
+            zero("shortfall_value"),
+        ],
+    )
 }
 
 /// The trend's figures from the quarterly cells, in the layout of every
 /// other source's (the trend reads evidence from the records too).
-fn quarterly_cells() -> String {
+fn quarterly_cells(_: AsOf) -> String {
     figures(
         NONE,
         NONE,
         "CAST(SUM(c.evidence) AS BIGINT)",
+        NONE,
         [
             zero("committed_value"),
             zero("committed_quantity"),
@@ -158,12 +211,13 @@ fn quarterly_cells() -> String {
             sum_parts("c", "verified_value", true),
             zero("delivered_quantity"),
             zero("contract_value"),
+            zero("shortfall_value"),
         ],
     )
 }
 
 fn committed_from() -> String {
-    format!("commitment c{}", commitment_joins())
+    format!("commitment c{} LEFT JOIN commitment_standing st ON st.commitment_id = c.id", commitment_joins())
 }
 
 fn delivered_from() -> String {
@@ -211,7 +265,7 @@ pub(super) const RECORD_COMMITTED_REPORTED: Source = Source { figures: record_co
 pub(super) const RECORD_DELIVERED_REPORTED: Source = Source { figures: record_delivered_reported, ..RECORD_DELIVERED };
 
 /// Commitments, for the distinct contracts they belong to.
-pub(super) const RECORD_CONTRACTS: Source = Source { from: contracts_from, figures: String::new, ..RECORD_COMMITTED };
+pub(super) const RECORD_CONTRACTS: Source = Source { from: contracts_from, figures: |_| String::new(), ..RECORD_COMMITTED };
 
 /// Every figure from the summary cells the write path keeps (service::rollup::cells).
 pub(super) const CELL_SUMMARY: Source = Source {
@@ -241,6 +295,9 @@ pub(super) const CELL_SUMMARY_FINEST: Source = Source { figures: summed_finest_c
 
 /// Summary cells read row by row, where each group is one row (`ResolvedFilter::one_row_per_group`).
 pub(super) const CELL_SUMMARY_ROW: Source = Source { figures: cell_rows, aggregates: false, ..CELL_SUMMARY };
+
+/// Summary cells of one year each, for the commitments behind alone.
+pub(super) const CELL_SUMMARY_BEHIND: Source = Source { figures: summed_behind, ..CELL_SUMMARY };
 
 impl Source {
     pub fn column(&self, d: Dimension) -> &'static str {
@@ -279,5 +336,7 @@ pub(super) fn figures_of(columns: &mut Columns) -> AppResult<Figures> {
         verified_value: SocialValue::from_scaled(columns.figure("verified_value")?),
         delivered_quantity: RegionalQuantity::from_scaled(columns.figure("delivered_quantity")?),
         contract_value: MoneyTotal::from_scaled(columns.figure("contract_value")?),
+        behind_count: columns.count()?,
+        shortfall_value: SocialValue::from_scaled(columns.figure("shortfall_value")?),
     })
 }

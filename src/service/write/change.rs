@@ -109,6 +109,6 @@ impl CellKey for commitment::Model {
 
 impl CellKey for evidence::Model {
     fn cell_key(&self) -> Touched {
-        Touched::Evidence { council_id: self.council_id, id: self.id }
+        Touched::Evidence { council_id: self.council_id, id: self.id, commitment_id: self.commitment_id }
     }
 }

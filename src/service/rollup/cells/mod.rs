@@ -7,7 +7,7 @@
 //! milliseconds on two cores, and dashboards ask the same few questions all
 //! day while writes arrive in batches.
 //!
-//! Three tables. `rollup_summary` holds every figure (distinct contracts,
+//! Four tables. `rollup_summary` holds every figure (distinct contracts,
 //! commitments, delivery) of a (council, supplier) pair in six groupings:
 //! (all themes | theme | measure) × (all years | year), 0 standing for
 //! "all" and -1 for "none" (the records of unmapped measures). Counting each
@@ -16,7 +16,10 @@
 //! supplier, the region by theme for a year) is then one row per group.
 //! `rollup_delivered_quarterly` holds delivery per measure, year and
 //! quarter, for the trend. `commitment_delivery` holds each commitment's
-//! delivery, for lists of commitments (a dashboard page of contracts).
+//! delivery, for lists of commitments (a dashboard page of contracts), and
+//! `commitment_standing` where it stands against its target (`standing`):
+//! its shortfall and from how many ended quarters it is behind, which the
+//! summary sums as a shortfall and four counts of commitments behind.
 //! Council-level rows (`supplier_id = 0`) are the sums of their suppliers'.
 //!
 //! How they stay exact, at a cost that follows the write. A writer declares
@@ -37,6 +40,7 @@
 //! moves the figures of every commitment on it or on a measure mapped onto it.
 
 mod scope;
+mod standing;
 mod store;
 mod sums;
 
@@ -78,8 +82,17 @@ const QUARTERLY: Table = Table {
 const SUMMARY: Table = Table {
     name: "rollup_summary",
     keys: &["supplier_id", "council_id", "theme_id", "measure_id", "financial_year"],
-    counts: &["contracts", "commitments", "unvalued_commitments", "evidence"],
-    figures: &["contract_value", "committed_quantity", "committed_value", "delivered_quantity", "verified_quantity", "delivered_value", "verified_value"],
+    counts: &["contracts", "commitments", "unvalued_commitments", "evidence", "behind_1", "behind_2", "behind_3", "behind_4"],
+    figures: &[
+        "contract_value",
+        "committed_quantity",
+        "committed_value",
+        "shortfall_value",
+        "delivered_quantity",
+        "verified_quantity",
+        "delivered_value",
+        "verified_value",
+    ],
     // A cell with a commitment has its contract; one without has evidence of its year.
     empty: "contracts + evidence",
 };
@@ -173,6 +186,7 @@ impl Pending {
         by_index(db, true).await?;
         let records = declared.records(db).await?;
         sums.add_records(db, &records, &Records::default(), 1).await?;
+        standing::update(db, &records, &mut sums).await?;
         store::store(db, sums).await?;
         by_index(db, false).await
     }
@@ -216,10 +230,13 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<()> {
     for t in [&SUMMARY, &QUARTERLY, &DELIVERY] {
         exec(&txn, &format!("DELETE FROM {}", t.name)).await?;
     }
+    exec(&txn, "DELETE FROM commitment_standing").await?;
     let councils: Vec<i32> = entity::council::Entity::find().select_only().column(entity::council::Column::Id).into_tuple().all(&txn).await?;
     for council_id in councils {
         let mut sums = Sums::default();
-        sums.add_records(&txn, &Keys::council(council_id).records(&txn).await?, &Records::default(), 1).await?;
+        let records = Keys::council(council_id).records(&txn).await?;
+        sums.add_records(&txn, &records, &Records::default(), 1).await?;
+        standing::update(&txn, &records, &mut sums).await?;
         store::store(&txn, sums).await?;
     }
     txn.commit().await?;

@@ -24,8 +24,8 @@ pub enum Touched {
     /// in. `id` is 0 for a commitment not written yet: only its contract's
     /// groups are moved before it exists.
     Commitment { council_id: i32, id: i32, contract_id: i32 },
-    /// One evidence record.
-    Evidence { council_id: i32, id: i32 },
+    /// One evidence record, and where its commitment stands.
+    Evidence { council_id: i32, id: i32, commitment_id: i32 },
     /// A measure's theme, mapping or `valued` flag: every commitment on it
     /// or on a measure mapped onto it, and the groups of their contracts.
     Measure(i32),
@@ -56,6 +56,8 @@ pub(super) struct Keys {
     measures: BTreeSet<i32>,
     /// Every record of these councils (a rebuild).
     councils: BTreeSet<i32>,
+    /// Commitments whose standing may move: those of the evidence named.
+    standing: BTreeSet<i32>,
 }
 
 impl Keys {
@@ -75,10 +77,11 @@ impl Keys {
                 }
                 self.groups.insert(contract_id);
             }
-            Touched::Evidence { id, .. } => {
+            Touched::Evidence { id, commitment_id, .. } => {
                 if id != 0 {
                     self.evidence.insert(id);
                 }
+                self.standing.insert(commitment_id);
             }
             Touched::Measure(_) | Touched::Proxy { .. } => {}
         }
@@ -112,6 +115,7 @@ impl Keys {
         self.groups.extend(&other.groups);
         self.measures.extend(&other.measures);
         self.councils.extend(&other.councils);
+        self.standing.extend(&other.standing);
     }
 
     /// Whether a change's key was declared before the write, as the write
@@ -131,8 +135,13 @@ impl Keys {
 
     /// The records these keys come to, as the database holds them now.
     pub async fn records(&self, db: &impl ConnectionTrait) -> AppResult<Records> {
-        let mut records =
-            Records { commitments: self.commitments.clone(), evidence: self.evidence.clone(), groups: self.groups.clone(), councils: self.councils.clone() };
+        let mut records = Records {
+            commitments: self.commitments.clone(),
+            evidence: self.evidence.clone(),
+            groups: self.groups.clone(),
+            councils: self.councils.clone(),
+            standing: self.standing.clone(),
+        };
         records.groups.extend(&self.contracts);
         // Commitments under the contracts, and on the measures (with their contracts' groups).
         let mut by = Vec::new();
@@ -161,6 +170,8 @@ pub(super) struct Records {
     pub evidence: BTreeSet<i32>,
     pub groups: BTreeSet<i32>,
     pub councils: BTreeSet<i32>,
+    /// Commitments whose standing may move besides `commitments` (see `standing`).
+    pub standing: BTreeSet<i32>,
 }
 
 impl Records {
@@ -171,6 +182,7 @@ impl Records {
             evidence: self.evidence.difference(&taken.evidence).copied().collect(),
             groups: self.groups.difference(&taken.groups).copied().collect(),
             councils: self.councils.difference(&taken.councils).copied().collect(),
+            standing: self.standing.difference(&taken.standing).copied().collect(),
         }
     }
 
@@ -179,6 +191,7 @@ impl Records {
         self.evidence.extend(&other.evidence);
         self.groups.extend(&other.groups);
         self.councils.extend(&other.councils);
+        self.standing.extend(&other.standing);
     }
 
     /// Commitments `c` among these (of contract `k`).

@@ -54,7 +54,7 @@ where
 
 /// Rows of integers as a table: `unnest` of one array per column on
 /// PostgreSQL, `VALUES` on SQLite. Every row has `width` values.
-fn rows_sql(backend: DbBackend, width: usize, bigint_from: usize, rows: &[Vec<i64>]) -> String {
+pub(super) fn rows_sql(backend: DbBackend, width: usize, bigint_from: usize, rows: &[Vec<i64>]) -> String {
     if backend == DbBackend::Postgres {
         let arrays: Vec<String> = (0..width)
             .map(|c| {

@@ -20,7 +20,7 @@ use crate::service::rollup::valuation::{
 };
 use crate::service::split_sum::{self, BASE, Columns};
 
-pub(super) const SUMMARY_WIDTH: usize = 21;
+pub(super) const SUMMARY_WIDTH: usize = 28;
 pub(super) const QUARTERLY_WIDTH: usize = 11;
 pub(super) const DELIVERY_WIDTH: usize = 8;
 
@@ -44,29 +44,29 @@ pub(super) struct Sums {
 const GROUPINGS: [(u8, bool); 6] = [(0, false), (1, false), (2, false), (0, true), (1, true), (2, true)];
 
 /// A finest (supplier, council, theme, measure, year) projected onto each grouping.
-fn groupings(supplier: i32, council: i32, theme: i32, measure: i32, year: i32) -> impl Iterator<Item = SummaryKey> {
+pub(super) fn groupings(supplier: i32, council: i32, theme: i32, measure: i32, year: i32) -> impl Iterator<Item = SummaryKey> {
     GROUPINGS.iter().map(move |&(level, by_year)| {
         [supplier, council, if level > 0 { theme } else { 0 }, if level == 2 { measure } else { 0 }, if by_year { year } else { 0 }]
     })
 }
 
-fn add(into: &mut [i64], values: &[i64], sign: i64) {
+pub(super) fn add(into: &mut [i64], values: &[i64], sign: i64) {
     for (cell, v) in into.iter_mut().zip(values) {
         *cell += sign * v;
     }
 }
 
 /// Where a figure's first part sits in a table's stored columns.
-fn at(t: &Table, column: &str) -> usize {
+pub(super) fn at(t: &Table, column: &str) -> usize {
     t.columns().iter().position(|c| c == column || c.starts_with(&format!("{column}_p"))).expect("a column of the table")
 }
 
-async fn rows(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<sea_orm::QueryResult>> {
+pub(super) async fn rows(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<sea_orm::QueryResult>> {
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
 }
 
 /// Reads `n` counts or parts.
-fn read(columns: &mut Columns<'_>, n: usize) -> AppResult<Vec<i64>> {
+pub(super) fn read(columns: &mut Columns<'_>, n: usize) -> AppResult<Vec<i64>> {
     (0..n).map(|_| columns.count()).collect()
 }
 
@@ -190,7 +190,7 @@ impl Sums {
 }
 
 /// (supplier_id, council_id, theme_id, measure_id, financial_year), as each statement selects them first.
-fn read_key(columns: &mut Columns<'_>) -> AppResult<SummaryKey> {
+pub(super) fn read_key(columns: &mut Columns<'_>) -> AppResult<SummaryKey> {
     Ok([columns.int32()?, columns.int32()?, columns.int32()?, columns.int32()?, columns.int32()?])
 }
 
@@ -207,7 +207,8 @@ mod tests {
         assert_eq!(at(&SUMMARY, "unvalued_commitments"), at(&SUMMARY, "commitments") + 1);
         assert_eq!(at(&SUMMARY, "committed_value"), at(&SUMMARY, "committed_quantity") + 2);
         assert_eq!(&SUMMARY.columns()[at(&SUMMARY, "delivered_quantity")..], &QUARTERLY.columns()[at(&QUARTERLY, "delivered_quantity")..]);
-        assert_eq!(at(&SUMMARY, "contract_value"), 4);
+        assert_eq!(at(&SUMMARY, "contract_value"), 8);
+        assert_eq!(at(&SUMMARY, "behind_4"), at(&SUMMARY, "behind_1") + 3);
         assert_eq!(DELIVERY.columns()[..2], ["delivered_centi_p1", "delivered_centi_p0"]);
     }
 
