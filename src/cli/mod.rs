@@ -1,6 +1,7 @@
-//! The command line: serve (the default), migrate, import, token,
-//! export-schema, generate.
+//! The command line: serve (the default), migrate, import, export,
+//! verify-audit, token, export-schema, generate.
 
+mod export;
 mod import;
 mod serve;
 
@@ -47,6 +48,24 @@ pub enum Command {
         /// Records per sync batch (at most 10,000).
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
+    },
+    /// Write the database as a dataset directory (CSV files, DATASET.md
+    /// version 2) that `import` loads back into the same records and figures.
+    Export {
+        /// The directory to write (created if missing).
+        dir: PathBuf,
+        /// Only this council's records (repeat for several); default: every council.
+        #[arg(long = "council")]
+        councils: Vec<String>,
+        /// Database URL; default: the embedded SQLite file.
+        #[arg(long, env = "SVH_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Verify an audit trail exported from `GET /export/audit.jsonl`, offline:
+    /// exits 0 when every event chains, else names the first broken event.
+    VerifyAudit {
+        /// The exported file (JSON lines).
+        file: PathBuf,
     },
     /// Mint a bearer token signed with SVH_JWT_SECRET.
     Token {
@@ -100,6 +119,22 @@ pub fn parse_ttl(s: &str) -> Result<Duration, String> {
     Ok(ttl)
 }
 
+fn verify_audit(file: &std::path::Path) -> anyhow::Result<()> {
+    use crate::service::audit::{FileReport, verify_export};
+    use std::io::BufRead;
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    match verify_export(std::io::BufReader::new(f).lines()).with_context(|| format!("reading {}", file.display()))? {
+        FileReport::Valid { events, head_hash } => {
+            println!("valid: {events} events, head hash {head_hash}");
+            Ok(())
+        }
+        FileReport::Broken { line, seq, reason } => {
+            let event = seq.map_or_else(|| format!("line {line}"), |s| format!("event seq {s} (line {line})"));
+            anyhow::bail!("broken at {event}: {reason}")
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => runtime()?.block_on(serve::serve(cli.serve)),
@@ -111,6 +146,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }),
         Some(Command::Import { dir, database_url, batch_size }) => runtime()?.block_on(import::import(&dir, database_url.as_deref(), batch_size)),
+        Some(Command::Export { dir, councils, database_url }) => runtime()?.block_on(export::export(&dir, database_url.as_deref(), councils)),
+        Some(Command::VerifyAudit { file }) => verify_audit(&file),
         Some(Command::Token { role, councils, subject, ttl, jwt_secret }) => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
             if role.is_council_role() && councils.is_empty() {

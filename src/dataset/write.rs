@@ -43,3 +43,33 @@ fn write_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, rows
     };
     write().with_context(|| format!("writing {}", path.display()))
 }
+
+/// Writes one reference file of a v2 directory.
+pub fn write_rows<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, rows: &[T]) -> anyhow::Result<()> {
+    write_file(dir, spec, rows, Version::V2)
+}
+
+/// A CSV file of the dataset written a row at a time, as `write_dir` writes
+/// its files: for exports too large to hold.
+pub struct CsvFile {
+    path: std::path::PathBuf,
+    w: csv::Writer<std::fs::File>,
+}
+
+impl CsvFile {
+    pub fn create(dir: &Path, file: &str, columns: &[&str]) -> anyhow::Result<Self> {
+        let path = dir.join(file);
+        let mut w =
+            csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_path(&path).with_context(|| format!("creating {}", path.display()))?;
+        w.write_record(columns).with_context(|| format!("writing {}", path.display()))?;
+        Ok(Self { path, w })
+    }
+
+    pub fn write(&mut self, cells: &[String]) -> anyhow::Result<()> {
+        self.w.write_record(cells).with_context(|| format!("writing {}", self.path.display()))
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.w.flush().with_context(|| format!("writing {}", self.path.display()))
+    }
+}

@@ -264,8 +264,9 @@ impl KeyRecords {
 }
 
 /// Groups with the suppliers and contracts their keys select.
-fn groups(groups: Vec<(GroupKey, Figures)>, records: &KeyRecords, quantities: bool, unmapped_by_measure: bool) -> Vec<SerialFields<RollupGroup>> {
+fn groups(rollup: &mut svc::Rollup, dims: &[svc::Dimension], records: &KeyRecords) -> Vec<SerialFields<RollupGroup>> {
     let KeyRecords { suppliers, contracts } = records;
+    let groups = std::mem::take(&mut rollup.groups);
     groups
         .into_iter()
         .map(|(key, m)| {
@@ -276,7 +277,7 @@ fn groups(groups: Vec<(GroupKey, Figures)>, records: &KeyRecords, quantities: bo
                     key,
                 }),
                 // The group of unmapped records is no one measure.
-                metrics: SerialFields(RollupMetrics { m, quantities: quantities && !(unmapped_by_measure && key.measure_id.is_none()) }),
+                metrics: SerialFields(RollupMetrics { m, quantities: rollup.quantities_for(&key, dims) }),
             })
         })
         .collect()
@@ -380,13 +381,8 @@ impl RollupQuery {
         if let Some(n) = first {
             r.groups.truncate(n);
         }
-        // The unmapped records have no one measure, unless grouped by the reported one.
-        let by_measure = dims.contains(&svc::Dimension::Measure) && !dims.contains(&svc::Dimension::ReportedMeasure);
-        Ok(Rollup {
-            totals: RollupMetrics { m: r.totals, quantities: r.total_quantities },
-            groups: groups(r.groups, &records, r.group_quantities, by_measure),
-            group_count,
-        })
+        let groups = groups(&mut r, &dims, &records);
+        Ok(Rollup { totals: RollupMetrics { m: r.totals, quantities: r.total_quantities }, groups, group_count })
     }
 
     /// Delivery per financial year and quarter that has evidence, in time order.

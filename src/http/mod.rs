@@ -1,7 +1,8 @@
 //! The HTTP surface: `/graphql` (see `graphql.rs`), GraphiQL's assets,
-//! `/healthz`, `/readyz` and `/metrics`, and what wraps every route: body
+//! `/healthz`, `/readyz`, `/metrics` and the exports (`export.rs`), and what wraps every route: body
 //! limits, compression, opt-in CORS, a request timeout and the request id.
 
+mod export;
 mod graphiql;
 mod graphql;
 
@@ -74,6 +75,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .merge(graphiql::routes())
+        .merge(export::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod council_record;
 pub mod db;
 pub mod edit;
+pub mod export;
 pub mod framework;
 pub mod lookup;
 pub mod read;

@@ -8,6 +8,7 @@ mod cli;
 mod crosswalk;
 mod delivery;
 mod edits;
+mod export;
 mod faults;
 mod feed;
 mod framework;

@@ -54,3 +54,18 @@ where
     items.truncate(page.first as usize);
     Ok(Page { items, has_next, total })
 }
+
+/// Up to `n` rows of `select` with an id above `after`, in id order, without
+/// counting them all: a page of an export, which reads every page in turn.
+pub async fn rows<E, C>(db: &impl ConnectionTrait, select: Select<E>, id: C, after: Option<i64>, n: u64) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let mut q = select.order_by_asc(id).limit(n);
+    if let Some(after) = after {
+        q = q.filter(id.gt(after));
+    }
+    Ok(q.all(db).await?)
+}

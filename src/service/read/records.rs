@@ -5,7 +5,7 @@
 
 use entity::{commitment, contract, council, evidence, framework, measure, measure_mapping, supplier, theme};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use super::page::{self, Page, PageRequest};
 use crate::domain::{AsOf, DeliveryStatus, EvidenceStatus};
@@ -88,6 +88,11 @@ pub async fn suppliers(db: &impl ConnectionTrait, filter: &SupplierFilter, page:
 
 #[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, filter: &ContractFilter, page: PageRequest) -> AppResult<Page<contract::Model>> {
+    page::fetch(db, contracts_select(scope, filter)?, contract::Column::Id, page).await
+}
+
+/// The contracts `contracts` lists, unordered and unpaged.
+pub fn contracts_select(scope: &ReadScope, filter: &ContractFilter) -> AppResult<Select<contract::Entity>> {
     let cond = Condition::all()
         .add(contract::Column::Deleted.eq(false))
         .add(scope.condition(contract::Column::CouncilId))
@@ -97,11 +102,16 @@ pub async fn contracts(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Co
         Some(refs) => cond.add(id_by_code_in::<supplier::Entity>(contract::Column::SupplierId, supplier::Column::Id, supplier::Column::SupplierRef, refs)),
         None => cond,
     };
-    page::fetch(db, contract::Entity::find().filter(cond), contract::Column::Id, page).await
+    Ok(contract::Entity::find().filter(cond))
 }
 
 #[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
+    page::fetch(db, commitments_select(db, scope, filter).await?, commitment::Column::Id, page).await
+}
+
+/// The commitments `commitments` lists, unordered and unpaged.
+pub async fn commitments_select(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter) -> AppResult<Select<commitment::Entity>> {
     if let Some(ids) = &filter.contract_ids {
         ensure_all_readable::<contract::Entity>(db, scope, contract::Column::Id, contract::Column::CouncilId, ids).await?;
     }
@@ -133,11 +143,16 @@ pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
     if let Some(statuses) = &filter.delivery_statuses {
         cond = cond.add(Expr::cust(super::delivery::with_status(statuses, filter.as_of)));
     }
-    page::fetch(db, commitment::Entity::find().filter(cond), commitment::Column::Id, page).await
+    Ok(commitment::Entity::find().filter(cond))
 }
 
 #[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, filter: &EvidenceFilter, page: PageRequest) -> AppResult<Page<evidence::Model>> {
+    page::fetch(db, evidence_select(db, scope, filter).await?, evidence::Column::Id, page).await
+}
+
+/// The evidence `evidence` lists, unordered and unpaged.
+pub async fn evidence_select(db: &impl ConnectionTrait, scope: &ReadScope, filter: &EvidenceFilter) -> AppResult<Select<evidence::Entity>> {
     if let Some(ids) = &filter.commitment_ids {
         ensure_all_readable::<commitment::Entity>(db, scope, commitment::Column::Id, commitment::Column::CouncilId, ids).await?;
     }
@@ -149,7 +164,7 @@ pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Evi
         .add(opt_in(evidence::Column::CommitmentId, &filter.commitment_ids))
         .add(opt_in(evidence::Column::Status, &statuses))
         .add(opt_in(evidence::Column::FinancialYear, &filter.financial_years));
-    page::fetch(db, evidence::Entity::find().filter(cond), evidence::Column::Id, page).await
+    Ok(evidence::Entity::find().filter(cond))
 }
 
 /// `SELECT id FROM framework WHERE code = 'REGIONAL'`.
@@ -238,5 +253,10 @@ pub mod batch {
     /// Suppliers are regional: every role may read them, so this read is unscoped.
     pub async fn suppliers(db: &impl ConnectionTrait, ids: &[i32]) -> AppResult<Vec<supplier::Model>> {
         Ok(supplier::Entity::find().filter(supplier::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    }
+
+    /// Every supplier of the region, for an export of the dataset.
+    pub async fn all_suppliers(db: &impl ConnectionTrait) -> AppResult<Vec<supplier::Model>> {
+        Ok(supplier::Entity::find().all(db).await?)
     }
 }

@@ -104,6 +104,16 @@ pub struct Rollup {
     pub total_quantities: bool,
 }
 
+impl Rollup {
+    /// Whether the group `key` of a rollup by `dims` is of one measure, so
+    /// that its quantities mean something: the group of unmapped records is
+    /// of no one measure, unless grouped by the measure as reported.
+    pub fn quantities_for(&self, key: &GroupKey, dims: &[Dimension]) -> bool {
+        let unmapped = dims.contains(&Dimension::Measure) && !dims.contains(&Dimension::ReportedMeasure) && key.measure_id.is_none();
+        self.group_quantities && !unmapped
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrendPoint {
     pub financial_year: i32,
