@@ -14,7 +14,7 @@ use super::reference::{ReferenceCache, ReferenceStore};
 use super::rollup::RollupQuery;
 use super::sync::SyncMutation;
 use super::viewer::ViewerQuery;
-use crate::auth::Principal;
+use crate::auth::{Principal, ReadScope};
 use crate::config::Limits;
 use crate::service::DatabaseConnection;
 
@@ -62,7 +62,7 @@ pub fn root_fields(schema: &AppSchema) -> Vec<String> {
 }
 
 /// What a request carries: the caller, the caller's read scope (worked
-/// out here, once per request), the pool its reads go to (`reads`: the
+/// out once per request, by http::authenticate), the pool its reads go to (`reads`: the
 /// primary `db` or a read replica), the DataLoader, which reads with that
 /// scope there, and the reference cache, backed by this process's
 /// `reference` store and always read on the primary, where its
@@ -73,8 +73,8 @@ pub fn request_data(
     reads: &DatabaseConnection,
     reference: &ReferenceStore,
     principal: Principal,
+    scope: ReadScope,
 ) -> async_graphql::Request {
-    let scope = principal.read_scope();
     let records = RecordLoader::new(reads.clone(), scope.clone());
     request
         .data(principal)

@@ -13,8 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{AppState, RequestId, authenticate, error_response};
-use crate::auth::Principal;
+use super::{AppState, Caller, RequestId, authenticate, error_response};
 use crate::domain::{AsOf, DeliveryStatus, EvidenceStatus, NodeId, RecordEntity};
 use crate::error::{AppError, bad_input};
 use crate::service::audit;
@@ -184,10 +183,6 @@ fn cut_short(e: &AppError) -> std::io::Error {
     std::io::Error::other("the export failed part way; the file is incomplete")
 }
 
-async fn caller(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
-    authenticate(state, request_id, headers)
-}
-
 async fn records(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
@@ -195,12 +190,11 @@ async fn records(
     Query(params): Params,
     kind: Kind,
 ) -> Response {
-    let principal = match caller(&state, &request_id, &headers).await {
-        Ok(p) => p,
+    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers) {
+        Ok(c) => c,
         Err(r) => return *r,
     };
     let db = state.reads_for(&principal, true).clone();
-    let scope = principal.read_scope();
     let filter = match Filter::parse(params, KNOWN[kind as usize]).and_then(|f| record_filter(kind, &f)) {
         Ok(f) => f,
         Err(e) => return refused(&e),
@@ -230,8 +224,8 @@ async fn records(
 }
 
 async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, headers: HeaderMap, Query(params): Params) -> Response {
-    let principal = match caller(&state, &request_id, &headers).await {
-        Ok(p) => p,
+    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers) {
+        Ok(c) => c,
         Err(r) => return *r,
     };
     let db = state.reads_for(&principal, true);
@@ -260,7 +254,7 @@ async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<
         Err(e) => return refused(&e),
     };
     // A rollup is a few thousand groups at most: read whole, then sent.
-    let rows = match export::rollup_rows(db, &principal.read_scope(), &filter, &dims).await {
+    let rows = match export::rollup_rows(db, &scope, &filter, &dims).await {
         Ok(rows) => rows,
         Err(e) => return refused(&e),
     };
@@ -272,8 +266,8 @@ async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<
 }
 
 async fn audit_log(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, headers: HeaderMap, Query(params): Params) -> Response {
-    let principal = match caller(&state, &request_id, &headers).await {
-        Ok(p) => p,
+    let Caller { principal, .. } = match authenticate(&state, &request_id, &headers) {
+        Ok(c) => c,
         Err(r) => return *r,
     };
     if let Err(e) = Filter::parse(params, &[]).and_then(|_| principal.ensure_can_verify_audit_chain()) {

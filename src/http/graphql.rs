@@ -86,7 +86,7 @@ pub async fn post(
     body: Result<axum::Json<Body>, JsonRejection>,
 ) -> Response {
     let media = MediaType::negotiate(&headers);
-    let principal = match super::authenticate(&state, &request_id, &headers) {
+    let caller = match super::authenticate(&state, &request_id, &headers) {
         Ok(p) => p,
         Err(refused) => return *refused,
     };
@@ -103,7 +103,7 @@ pub async fn post(
     };
     match batch {
         Body::Single(request) => {
-            let outcome = execute(&state, &request_id, &principal, *request, Method::POST).await;
+            let outcome = execute(&state, &request_id, &caller, *request, Method::POST).await;
             respond(media, outcome)
         }
         Body::Batch(requests) => {
@@ -118,7 +118,7 @@ pub async fn post(
             // One after another, each with its own loaders: a batch costs what its operations cost.
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(&state, &request_id, &principal, request, Method::POST).await.response);
+                responses.push(execute(&state, &request_id, &caller, request, Method::POST).await.response);
             }
             let mut r = axum::Json(BatchResponse::Batch(responses)).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, media.header());
@@ -153,7 +153,7 @@ pub async fn get(
         return graphiql::page();
     }
     let media = MediaType::negotiate(&headers);
-    let principal = match super::authenticate(&state, &request_id, &headers) {
+    let caller = match super::authenticate(&state, &request_id, &headers) {
         Ok(p) => p,
         Err(refused) => return *refused,
     };
@@ -161,7 +161,7 @@ pub async fn get(
         Ok(r) => r,
         Err(message) => return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     };
-    respond(media, execute(&state, &request_id, &principal, request, Method::GET).await)
+    respond(media, execute(&state, &request_id, &caller, request, Method::GET).await)
 }
 
 fn get_request(p: GetParams) -> Result<async_graphql::Request, String> {
@@ -217,7 +217,8 @@ fn respond(media: MediaType, outcome: Outcome) -> Response {
 /// Runs one operation for `principal`; logs it and counts it by root field
 /// and outcome. The document is bounded in tokens before it is parsed,
 /// parsed once, and checked by [`guard`] before async-graphql validates it.
-async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal, mut request: async_graphql::Request, method: Method) -> Outcome {
+async fn execute(state: &AppState, request_id: &RequestId, caller: &super::Caller, mut request: async_graphql::Request, method: Method) -> Outcome {
+    let principal = &caller.principal;
     let started = Instant::now();
     let limits = &state.limits;
     let name = request.operation_name.clone().unwrap_or_default();
@@ -253,7 +254,7 @@ async fn execute(state: &AppState, request_id: &RequestId, principal: &Principal
         return Outcome { response: log(state, request_id, principal, &name, root, response, started), status: Some(StatusCode::METHOD_NOT_ALLOWED) };
     }
     let reads = state.reads_for(principal, ty == Some(OperationType::Query));
-    let prepared = request_data(request, &state.db, reads, &state.reference, principal.clone()).data(state.metrics.clone());
+    let prepared = request_data(request, &state.db, reads, &state.reference, principal.clone(), caller.scope.clone()).data(state.metrics.clone());
     let response = with_codes(state.schema.execute(prepared).await);
     log(state, request_id, principal, &name, root, response, started).into()
 }

@@ -185,11 +185,19 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))).into_response()
 }
 
+/// Who makes a request, and the councils whose records it may read,
+/// worked out here once per request (GraphQL and exports alike).
+pub struct Caller {
+    pub principal: Principal,
+    pub scope: crate::auth::ReadScope,
+}
+
 /// The caller of a request, or the 401 that refuses it (with the reason,
 /// never the token, in the log).
-fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Principal, Box<Response>> {
+fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    state.verifier.principal(authorization).map_err(|e| {
+    let principal = state.verifier.principal(authorization).map(|principal| Caller { scope: principal.read_scope(), principal });
+    principal.map_err(|e| {
         tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
         state.metrics.observe("none".into(), "UNAUTHENTICATED", Duration::ZERO);
         let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
