@@ -91,11 +91,17 @@ pub struct HttpConfig {
     /// (`statement_timeout`); default: the request timeout.
     #[arg(long, env = "SVH_DB_STATEMENT_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub db_statement_timeout_secs: Option<u64>,
+
+    /// Serve the dashboard page and the aggregate API to requests without a
+    /// token, as the `dashboard` role (aggregates and reference data only;
+    /// no council's records). A request with a token is still checked.
+    #[arg(long, env = "SVH_PUBLIC_DASHBOARD", default_value_t = false, action = clap::ArgAction::Set)]
+    pub public_dashboard: bool,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { cors_origins: Vec::new(), compression: true, request_timeout_secs: 30, db_statement_timeout_secs: None }
+        Self { cors_origins: Vec::new(), compression: true, request_timeout_secs: 30, db_statement_timeout_secs: None, public_dashboard: false }
     }
 }
 

@@ -57,6 +57,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         metrics,
         limits: config.limits.clone(),
         reference,
+        public_dashboard: config.http.public_dashboard,
     };
     Ok(Application { router: http::router(state, config)?, db, statements })
 }

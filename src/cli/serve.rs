@@ -71,12 +71,18 @@ fn print_demo_tokens(secret: &Secret, format: LogFormat, addr: std::net::SocketA
     let mut text = format!(
         "GraphiQL: http://{addr}/graphql  (add the header {{\"Authorization\": \"Bearer <token>\"}})\nDemo tokens (valid 12 hours, for this process only):\n"
     );
+    let mut dashboard = String::new();
     for role in Role::ALL {
         let councils = if role.is_council_role() { vec!["LIV".to_owned()] } else { vec![] };
         let who = if councils.is_empty() { String::new() } else { format!(" (councils {})", councils.join(",")) };
         let token = signer.sign(&Principal { subject: format!("demo-{}", role.as_str()), role, councils }, Duration::from_secs(12 * 3600))?;
         text.push_str(&format!("  {}{who}:\n    {token}\n", role.as_str()));
+        if role == Role::Dashboard {
+            dashboard = token;
+        }
     }
+    // The token rides in the fragment, which the browser never sends to a server.
+    text.push_str(&format!("Dashboard, signed in as the demo dashboard role: http://{addr}/#token={dashboard}\n"));
     match format {
         LogFormat::Text => std::io::stdout().write_all(text.as_bytes())?,
         LogFormat::Json => std::io::stderr().write_all(text.as_bytes())?,

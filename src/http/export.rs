@@ -19,6 +19,7 @@ use crate::error::{AppError, bad_input};
 use crate::service::audit;
 use crate::service::export::{self, RecordExport, RecordFilter};
 use crate::service::read::records::{CommitmentFilter, ContractFilter, EvidenceFilter};
+use crate::service::rollup::order::{Metric, Order};
 use crate::service::rollup::{Dimension, RollupFilter};
 
 pub fn routes() -> Router<AppState> {
@@ -140,8 +141,42 @@ const KNOWN: [&[&str]; 3] = [
     &["councilCodes", "commitmentIds", "statuses", "financialYears"],
 ];
 
-const ROLLUP_KNOWN: &[&str] =
-    &["councilCodes", "themeCodes", "measureCodes", "supplierRefs", "financialYears", "smeOnly", "vcseOnly", "frameworkCodes", "asOf", "groupBy"];
+const ROLLUP_KNOWN: &[&str] = &[
+    "councilCodes",
+    "themeCodes",
+    "measureCodes",
+    "supplierRefs",
+    "financialYears",
+    "smeOnly",
+    "vcseOnly",
+    "frameworkCodes",
+    "asOf",
+    "groupBy",
+    "orderBy",
+    "first",
+];
+
+/// `METRIC` or `METRIC:ASC` / `METRIC:DESC` (default DESC), as `RollupOrder`.
+fn order(v: &str) -> Option<Order> {
+    let (metric, direction) = v.split_once(':').unwrap_or((v, "DESC"));
+    let metric = match upper_snake(metric).as_str() {
+        "COMMITTED_VALUE" => Metric::CommittedValue,
+        "DELIVERED_VALUE" => Metric::DeliveredValue,
+        "VERIFIED_VALUE" => Metric::VerifiedValue,
+        "CONTRACT_VALUE" => Metric::ContractValue,
+        "SHORTFALL_VALUE" => Metric::ShortfallValue,
+        "COMMITMENT_COUNT" => Metric::CommitmentCount,
+        "EVIDENCE_COUNT" => Metric::EvidenceCount,
+        "DELIVERY_RATE" => Metric::DeliveryRate,
+        _ => return None,
+    };
+    let descending = match upper_snake(direction).as_str() {
+        "DESC" => true,
+        "ASC" => false,
+        _ => return None,
+    };
+    Some(Order { metric, descending })
+}
 
 /// The error as `/graphql` words it, with the HTTP status of its code.
 fn refused(e: &AppError) -> Response {
@@ -174,7 +209,9 @@ where
 {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     tokio::spawn(produce(tx));
-    let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) }));
+    let mut rx = rx;
+    // Polled again after its end (compression does), a channel keeps answering None.
+    let body = Body::from_stream(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)));
     ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))], body).into_response()
 }
 
@@ -247,14 +284,19 @@ async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<
                 dims.push(d);
             }
         }
-        Ok((filter, dims))
+        let orders = f.parsed("orderBy", order)?.unwrap_or_default();
+        let first = match f.parsed("first", |v| v.parse::<usize>().ok().filter(|n| (1..=500).contains(n)))? {
+            Some(v) => v.last().copied(),
+            None => None,
+        };
+        Ok((filter, dims, orders, first))
     });
-    let (filter, dims) = match parsed {
+    let (filter, dims, orders, first) = match parsed {
         Ok(p) => p,
         Err(e) => return refused(&e),
     };
     // A rollup is a few thousand groups at most: read whole, then sent.
-    let rows = match export::rollup_rows(db, &scope, &filter, &dims).await {
+    let rows = match export::rollup_rows(db, &scope, &filter, &dims, &orders, first).await {
         Ok(rows) => rows,
         Err(e) => return refused(&e),
     };

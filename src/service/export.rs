@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, Select};
 use super::read::page;
 use super::read::records::{self, CommitmentFilter, ContractFilter, EvidenceFilter, batch};
 use super::read::reference;
+use super::rollup::order::Order;
 use super::rollup::{self, Dimension, Figures, GroupKey, RollupFilter};
 use super::scope::ReadScope;
 use crate::dataset::format::{self, FileSpec};
@@ -373,9 +374,17 @@ fn metrics(m: &Figures, quantities: bool) -> Vec<String> {
     ]
 }
 
-/// A rollup as the rows of `rollup.csv`, in key order, each as
-/// `rollup_header(dims)` lays it out; no dimension gives one row of totals.
-pub async fn rollup_rows(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, dims: &[Dimension]) -> AppResult<Vec<Vec<String>>> {
+/// A rollup as the rows of `rollup.csv`, in key order or by `orders`, the
+/// first `first` of them, each as `rollup_header(dims)` lays it out; no
+/// dimension gives one row of totals.
+pub async fn rollup_rows(
+    db: &impl ConnectionTrait,
+    scope: &ReadScope,
+    filter: &RollupFilter,
+    dims: &[Dimension],
+    orders: &[Order],
+    first: Option<usize>,
+) -> AppResult<Vec<Vec<String>>> {
     let mut r = rollup::rollup(db, scope, filter, dims).await?;
     if dims.is_empty() {
         return Ok(vec![metrics(&r.totals, r.total_quantities)]);
@@ -421,7 +430,10 @@ pub async fn rollup_rows(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
     let sort_key = |cells: &Vec<Option<String>>| {
         cells.iter().zip(&years).map(|(c, year)| if *year { c.as_ref().map(|y| format!("{y:0>6}")) } else { c.clone() }).collect()
     };
-    rollup::order::sort(&mut r.groups, &[], |k| sort_key(&keyed[k]));
+    rollup::order::sort(&mut r.groups, orders, |k| sort_key(&keyed[k]));
+    if let Some(n) = first {
+        r.groups.truncate(n);
+    }
     Ok(r.groups
         .iter()
         .map(|(key, m)| {

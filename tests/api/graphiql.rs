@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn browser_ready() -> Option<PathBuf> {
+pub(crate) fn browser_ready() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let ready = dir.join("node_modules/playwright-core").is_dir() && std::path::Path::new(&chromium).exists();

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod cli;
 mod crosswalk;
+mod dashboard;
 mod delivery;
 mod edits;
 mod export;
