@@ -87,8 +87,48 @@ fn cases(council: &str, page_ids: &[String]) -> Vec<Case> {
                 .into(),
             variables: json!({"id": page_ids[0]}),
         },
+        // The dashboard page's own requests (assets/dashboard/dashboard.js), all years, with (i) to (n)
+        // as it sends them, and (o), (c) with only the first 20 groups by delivered value.
+        Case { name: "i. page: totals", query: format!("{{ rollup {{ totals {{ {page} }} }} }}", page = PAGE_METRICS), variables: json!({}) },
+        Case {
+            name: "j. page: by council",
+            query: format!("{{ rollup(groupBy: [COUNCIL]) {{ groups {{ key {{ council {{ code name }} }} metrics {{ {PAGE_METRICS} }} }} }} }}"),
+            variables: json!({}),
+        },
+        Case {
+            name: "k. page: by theme",
+            query: format!("{{ rollup(groupBy: [THEME]) {{ groups {{ key {{ theme {{ code name }} }} metrics {{ {PAGE_METRICS} }} }} }} }}"),
+            variables: json!({}),
+        },
+        Case {
+            name: "l. page: top 10 suppliers",
+            query: "{ rollup(groupBy: [SUPPLIER], orderBy: [{metric: DELIVERED_VALUE}], first: 10) { groups { key { supplier { ref name } } metrics { deliveredValue verifiedValue committedValue } } } }".into(),
+            variables: json!({}),
+        },
+        Case {
+            name: "m. page: quarterly trend",
+            query: "{ deliveryTrend { financialYear quarter deliveredValue verifiedValue evidenceCount } }".into(),
+            variables: json!({}),
+        },
+        Case {
+            name: "n. page: 20 commitments behind",
+            query: "query($c: String!) { commitments(first: 20, filter: {councilCodes: [$c], deliveryStatuses: [BEHIND, NOT_STARTED]}) { totalCount nodes { externalId council { code }
+                      financialYear targetQuantity deliveredQuantity deliveryStatus shortfallValue contract { title supplier { name } } } } }"
+                .into(),
+            variables: json!({"c": council}),
+        },
+        Case {
+            name: "o. c, first 20 by delivered value",
+            query: format!(
+                "query($c: String!) {{ rollup(filter: {{councilCodes: [$c]}}, groupBy: [SUPPLIER], orderBy: [{{metric: DELIVERED_VALUE}}], first: 20) {{ groupCount groups {{ key {{ supplier {{ ref name }} }} metrics {{ {metrics} }} }} }} }}"
+            ),
+            variables: json!({"c": council}),
+        },
     ]
 }
+
+/// The figures of the dashboard page's totals and tables.
+const PAGE_METRICS: &str = "committedValue deliveredValue verifiedValue deliveryRate shortfallValue behindCount";
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0

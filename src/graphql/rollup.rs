@@ -364,8 +364,10 @@ impl RollupQuery {
                 dims.push(d);
             }
         }
-        let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims).await?;
-        let key = ctx.look_ahead().field("groups").field("key");
+        let ahead = ctx.look_ahead();
+        let behind = ahead.field("totals").field("behindCount").exists() || ahead.field("groups").field("metrics").field("behindCount").exists();
+        let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims, behind).await?;
+        let key = ahead.field("groups").field("key");
         let records = KeyRecords::read(
             ctx,
             &r.groups,

@@ -385,7 +385,7 @@ pub async fn rollup_rows(
     orders: &[Order],
     first: Option<usize>,
 ) -> AppResult<Vec<Vec<String>>> {
-    let mut r = rollup::rollup(db, scope, filter, dims).await?;
+    let mut r = rollup::rollup(db, scope, filter, dims, true).await?;
     if dims.is_empty() {
         return Ok(vec![metrics(&r.totals, r.total_quantities)]);
     }

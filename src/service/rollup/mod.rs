@@ -41,8 +41,11 @@ async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryRes
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
 }
 
+/// `behind`: whether the caller wants `behind_count`, which a grouping of
+/// all years reads from its cells by year, in one more part (several rows
+/// per group, summed): left out when not asked for.
 #[tracing::instrument(skip_all, fields(group_by = ?group_by))]
-pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension]) -> AppResult<Rollup> {
+pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension], behind: bool) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
     dims.dedup();
@@ -63,6 +66,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     let from_records = [Dimension::Contract, Dimension::Framework, Dimension::ReportedMeasure].iter().any(|d| dims.contains(d)) || w.by_framework();
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
     let plan = ReadPlan {
+        behind,
         cells: !from_records,
         by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
         // Regional units whenever the group is one regional measure.

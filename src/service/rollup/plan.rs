@@ -14,6 +14,8 @@ use crate::service::split_sum::{sum_records, zero};
 /// or REPORTED_MEASURE, or filtering by framework, which the cells do not
 /// keep) from the records themselves.
 pub(super) struct ReadPlan {
+    /// Whether commitments behind are counted (see `rollup`).
+    pub behind: bool,
     pub cells: bool,
     pub by_supplier: bool,
     /// Quantities in the units reported: grouped by REPORTED_MEASURE, and neither
@@ -35,7 +37,7 @@ impl ReadPlan {
             let mut parts = vec![part(src, w, dims, &level, width)];
             // Which commitments are behind depends on each one's year: a
             // grouping of all years counts them from its cells by year.
-            if let Some(by_year) = ResolvedFilter::by_year(&level) {
+            if let Some(by_year) = ResolvedFilter::by_year(&level).filter(|_| self.behind) {
                 parts.push(part(&CELL_SUMMARY_BEHIND, w, dims, &by_year, width));
             }
             return parts;
