@@ -14,9 +14,9 @@ use super::format::{COMMITMENTS, CONTRACTS, COUNCILS, EVIDENCE, FRAMEWORKS, MAPP
 use super::{CommitmentRow, ContractRow, Dataset, EvidenceRow, SupplierRow, read};
 use crate::auth::{Principal, Role};
 use crate::domain::EvidenceStatus;
-use crate::service::DatabaseConnection;
 use crate::service::framework::{self, CouncilInput, FrameworkInput, MappingInput, MeasureInput, ThemeInput};
 use crate::service::sync::{self, CommitmentIn, ContractIn, Counts, EvidenceIn, MAX_BATCH_RECORDS, SupplierIn, SyncBatch, SyncOutcome};
+use crate::service::{DatabaseConnection, db};
 
 /// What a load created, updated and left unchanged, per entity.
 #[derive(Debug, Default, Clone)]
@@ -156,11 +156,17 @@ struct Sender<'a, P> {
     done: usize,
     total: usize,
     progress: P,
+    /// Records loaded at which the record tables are next analyzed (`db::analyze_records`).
+    next_analyze: usize,
 }
+
+/// Records loaded before the first refresh of statistics; each next one
+/// waits for twice as many, so a load analyzes a logarithmic number of times.
+const FIRST_ANALYZE: usize = 20_000;
 
 impl<'a, P: FnMut(usize, usize)> Sender<'a, P> {
     fn new(db: &'a DatabaseConnection, total: usize, progress: P) -> Self {
-        Self { db, summary: LoadSummary::default(), done: 0, total, progress }
+        Self { db, summary: LoadSummary::default(), done: 0, total, progress, next_analyze: FIRST_ANALYZE }
     }
 
     async fn send(&mut self, CouncilBatch { batch, lines }: CouncilBatch) -> anyhow::Result<()> {
@@ -174,6 +180,10 @@ impl<'a, P: FnMut(usize, usize)> Sender<'a, P> {
         }
         self.summary.add(outcome);
         self.done += n;
+        if self.done >= self.next_analyze {
+            db::analyze_records(self.db).await.context("refreshing planner statistics")?;
+            self.next_analyze = self.done * 2;
+        }
         (self.progress)(self.done, self.total);
         Ok(())
     }

@@ -24,6 +24,17 @@ pub enum DeliveryStatus {
 impl DeliveryStatus {
     pub const ALL: [DeliveryStatus; 5] = [Self::NotDue, Self::OnTrack, Self::Behind, Self::NotStarted, Self::Delivered];
 
+    /// Its name in the contract (`NOT_DUE`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotDue => "NOT_DUE",
+            Self::OnTrack => "ON_TRACK",
+            Self::Behind => "BEHIND",
+            Self::NotStarted => "NOT_STARTED",
+            Self::Delivered => "DELIVERED",
+        }
+    }
+
     /// Whether it counts in `behindCount`.
     pub fn is_behind(self) -> bool {
         matches!(self, Self::Behind | Self::NotStarted)

@@ -89,7 +89,7 @@ fn upper_snake(v: &str) -> String {
 }
 
 fn delivery_status(v: &str) -> Option<DeliveryStatus> {
-    DeliveryStatus::ALL.into_iter().find(|s| format!("{s:?}").to_uppercase() == upper_snake(v).replace('_', ""))
+    DeliveryStatus::ALL.into_iter().find(|s| s.as_str() == upper_snake(v))
 }
 
 fn evidence_status(v: &str) -> Option<EvidenceStatus> {
