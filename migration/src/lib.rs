@@ -15,6 +15,7 @@ mod m20261202_000010_reference_version;
 mod m20261202_000011_delta_cells;
 mod m20261202_000012_feed_points_at_audit;
 mod m20261203_000013_delivery_standing;
+mod m20261203_000014_supplier_index;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_delta_cells::Migration),
             Box::new(m20261202_000012_feed_points_at_audit::Migration),
             Box::new(m20261203_000013_delivery_standing::Migration),
+            Box::new(m20261203_000014_supplier_index::Migration),
         ]
     }
 }
