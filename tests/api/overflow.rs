@@ -565,7 +565,15 @@ async fn a_database_from_before_the_latest_cells_gets_them_rebuilt_when_it_migra
         let before = app.ok(&auditor, q, json!({})).await;
         // As a database that the previous release left: the migration not
         // applied yet, and cells that it replaces (wrong, to tell them apart).
-        app.db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261202_000011_delta_cells'").await.unwrap();
+        // Migration 11 replaces the cells; 13 and 14, after it, add to them
+        // and are undone with it (the standing table is 13's own).
+        app.db
+            .execute_unprepared(
+                "DELETE FROM seaql_migrations WHERE version IN ('m20261202_000011_delta_cells', 'm20261203_000013_delivery_standing', 'm20261203_000014_supplier_index')",
+            )
+            .await
+            .unwrap();
+        app.db.execute_unprepared("DROP TABLE commitment_standing").await.unwrap();
         app.db.execute_unprepared("UPDATE rollup_summary SET commitments = commitments + 1000").await.unwrap();
         assert_ne!(app.ok(&auditor, q, json!({})).await, before);
         social_value_hub::service::db::migrate(&app.database_url).await.unwrap();
