@@ -104,11 +104,17 @@ pub async fn commitments_of_contracts(db: &impl ConnectionTrait, scope: &ReadSco
         .collect()
 }
 
+/// How many quarters of the financial year in the column `year` have ended on `as_of`, in SQL
+/// (as `AsOf::quarters_ended` counts them).
+pub fn quarters_ended(year: &str, as_of: AsOf) -> String {
+    format!("(CASE WHEN {year} < {y} THEN 4 WHEN {year} = {y} THEN {q} ELSE 0 END)", y = as_of.year, q = as_of.ended)
+}
+
 /// `commitment.id IN (…)`: the commitments whose status on `as_of` is one
 /// of `statuses`, from the standing the write path keeps for each
 /// (service::rollup::cells), so that no evidence is summed at read time.
 pub fn with_status(statuses: &[DeliveryStatus], as_of: AsOf) -> String {
-    let q = format!("(CASE WHEN s.financial_year < {y} THEN 4 WHEN s.financial_year = {y} THEN {e} ELSE 0 END)", y = as_of.year, e = as_of.ended);
+    let q = quarters_ended("s.financial_year", as_of);
     let due = format!("{q} > 0 AND {q} >= s.behind_from");
     let terms: Vec<String> = statuses
         .iter()

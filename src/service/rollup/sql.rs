@@ -9,6 +9,7 @@ use super::valuation::{
 };
 use crate::domain::{AsOf, MoneyTotal, RegionalQuantity, SocialValue};
 use crate::error::AppResult;
+use crate::service::read::delivery::quarters_ended;
 use crate::service::split_sum::{Columns, sum_parts, sum_products, sum_records, zero};
 
 /// Where a query's rows come from and how each dimension and filter maps
@@ -62,11 +63,6 @@ pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, behind:
         shortfall_value,
     ]
     .join(", ")
-}
-
-/// How many quarters of the year `year` (a column) have ended on `as_of`.
-fn quarters_ended(year: &str, as_of: AsOf) -> String {
-    format!("(CASE WHEN {year} < {y} THEN 4 WHEN {year} = {y} THEN {q} ELSE 0 END)", y = as_of.year, q = as_of.ended)
 }
 
 /// Commitments behind on `as_of`, from their standing `st` (service::rollup::cells).
