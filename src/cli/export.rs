@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::DEFAULT_DATABASE_URL;
 use crate::dataset::format;
-use crate::dataset::write::{CsvFile, write_rows};
+use crate::dataset::write::{CsvFile, write_dir};
 use crate::service::db;
 use crate::service::export::{RecordExport, RecordFilter, reference_rows};
 use crate::service::read::records::{CommitmentFilter, ContractFilter, EvidenceFilter};
@@ -19,16 +19,10 @@ pub async fn export(dir: &Path, database_url: Option<&str>, councils: Vec<String
     let url = database_url.unwrap_or(DEFAULT_DATABASE_URL);
     db::migrate(url).await.context("applying migrations")?;
     let (db, _) = db::connect(url, 2, None).await.context("connecting to the database")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
 
+    // The reference files, and the record files empty, written again below a page at a time.
     let r = reference_rows(&db).await?;
-    write_rows(dir, &format::FRAMEWORKS, &r.frameworks)?;
-    write_rows(dir, &format::MAPPINGS, &r.mappings)?;
-    write_rows(dir, &format::COUNCILS, &r.councils)?;
-    write_rows(dir, &format::THEMES, &r.themes)?;
-    write_rows(dir, &format::MEASURES, &r.measures)?;
-    write_rows(dir, &format::PROXIES, &r.proxies)?;
-    write_rows(dir, &format::SUPPLIERS, &r.suppliers)?;
+    write_dir(&r, dir)?;
 
     let known: Vec<&str> = r.councils.iter().map(|c| c.code.as_str()).collect();
     if let Some(unknown) = councils.iter().find(|c| !known.contains(&c.as_str())) {

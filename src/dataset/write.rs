@@ -44,11 +44,6 @@ fn write_file<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, rows
     write().with_context(|| format!("writing {}", path.display()))
 }
 
-/// Writes one reference file of a v2 directory.
-pub fn write_rows<T, const N: usize>(dir: &Path, spec: &'static FileSpec<T, N>, rows: &[T]) -> anyhow::Result<()> {
-    write_file(dir, spec, rows, Version::V2)
-}
-
 /// A CSV file of the dataset written a row at a time, as `write_dir` writes
 /// its files: for exports too large to hold.
 pub struct CsvFile {

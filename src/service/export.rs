@@ -15,7 +15,9 @@ use super::rollup::order::Order;
 use super::rollup::{self, Dimension, Figures, GroupKey, RollupFilter};
 use super::scope::ReadScope;
 use crate::dataset::format::{self, FileSpec};
-use crate::dataset::{CommitmentRow, ContractRow, CouncilRow, EvidenceRow, FrameworkRow, MappingRow, MeasureRow, ProxyRow, SupplierRow, ThemeRow, Version};
+use crate::dataset::{
+    CommitmentRow, ContractRow, CouncilRow, Dataset, EvidenceRow, FrameworkRow, MappingRow, MeasureRow, ProxyRow, SupplierRow, ThemeRow, Version,
+};
 use crate::domain::{Factor, Money, NodeId, Percent, Quantity, RecordEntity};
 use crate::error::{AppResult, internal};
 
@@ -213,19 +215,9 @@ fn evidence_row(m: &evidence::Model, codes: &Codes, commitment_external_id: &str
     })
 }
 
-/// The reference files of a dataset directory (v2): every framework,
+/// The reference data as a dataset (v2) without records: every framework,
 /// council, theme, measure, mapping, proxy and supplier.
-pub struct ReferenceRows {
-    pub frameworks: Vec<FrameworkRow>,
-    pub councils: Vec<CouncilRow>,
-    pub themes: Vec<ThemeRow>,
-    pub measures: Vec<MeasureRow>,
-    pub mappings: Vec<MappingRow>,
-    pub proxies: Vec<ProxyRow>,
-    pub suppliers: Vec<SupplierRow>,
-}
-
-pub async fn reference_rows(db: &impl ConnectionTrait) -> AppResult<ReferenceRows> {
+pub async fn reference_rows(db: &impl ConnectionTrait) -> AppResult<Dataset> {
     let codes = Codes::read(db).await?;
     let themes = reference::themes(db).await?;
     let theme_codes: HashMap<i32, &str> = themes.iter().map(|t| (t.id, t.code.as_str())).collect();
@@ -243,7 +235,11 @@ pub async fn reference_rows(db: &impl ConnectionTrait) -> AppResult<ReferenceRow
     let mut sorted_themes: Vec<_> = themes.iter().collect();
     sorted_themes.sort_by_key(|t| t.id);
     let theme = |id: i32| theme_codes.get(&id).map(|c| (*c).to_owned()).ok_or_else(|| internal("dangling theme"));
-    Ok(ReferenceRows {
+    Ok(Dataset {
+        version: Version::V2,
+        contracts: Vec::new(),
+        commitments: Vec::new(),
+        evidence: Vec::new(),
         frameworks: frameworks
             .iter()
             .map(|f| FrameworkRow { code: f.code.clone(), name: f.name.clone(), edition: f.edition.clone().unwrap_or_default() })

@@ -57,19 +57,22 @@ const COLUMNS: &str = "commitment_id, supplier_id, council_id, theme_id, measure
 /// date, and adds the difference onto `sums`, whose delivery is this write's.
 pub(super) async fn update(db: &impl ConnectionTrait, records: &Records, sums: &mut Sums) -> AppResult<()> {
     let commitments: BTreeSet<i32> = records.commitments.union(&records.standing).copied().collect();
-    let mut which: Vec<String> = Vec::new();
-    if !commitments.is_empty() {
-        which.push(format!("c.id IN ({})", ids(&commitments)));
-    }
-    if !records.councils.is_empty() {
-        which.push(format!("c.council_id IN ({})", ids(&records.councils)));
-    }
-    if which.is_empty() {
+    if commitments.is_empty() && records.councils.is_empty() {
         return Ok(());
     }
-    let which = which.join(" OR ");
-    let before = stored(db, &which.replace("c.id", "c.commitment_id")).await?;
-    let after = computed(db, &which, sums).await?;
+    // The commitments named, and every commitment of the councils named (a rebuild), by their id column.
+    let which = |id: &str| {
+        let mut terms = Vec::new();
+        if !commitments.is_empty() {
+            terms.push(format!("{id} IN ({})", ids(&commitments)));
+        }
+        if !records.councils.is_empty() {
+            terms.push(format!("c.council_id IN ({})", ids(&records.councils)));
+        }
+        terms.join(" OR ")
+    };
+    let before = stored(db, &which("c.commitment_id")).await?;
+    let after = computed(db, &which("c.id"), sums).await?;
 
     let mut write: Vec<Vec<i64>> = Vec::new();
     for (id, row) in &after {
