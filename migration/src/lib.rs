@@ -16,6 +16,7 @@ mod m20261202_000011_delta_cells;
 mod m20261202_000012_feed_points_at_audit;
 mod m20261203_000013_delivery_standing;
 mod m20261203_000014_supplier_index;
+mod m20261203_000015_standing_by_council;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_feed_points_at_audit::Migration),
             Box::new(m20261203_000013_delivery_standing::Migration),
             Box::new(m20261203_000014_supplier_index::Migration),
+            Box::new(m20261203_000015_standing_by_council::Migration),
         ]
     }
 }

@@ -367,6 +367,12 @@ impl RollupQuery {
         let ahead = ctx.look_ahead();
         let behind = ahead.field("totals").field("behindCount").exists() || ahead.field("groups").field("metrics").field("behindCount").exists();
         let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims, behind).await?;
+        let orders: Vec<Order> =
+            order_by.unwrap_or_default().into_iter().map(|o| Order { metric: o.metric.into(), descending: o.direction == SortDirection::Desc }).collect();
+        let group_count = r.groups.len() as i64;
+        if let Some(n) = first {
+            order::keep_candidates(&mut r.groups, &orders, n);
+        }
         let key = ahead.field("groups").field("key");
         let records = KeyRecords::read(
             ctx,
@@ -376,10 +382,7 @@ impl RollupQuery {
         )
         .await?;
         let codes = records.codes(ctx, &r.groups, &dims).await?;
-        let orders: Vec<Order> =
-            order_by.unwrap_or_default().into_iter().map(|o| Order { metric: o.metric.into(), descending: o.direction == SortDirection::Desc }).collect();
         order::sort(&mut r.groups, &orders, |k| codes[k].clone());
-        let group_count = r.groups.len() as i64;
         if let Some(n) = first {
             r.groups.truncate(n);
         }

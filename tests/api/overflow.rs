@@ -565,11 +565,12 @@ async fn a_database_from_before_the_latest_cells_gets_them_rebuilt_when_it_migra
         let before = app.ok(&auditor, q, json!({})).await;
         // As a database that the previous release left: the migration not
         // applied yet, and cells that it replaces (wrong, to tell them apart).
-        // Migration 11 replaces the cells; 13 and 14, after it, add to them
-        // and are undone with it (the standing table is 13's own).
+        // Migration 11 replaces the cells; 13 to 15, after it, add to them
+        // and are undone with it (the standing table and its index are 13's and 15's).
         app.db
             .execute_unprepared(
-                "DELETE FROM seaql_migrations WHERE version IN ('m20261202_000011_delta_cells', 'm20261203_000013_delivery_standing', 'm20261203_000014_supplier_index')",
+                "DELETE FROM seaql_migrations WHERE version IN ('m20261202_000011_delta_cells', 'm20261203_000013_delivery_standing', 'm20261203_000014_supplier_index', \
+                 'm20261203_000015_standing_by_council')",
             )
             .await
             .unwrap();

@@ -44,12 +44,31 @@ where
     E::Model: Sync,
     C: ColumnTrait,
 {
-    let mut q = select.clone().order_by_asc(id).limit(page.first + 1);
+    let all = select.clone();
+    let total = async move { Ok(all.count(db).await?) };
+    fetch_counted(db, select, id, page, total).await
+}
+
+/// As `fetch`, with the total from `total`: a count of the same rows that
+/// reads less than counting `select` would.
+pub async fn fetch_counted<E, C>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id: C,
+    page: PageRequest,
+    total: impl Future<Output = AppResult<u64>>,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let mut q = select.order_by_asc(id).limit(page.first + 1);
     if let Some(after) = page.after {
         q = q.filter(id.gt(after));
     }
     // Two statements at once: on a pool they run on two connections.
-    let (total, mut items) = tokio::try_join!(select.count(db), q.all(db))?;
+    let (total, mut items) = tokio::try_join!(total, async { Ok(q.all(db).await?) })?;
     let has_next = items.len() as u64 > page.first;
     items.truncate(page.first as usize);
     Ok(Page { items, has_next, total })

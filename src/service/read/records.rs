@@ -3,7 +3,7 @@
 //! Every query of council records here takes the caller's [`ReadScope`] and
 //! applies it in SQL; suppliers are regional and read by every role.
 
-use entity::{commitment, contract, council, evidence, framework, measure, measure_mapping, supplier, theme};
+use entity::{commitment, contract, evidence, framework, measure, measure_mapping, supplier, theme};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
@@ -12,7 +12,7 @@ use crate::domain::{AsOf, DeliveryStatus, EvidenceStatus};
 use crate::error::{AppResult, forbidden};
 use crate::service::council_record::CouncilRecord;
 use crate::service::framework::REGIONAL;
-use crate::service::scope::ReadScope;
+use crate::service::scope::{ReadScope, council_id_of};
 
 #[derive(Debug, Default, Clone)]
 pub struct SupplierFilter {
@@ -60,7 +60,7 @@ fn council_filter(scope: &ReadScope, column: impl ColumnTrait, codes: &Option<Ve
     for code in codes {
         scope.ensure_can_read_council(code)?;
     }
-    Ok(id_by_code_in::<council::Entity>(column, council::Column::Id, council::Column::Code, codes))
+    Ok(Condition::all().add(council_id_of(column.as_column_ref(), codes)))
 }
 
 fn opt_in<V: Into<sea_orm::Value> + Clone>(column: impl ColumnTrait, values: &Option<Vec<V>>) -> Condition {
@@ -107,7 +107,15 @@ pub fn contracts_select(scope: &ReadScope, filter: &ContractFilter) -> AppResult
 
 #[tracing::instrument(skip_all, fields(first = page.first))]
 pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, page: PageRequest) -> AppResult<Page<commitment::Model>> {
-    page::fetch(db, commitments_select(db, scope, filter).await?, commitment::Column::Id, page).await
+    let select = commitments_select(db, scope, filter).await?;
+    match &filter.delivery_statuses {
+        // Counted from the standings alone: the count visits every commitment of the filter.
+        Some(statuses) => {
+            let total = super::delivery::count_with_status(db, scope, filter, statuses);
+            page::fetch_counted(db, select, commitment::Column::Id, page, total).await
+        }
+        None => page::fetch(db, select, commitment::Column::Id, page).await,
+    }
 }
 
 /// The commitments `commitments` lists, unordered and unpaged.
@@ -168,7 +176,7 @@ pub async fn evidence_select(db: &impl ConnectionTrait, scope: &ReadScope, filte
 }
 
 /// `SELECT id FROM framework WHERE code = 'REGIONAL'`.
-fn regional_framework() -> SelectStatement {
+pub(super) fn regional_framework() -> SelectStatement {
     Query::select().column(framework::Column::Id).from(framework::Entity).and_where(framework::Column::Code.eq(REGIONAL)).to_owned()
 }
 

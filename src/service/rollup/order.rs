@@ -80,6 +80,23 @@ fn compare_codes(a: &[Option<String>], b: &[Option<String>]) -> Ordering {
 /// A group's codes, each dimension grouped by in the order given.
 pub type SortKey = Vec<Option<String>>;
 
+/// Keeps only the groups that can be among the first `n` by `orders`:
+/// those before the `n`th by the metrics, and every group tied with it,
+/// whose order only their codes decide. Without `orders` the codes decide
+/// everything, so all stay. It costs a partial sort, and lets a top N read
+/// the codes of about N groups rather than of all of them.
+pub fn keep_candidates(groups: &mut Vec<(GroupKey, Figures)>, orders: &[Order], n: usize) {
+    if orders.is_empty() || groups.len() <= n || n == 0 {
+        return;
+    }
+    let by_metrics = |a: &Figures, b: &Figures| {
+        orders.iter().map(|o| compare(value(a, o.metric), value(b, o.metric), o.descending)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal)
+    };
+    groups.select_nth_unstable_by(n - 1, |(_, a), (_, b)| by_metrics(a, b));
+    let nth = groups[n - 1].1;
+    groups.retain(|(_, m)| by_metrics(m, &nth) != Ordering::Greater);
+}
+
 /// Sorts `groups` by `orders`, ties (and everything without `orders`) in
 /// key order; `codes` gives a group's sort key, each dimension grouped by
 /// in the order given (a financial year zero-padded, so that it sorts as a number).
@@ -116,6 +133,38 @@ mod tests {
     fn key_order_is_by_code_with_the_null_key_last() {
         let got = sorted(vec![group(None, 0, 0), group(Some("WIR"), 0, 0), group(Some("HAL"), 0, 0)], &[]);
         assert_eq!(got, [Some("HAL".into()), Some("WIR".into()), None]);
+    }
+
+    #[test]
+    fn the_candidates_of_a_top_n_are_the_first_n_and_every_group_tied_with_the_last() {
+        let codes: Vec<Option<String>> = ["A", "B", "C", "D", "E"].iter().map(|c| Some((*c).to_owned())).collect();
+        let delivered = [5, 9, 5, 1, 5];
+        let all = || -> Vec<(GroupKey, Figures)> {
+            delivered
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    (
+                        GroupKey { council_id: Some(i as i32), ..Default::default() },
+                        Figures { delivered_value: SocialValue::from_scaled(*d), ..Default::default() },
+                    )
+                })
+                .collect()
+        };
+        let desc = [Order { metric: Metric::DeliveredValue, descending: true }];
+        let names = |groups: &[(GroupKey, Figures)]| groups.iter().map(|(k, _)| codes[k.council_id.unwrap() as usize].clone().unwrap()).collect::<Vec<_>>();
+        for n in 1..=5 {
+            let mut full = all();
+            sort(&mut full, &desc, |k| vec![codes[k.council_id.unwrap() as usize].clone()]);
+            let mut kept = all();
+            keep_candidates(&mut kept, &desc, n);
+            sort(&mut kept, &desc, |k| vec![codes[k.council_id.unwrap() as usize].clone()]);
+            assert_eq!(names(&kept[..n]), names(&full[..n]), "top {n}");
+            // B, then A, C and E tied at 5: the top 2 keeps all four.
+            if n == 2 {
+                assert_eq!(names(&kept), ["B", "A", "C", "E"]);
+            }
+        }
     }
 
     #[test]
