@@ -337,6 +337,34 @@ pub struct TrendPoint {
     evidence_count: i64,
 }
 
+/// The figures that the selection reads, in the totals or the groups, and
+/// that the order compares: a rollup computes only these.
+fn wanted(ahead: &async_graphql::Lookahead<'_>, orders: &[Order]) -> svc::Wanted {
+    use svc::Figure::*;
+    const FIELDS: [(&str, &[svc::Figure]); 11] = [
+        ("unvaluedCommitmentCount", &[UnvaluedCount]),
+        ("committedValue", &[CommittedValue]),
+        ("deliveredValue", &[DeliveredValue]),
+        ("verifiedValue", &[VerifiedValue]),
+        ("committedQuantity", &[CommittedQuantity]),
+        ("deliveredQuantity", &[DeliveredQuantity]),
+        ("deliveryRate", &[DeliveredValue, CommittedValue]),
+        ("contractValue", &[ContractValue]),
+        ("socialValueRatio", &[CommittedValue, ContractValue]),
+        ("shortfallValue", &[ShortfallValue]),
+        ("behindCount", &[BehindCount]),
+    ];
+    let mut wanted = svc::Wanted::NONE;
+    for metrics in [ahead.field("totals"), ahead.field("groups").field("metrics")] {
+        for (field, figures) in FIELDS {
+            if metrics.field(field).exists() {
+                wanted = wanted.with(figures);
+            }
+        }
+    }
+    orders.iter().fold(wanted, |w, o| w.with(o.metric.figures()))
+}
+
 #[derive(Default)]
 pub struct RollupQuery;
 
@@ -364,11 +392,10 @@ impl RollupQuery {
                 dims.push(d);
             }
         }
-        let ahead = ctx.look_ahead();
-        let behind = ahead.field("totals").field("behindCount").exists() || ahead.field("groups").field("metrics").field("behindCount").exists();
-        let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims, behind).await?;
         let orders: Vec<Order> =
             order_by.unwrap_or_default().into_iter().map(|o| Order { metric: o.metric.into(), descending: o.direction == SortDirection::Desc }).collect();
+        let ahead = ctx.look_ahead();
+        let mut r = svc::rollup(db(ctx), read_scope(ctx), &filter.unwrap_or_default().into(), &dims, wanted(&ahead, &orders)).await?;
         let group_count = r.groups.len() as i64;
         if let Some(n) = first {
             order::keep_candidates(&mut r.groups, &orders, n);

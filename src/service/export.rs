@@ -381,7 +381,7 @@ pub async fn rollup_rows(
     orders: &[Order],
     first: Option<usize>,
 ) -> AppResult<Vec<Vec<String>>> {
-    let mut r = rollup::rollup(db, scope, filter, dims, true).await?;
+    let mut r = rollup::rollup(db, scope, filter, dims, rollup::Wanted::ALL).await?;
     if dims.is_empty() {
         return Ok(vec![metrics(&r.totals, r.total_quantities)]);
     }

@@ -82,3 +82,55 @@ async fn groups_come_in_key_order_by_code_in_the_order_given_with_null_keys_last
     })
     .await;
 }
+
+/// A rollup computes only the figures its selection reads and its order
+/// compares: each metric asked alone, in a fragment, or only ordered by,
+/// must come out as it does beside all the others.
+#[tokio::test]
+async fn each_metric_asked_alone_or_only_ordered_by_equals_it_beside_every_other() {
+    on_each_backend(|app| async move {
+        app.load_fixture("tiny-frameworks").await;
+        let dash = token("dashboard", &[]);
+        const METRICS: [&str; 13] = [
+            "commitmentCount",
+            "unvaluedCommitmentCount",
+            "evidenceCount",
+            "committedValue",
+            "deliveredValue",
+            "verifiedValue",
+            "committedQuantity",
+            "deliveredQuantity",
+            "deliveryRate",
+            "contractValue",
+            "socialValueRatio",
+            "shortfallValue",
+            "behindCount",
+        ];
+        let all = METRICS.join(" ");
+        for (groups, filter) in [(json!(["COUNCIL"]), json!({"asOf": "2030-01-01"})), (json!(["SUPPLIER"]), json!({"measureCodes": ["JOBS-01"]})), (json!(["FRAMEWORK"]), json!({}))] {
+            let q = |selection: &str| format!("query($g: [RollupDimension!]!, $f: RollupFilter) {{ rollup(groupBy: $g, filter: $f) {{ {selection} }} }}");
+            let v = json!({"g": groups, "f": filter});
+            let full = app.ok(&dash, &q(&format!("totals {{ {all} }} groups {{ key {{ council {{ code }} supplier {{ ref }} framework {{ code }} }} metrics {{ {all} }} }}")), v.clone())
+                .await;
+            for m in METRICS {
+                let fragment = format!(
+                    "query($g: [RollupDimension!]!, $f: RollupFilter) {{ rollup(groupBy: $g, filter: $f) {{ totals {{ {m} }} groups {{ metrics {{ ...F }} }} }} }}
+                     fragment F on RollupMetrics {{ {m} }}"
+                );
+                let alone = app.ok(&dash, &fragment, v.clone()).await;
+                let want: Vec<&Value> = full["rollup"]["groups"].as_array().unwrap().iter().map(|g| &g["metrics"][m]).collect();
+                let got: Vec<&Value> = alone["rollup"]["groups"].as_array().unwrap().iter().map(|g| &g["metrics"][m]).collect();
+                assert_eq!(got, want, "{m} by {groups}");
+                assert_eq!(alone["rollup"]["totals"][m], full["rollup"]["totals"][m], "totals' {m} by {groups}");
+            }
+        }
+        // Ordered by a metric that is not selected: the same order as when it is.
+        for metric in ["COMMITTED_VALUE", "DELIVERED_VALUE", "VERIFIED_VALUE", "CONTRACT_VALUE", "SHORTFALL_VALUE", "DELIVERY_RATE"] {
+            let q = |selection: &str| format!("{{ rollup(groupBy: [SUPPLIER], orderBy: [{{metric: {metric}, direction: DESC}}], first: 3) {{ groups {{ key {{ supplier {{ ref }} }} {selection} }} }} }}");
+            let with = app.ok(&dash, &q(&format!("metrics {{ {all} }}")), json!({})).await;
+            let without = app.ok(&dash, &q(""), json!({})).await;
+            assert_eq!(keys(&without, |k| k["supplier"]["ref"].clone()), keys(&with, |k| k["supplier"]["ref"].clone()), "{metric}");
+        }
+    })
+    .await;
+}

@@ -32,6 +32,41 @@ pub struct RollupFilter {
     pub as_of: Option<crate::domain::AsOf>,
 }
 
+/// A figure that a rollup selects only when asked for it: otherwise its
+/// statement selects a constant 0 in its place, which costs nothing to
+/// group (summing a part costs the same whether anyone reads it). The
+/// counts of commitments and evidence are always selected: they decide
+/// which groups exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    UnvaluedCount,
+    CommittedValue,
+    CommittedQuantity,
+    DeliveredValue,
+    VerifiedValue,
+    DeliveredQuantity,
+    ContractValue,
+    BehindCount,
+    ShortfallValue,
+}
+
+/// The figures a rollup is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted(u16);
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted(u16::MAX);
+    pub const NONE: Wanted = Wanted(0);
+
+    pub fn with(self, figures: &[Figure]) -> Self {
+        Wanted(figures.iter().fold(self.0, |bits, f| bits | 1 << *f as u16))
+    }
+
+    pub fn has(self, f: Figure) -> bool {
+        self.0 & (1 << f as u16) != 0
+    }
+}
+
 /// One group's key: the value of each dimension grouped by, None for the others.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupKey {

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
 
-pub use self::figures::{Dimension, Figures, GroupKey, Rollup, RollupFilter, TrendPoint};
+pub use self::figures::{Dimension, Figure, Figures, GroupKey, Rollup, RollupFilter, TrendPoint, Wanted};
 use self::filter::{ResolvedFilter, supplier_level};
 use self::plan::ReadPlan;
 use self::sql::{CELL_DELIVERED_QUARTERLY, RECORD_DELIVERED, figures_of, key_of};
@@ -41,11 +41,12 @@ async fn query(db: &impl ConnectionTrait, sql: String) -> AppResult<Vec<QueryRes
     Ok(db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?)
 }
 
-/// `behind`: whether the caller wants `behind_count`, which a grouping of
-/// all years reads from its cells by year, in one more part (several rows
-/// per group, summed): left out when not asked for.
+/// `wanted`: the figures the caller reads; the others come back as 0 and
+/// cost nothing. A grouping of all years counts commitments behind from
+/// its cells by year, in one more part (several rows per group, summed),
+/// and a grouped rollup's total contract value is one more part too.
 #[tracing::instrument(skip_all, fields(group_by = ?group_by))]
-pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension], behind: bool) -> AppResult<Rollup> {
+pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &RollupFilter, group_by: &[Dimension], wanted: Wanted) -> AppResult<Rollup> {
     let mut dims = group_by.to_vec();
     dims.sort();
     dims.dedup();
@@ -66,7 +67,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     let from_records = [Dimension::Contract, Dimension::Framework, Dimension::ReportedMeasure].iter().any(|d| dims.contains(d)) || w.by_framework();
     let one_measure = filter.measure_codes.as_ref().is_some_and(|m| m.len() == 1);
     let plan = ReadPlan {
-        behind,
+        wanted,
         cells: !from_records,
         by_supplier: w.by_supplier() || dims.contains(&Dimension::Supplier),
         // Regional units whenever the group is one regional measure.
@@ -77,7 +78,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
     // totals' contract value (the other totals are the groups' sums, since
     // every record falls in exactly one group).
     let mut parts = plan.figures(&w, &dims);
-    if !dims.is_empty() {
+    if !dims.is_empty() && wanted.has(Figure::ContractValue) {
         parts.push(plan.total_contract_value(&w, dims.len()));
     }
     let mut groups: BTreeMap<GroupKey, Figures> = BTreeMap::new();
@@ -124,7 +125,7 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
     let (src, level) = if w.by_framework() { (&RECORD_DELIVERED, "") } else { (&CELL_DELIVERED_QUARTERLY, supplier_level(w.by_supplier())) };
     let sql = format!(
         "SELECT {year} AS fy, {quarter} AS qtr, {}{} GROUP BY {year}, {quarter} ORDER BY {year}, {quarter}",
-        (src.figures)(w.as_of),
+        (src.figures)(w.as_of, Wanted::ALL),
         w.sql_from(src, &[], level),
         year = src.year,
         quarter = src.quarter,

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::figures::{Figures, GroupKey};
+use super::figures::{Figure, Figures, GroupKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
@@ -16,6 +16,21 @@ pub enum Metric {
     CommitmentCount,
     EvidenceCount,
     DeliveryRate,
+}
+
+impl Metric {
+    /// The figures it is computed from.
+    pub fn figures(self) -> &'static [Figure] {
+        match self {
+            Metric::CommittedValue => &[Figure::CommittedValue],
+            Metric::DeliveredValue => &[Figure::DeliveredValue],
+            Metric::VerifiedValue => &[Figure::VerifiedValue],
+            Metric::ContractValue => &[Figure::ContractValue],
+            Metric::ShortfallValue => &[Figure::ShortfallValue],
+            Metric::CommitmentCount | Metric::EvidenceCount => &[],
+            Metric::DeliveryRate => &[Figure::DeliveredValue, Figure::CommittedValue],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! holds every figure, else the finest cells and the records' contract
 //! values, or the records themselves when grouping by CONTRACT.
 
-use super::figures::Dimension;
+use super::figures::{Dimension, Figure, Wanted};
 use super::filter::{ResolvedFilter, supplier_level};
 use super::sql::{
     CELL_SUMMARY, CELL_SUMMARY_BEHIND, CELL_SUMMARY_FINEST, CELL_SUMMARY_ROW, NONE, RECORD_COMMITTED, RECORD_COMMITTED_REPORTED, RECORD_CONTRACTS,
@@ -14,8 +14,8 @@ use crate::service::split_sum::{sum_records, zero};
 /// or REPORTED_MEASURE, or filtering by framework, which the cells do not
 /// keep) from the records themselves.
 pub(super) struct ReadPlan {
-    /// Whether commitments behind are counted (see `rollup`).
-    pub behind: bool,
+    /// The figures asked for (see `rollup`).
+    pub wanted: Wanted,
     pub cells: bool,
     pub by_supplier: bool,
     /// Quantities in the units reported: grouped by REPORTED_MEASURE, and neither
@@ -34,11 +34,11 @@ impl ReadPlan {
         let width = dims.len();
         if let Some(level) = self.summary(w, dims) {
             let src = if w.one_row_per_group(dims, self.by_supplier) { &CELL_SUMMARY_ROW } else { &CELL_SUMMARY };
-            let mut parts = vec![part(src, w, dims, &level, width)];
+            let mut parts = vec![self.part(src, w, dims, &level, width)];
             // Which commitments are behind depends on each one's year: a
             // grouping of all years counts them from its cells by year.
-            if let Some(by_year) = ResolvedFilter::by_year(&level).filter(|_| self.behind) {
-                parts.push(part(&CELL_SUMMARY_BEHIND, w, dims, &by_year, width));
+            if let Some(by_year) = ResolvedFilter::by_year(&level).filter(|_| self.wanted.has(Figure::BehindCount)) {
+                parts.push(self.part(&CELL_SUMMARY_BEHIND, w, dims, &by_year, width));
             }
             return parts;
         }
@@ -46,11 +46,11 @@ impl ReadPlan {
             // The finest summary rows (one measure and year) add up to
             // anything but contract value, which comes from the records.
             let level = format!("{} AND c.measure_id <> 0 AND c.financial_year <> 0", supplier_level(self.by_supplier));
-            vec![part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
+            vec![self.part(&CELL_SUMMARY_FINEST, w, dims, &level, width)]
         } else {
             let (committed, delivered) =
                 if self.reported_units { (&RECORD_COMMITTED_REPORTED, &RECORD_DELIVERED_REPORTED) } else { (&RECORD_COMMITTED, &RECORD_DELIVERED) };
-            vec![part(committed, w, dims, "", width), part(delivered, w, dims, "", width)]
+            vec![self.part(committed, w, dims, "", width), self.part(delivered, w, dims, "", width)]
         };
         parts.push(record_contracts_part(w, dims, width));
         parts
@@ -59,9 +59,16 @@ impl ReadPlan {
     /// The part that gives the contract value of all groups together.
     pub fn total_contract_value(&self, w: &ResolvedFilter, width: usize) -> String {
         match self.summary(w, &[]) {
-            Some(level) => part(&CELL_SUMMARY, w, &[], &level, width),
+            Some(level) => self.part(&CELL_SUMMARY, w, &[], &level, width),
             None => record_contracts_part(w, &[], width),
         }
+    }
+
+    /// One part of a rollup statement: the figures of `src` per group of `dims`.
+    fn part(&self, src: &Source, w: &ResolvedFilter, dims: &[Dimension], level: &str, width: usize) -> String {
+        let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
+        let group_by = if src.aggregates { group_by(&group) } else { String::new() };
+        format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(w.as_of, self.wanted), w.sql_from(src, dims, level))
     }
 }
 
@@ -83,13 +90,6 @@ fn group_by(group: &[String]) -> String {
     if group.is_empty() { String::new() } else { format!(" GROUP BY {}", group.join(", ")) }
 }
 
-/// One part of a rollup statement: the figures of `src` per group of `dims`.
-fn part(src: &Source, w: &ResolvedFilter, dims: &[Dimension], level: &str, width: usize) -> String {
-    let group: Vec<String> = dims.iter().map(|d| src.column(*d).to_owned()).collect();
-    let group_by = if src.aggregates { group_by(&group) } else { String::new() };
-    format!("SELECT {}{}{}{group_by}", lead(&group, width), (src.figures)(w.as_of), w.sql_from(src, dims, level))
-}
-
 /// Σ value of the distinct contracts with a commitment in each group, from
 /// the records: distinct contracts per group first, then their values.
 fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -> String {
@@ -101,6 +101,7 @@ fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -
         "SELECT {}{} FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
         lead(&group, width),
         figures(
+            Wanted::ALL,
             NONE,
             NONE,
             NONE,

@@ -2,7 +2,7 @@
 //! cells), the columns of each dimension and filter, and the figures every
 //! part of a statement selects, so that parts combine with UNION ALL.
 
-use super::figures::{Dimension, Figures, GroupKey};
+use super::figures::{Dimension, Figure, Figures, GroupKey, Wanted};
 use super::valuation::{
     COMMITTED_PROXY, COMMITTED_QUANTITY, DELIVERED_QUANTITY, EVIDENCE_PROXY, EVIDENCE_PROXY_JOIN, REPORTED_DELIVERED, REPORTED_TARGET, UNVALUED,
     VERIFIED_QUANTITY, basis, commitment_joins,
@@ -18,8 +18,9 @@ use crate::service::split_sum::{Columns, sum_parts, sum_products, sum_records, z
 pub(super) struct Source {
     /// FROM, with the joins that value the records where they are computed.
     pub from: fn() -> String,
-    /// The figures' columns, as `figures` lists them, for the date of delivery tracking.
-    pub figures: fn(AsOf) -> String,
+    /// The figures' columns, as `figures` lists them, for the date of
+    /// delivery tracking, those not wanted as constants.
+    pub figures: fn(AsOf, Wanted) -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
     pub aggregates: bool,
     /// The rows that count.
@@ -46,9 +47,26 @@ const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 /// then committed value and quantity, delivered value, verified value,
 /// delivered quantity and contract value, each of these in parts
 /// (service::split_sum), then the count of commitments behind and the
-/// shortfall in parts.
-pub(super) fn figures(commitments: &str, unvalued: &str, evidence: &str, behind: &str, sums: [String; 7]) -> String {
+/// shortfall in parts. A figure not `wanted` is a constant 0.
+pub(super) fn figures(wanted: Wanted, commitments: &str, unvalued: &str, evidence: &str, behind: &str, sums: [String; 7]) -> String {
+    const SUMS: [(&str, Figure); 7] = [
+        ("committed_value", Figure::CommittedValue),
+        ("committed_quantity", Figure::CommittedQuantity),
+        ("delivered_value", Figure::DeliveredValue),
+        ("verified_value", Figure::VerifiedValue),
+        ("delivered_quantity", Figure::DeliveredQuantity),
+        ("contract_value", Figure::ContractValue),
+        ("shortfall_value", Figure::ShortfallValue),
+    ];
+    let mut sums = sums;
+    for (sql, (name, f)) in sums.iter_mut().zip(SUMS) {
+        if !wanted.has(f) {
+            *sql = zero(name);
+        }
+    }
     let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value, shortfall_value] = sums;
+    let unvalued = if wanted.has(Figure::UnvaluedCount) { unvalued } else { NONE };
+    let behind = if wanted.has(Figure::BehindCount) { behind } else { NONE };
     [
         format!("{commitments} AS commitments"),
         format!("{unvalued} AS unvalued_commitments"),
@@ -85,17 +103,18 @@ pub(super) fn cell_behind(as_of: AsOf, sum: bool) -> String {
 
 pub(super) const NONE: &str = "CAST(0 AS BIGINT)";
 
-fn record_committed(as_of: AsOf) -> String {
-    committed_figures(COMMITTED_QUANTITY, as_of)
+fn record_committed(as_of: AsOf, wanted: Wanted) -> String {
+    committed_figures(COMMITTED_QUANTITY, as_of, wanted)
 }
 
 /// As `record_committed`, quantities in the units reported (on the same scale).
-fn record_committed_reported(as_of: AsOf) -> String {
-    committed_figures(REPORTED_TARGET, as_of)
+fn record_committed_reported(as_of: AsOf, wanted: Wanted) -> String {
+    committed_figures(REPORTED_TARGET, as_of, wanted)
 }
 
-fn committed_figures(quantity: &str, as_of: AsOf) -> String {
+fn committed_figures(quantity: &str, as_of: AsOf, wanted: Wanted) -> String {
     figures(
+        wanted,
         "COUNT(*)",
         &format!("CAST(SUM({UNVALUED}) AS BIGINT)"),
         NONE,
@@ -112,16 +131,17 @@ fn committed_figures(quantity: &str, as_of: AsOf) -> String {
     )
 }
 
-fn record_delivered(_: AsOf) -> String {
-    delivered_figures(DELIVERED_QUANTITY)
+fn record_delivered(_: AsOf, wanted: Wanted) -> String {
+    delivered_figures(DELIVERED_QUANTITY, wanted)
 }
 
-fn record_delivered_reported(_: AsOf) -> String {
-    delivered_figures(REPORTED_DELIVERED)
+fn record_delivered_reported(_: AsOf, wanted: Wanted) -> String {
+    delivered_figures(REPORTED_DELIVERED, wanted)
 }
 
-fn delivered_figures(quantity: &str) -> String {
+fn delivered_figures(quantity: &str, wanted: Wanted) -> String {
     figures(
+        wanted,
         NONE,
         NONE,
         "COUNT(*)",
@@ -140,10 +160,11 @@ fn delivered_figures(quantity: &str) -> String {
 
 /// The figures of summary cells, summed over the rows or (`sum` false) row
 /// by row; without contract value where it comes from the records.
-fn summary_figures(sum: bool, contract_value: bool, as_of: AsOf) -> String {
+fn summary_figures(sum: bool, contract_value: bool, as_of: AsOf, wanted: Wanted) -> String {
     let count = |c: &str| if sum { format!("CAST(SUM(c.{c}) AS BIGINT)") } else { format!("c.{c}") };
     let split = |c: &str| sum_parts("c", c, sum);
     figures(
+        wanted,
         &count("commitments"),
         &count("unvalued_commitments"),
         &count("evidence"),
@@ -160,22 +181,23 @@ fn summary_figures(sum: bool, contract_value: bool, as_of: AsOf) -> String {
     )
 }
 
-fn summed_cells(as_of: AsOf) -> String {
-    summary_figures(true, true, as_of)
+fn summed_cells(as_of: AsOf, wanted: Wanted) -> String {
+    summary_figures(true, true, as_of, wanted)
 }
 
-fn cell_rows(as_of: AsOf) -> String {
-    summary_figures(false, true, as_of)
+fn cell_rows(as_of: AsOf, wanted: Wanted) -> String {
+    summary_figures(false, true, as_of, wanted)
 }
 
-fn summed_finest_cells(as_of: AsOf) -> String {
-    summary_figures(true, false, as_of)
+fn summed_finest_cells(as_of: AsOf, wanted: Wanted) -> String {
+    summary_figures(true, false, as_of, wanted)
 }
 
 /// Only the commitments behind, from summary cells of one year each: for
 /// a grouping of all years, whose cells cannot say (see `ReadPlan::figures`).
-fn summed_behind(as_of: AsOf) -> String {
+fn summed_behind(as_of: AsOf, _: Wanted) -> String {
     figures(
+        Wanted::NONE.with(&[Figure::BehindCount]),
         NONE,
         NONE,
         NONE,
@@ -194,8 +216,9 @@ fn summed_behind(as_of: AsOf) -> String {
 
 /// The trend's figures from the quarterly cells, in the layout of every
 /// other source's (the trend reads evidence from the records too).
-fn quarterly_cells(_: AsOf) -> String {
+fn quarterly_cells(_: AsOf, wanted: Wanted) -> String {
     figures(
+        wanted,
         NONE,
         NONE,
         "CAST(SUM(c.evidence) AS BIGINT)",
@@ -261,7 +284,7 @@ pub(super) const RECORD_COMMITTED_REPORTED: Source = Source { figures: record_co
 pub(super) const RECORD_DELIVERED_REPORTED: Source = Source { figures: record_delivered_reported, ..RECORD_DELIVERED };
 
 /// Commitments, for the distinct contracts they belong to.
-pub(super) const RECORD_CONTRACTS: Source = Source { from: contracts_from, figures: |_| String::new(), ..RECORD_COMMITTED };
+pub(super) const RECORD_CONTRACTS: Source = Source { from: contracts_from, figures: |_, _| String::new(), ..RECORD_COMMITTED };
 
 /// Every figure from the summary cells the write path keeps (service::rollup::cells).
 pub(super) const CELL_SUMMARY: Source = Source {
