@@ -64,11 +64,16 @@ try {
   await page.goto(`${base}/`, { waitUntil: 'load' });
   await page.waitForSelector('#token', { state: 'visible', timeout: 20000 });
   result.signInShown = true;
+  result.signInMs = Date.now() - started;
+  let submitted = 0;
   await loaded(page, async () => {
     await page.fill('#token', dashboardToken);
+    submitted = await page.evaluate(() => Date.now());
     await page.click('#token-form button[type=submit]');
   });
   result.usableMs = Date.now() - started;
+  // In the page's own clock: from the token's submission to the figures drawn.
+  result.figuresMs = Number(await page.evaluate(() => document.body.dataset.loaded)) - submitted;
   result.who = await page.textContent('#who');
   result.totals = await totals(page);
   result.byCouncil = await table(page, 'by-council');

@@ -8,14 +8,13 @@
 
 use std::collections::HashMap;
 
-use entity::{commitment, measure, theme};
+use entity::commitment;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use super::records::{CommitmentFilter, regional_framework};
 use crate::domain::{self, AsOf, DeliveryStatus, QuantityTotal};
-use crate::error::{AppResult, internal};
-use crate::service::scope::{ReadScope, council_id_of};
+use crate::error::AppResult;
+use crate::service::scope::ReadScope;
 use crate::service::split_sum::{self, Columns};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -112,7 +111,7 @@ pub fn quarters_ended(year: &str, as_of: AsOf) -> String {
 }
 
 /// The standings `s` whose status on `as_of` is one of `statuses`.
-fn status_sql(statuses: &[DeliveryStatus], as_of: AsOf) -> String {
+pub(super) fn status_sql(statuses: &[DeliveryStatus], as_of: AsOf) -> String {
     let q = quarters_ended("s.financial_year", as_of);
     let due = format!("{q} > 0 AND {q} >= s.behind_from");
     let terms: Vec<String> = statuses
@@ -140,50 +139,4 @@ pub fn with_status(statuses: &[DeliveryStatus], as_of: AsOf) -> String {
         "EXISTS (SELECT 1 FROM commitment_standing s WHERE s.commitment_id = commitment.id AND s.council_id = commitment.council_id AND {})",
         status_sql(statuses, as_of)
     )
-}
-
-/// How many commitments `records::commitments_select` gives for `filter`
-/// with `statuses`, counted in `commitment_standing` alone: it holds one
-/// row per live commitment, with the council, year and regional theme and
-/// measure the filter names (the basis `records::counts_as` follows), so
-/// the count reads one covering index instead of visiting each commitment.
-pub async fn count_with_status(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, statuses: &[DeliveryStatus]) -> AppResult<u64> {
-    let s = |column: &str| (Alias::new("s"), Alias::new(column));
-    let mut cond = Condition::all().add(scope.condition_on(s("council_id"))).add(Expr::cust(status_sql(statuses, filter.as_of)));
-    if let Some(codes) = &filter.council_codes {
-        // Readable: commitments_select has checked them.
-        cond = cond.add(council_id_of(s("council_id"), codes));
-    }
-    if let Some(years) = &filter.financial_years {
-        cond = cond.add(Expr::col(s("financial_year")).is_in(years.iter().copied()));
-    }
-    if let Some(codes) = &filter.theme_codes {
-        let themes = Query::select()
-            .column(theme::Column::Id)
-            .from(theme::Entity)
-            .and_where(theme::Column::Code.is_in(codes.iter().cloned()))
-            .and_where(theme::Column::FrameworkId.in_subquery(regional_framework()))
-            .to_owned();
-        cond = cond.add(Expr::col(s("theme_id")).in_subquery(themes));
-    }
-    if let Some(codes) = &filter.measure_codes {
-        let measures = Query::select()
-            .column(measure::Column::Id)
-            .from(measure::Entity)
-            .and_where(measure::Column::Code.is_in(codes.iter().cloned()))
-            .and_where(measure::Column::FrameworkId.in_subquery(regional_framework()))
-            .to_owned();
-        cond = cond.add(Expr::col(s("measure_id")).in_subquery(measures));
-    }
-    if let Some(ids) = &filter.contract_ids {
-        let of_contracts = Query::select()
-            .column(commitment::Column::Id)
-            .from(commitment::Entity)
-            .and_where(commitment::Column::ContractId.is_in(ids.iter().copied()))
-            .to_owned();
-        cond = cond.add(Expr::col(s("commitment_id")).in_subquery(of_contracts));
-    }
-    let count = Query::select().expr(Expr::cust("COUNT(*)")).from_as(Alias::new("commitment_standing"), Alias::new("s")).cond_where(cond).to_owned();
-    let row = db.query_one(&count).await?.ok_or_else(|| internal("COUNT(*) gave no row"))?;
-    Ok(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
 }

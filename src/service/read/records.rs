@@ -4,12 +4,12 @@
 //! applies it in SQL; suppliers are regional and read by every role.
 
 use entity::{commitment, contract, evidence, framework, measure, measure_mapping, supplier, theme};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use super::page::{self, Page, PageRequest};
 use crate::domain::{AsOf, DeliveryStatus, EvidenceStatus};
-use crate::error::{AppResult, forbidden};
+use crate::error::{AppResult, forbidden, internal};
 use crate::service::council_record::CouncilRecord;
 use crate::service::framework::REGIONAL;
 use crate::service::scope::{ReadScope, council_id_of};
@@ -111,7 +111,7 @@ pub async fn commitments(db: &impl ConnectionTrait, scope: &ReadScope, filter: &
     match &filter.delivery_statuses {
         // Counted from the standings alone: the count visits every commitment of the filter.
         Some(statuses) => {
-            let total = super::delivery::count_with_status(db, scope, filter, statuses);
+            let total = count_with_status(db, scope, filter, statuses);
             page::fetch_counted(db, select, commitment::Column::Id, page, total).await
         }
         None => page::fetch(db, select, commitment::Column::Id, page).await,
@@ -130,28 +130,54 @@ pub async fn commitments_select(db: &impl ConnectionTrait, scope: &ReadScope, fi
         .add(opt_in(commitment::Column::ContractId, &filter.contract_ids))
         .add(opt_in(commitment::Column::FinancialYear, &filter.financial_years));
     if let Some(codes) = &filter.measure_codes {
+        cond = cond.add(counts_as(regional_measures(codes)));
+    }
+    if let Some(codes) = &filter.theme_codes {
         let measures = Query::select()
             .column(measure::Column::Id)
             .from(measure::Entity)
-            .and_where(measure::Column::Code.is_in(codes.iter().cloned()))
-            .and_where(measure::Column::FrameworkId.in_subquery(regional_framework()))
+            .and_where(measure::Column::ThemeId.in_subquery(regional_themes(codes)))
             .to_owned();
-        cond = cond.add(counts_as(measures));
-    }
-    if let Some(codes) = &filter.theme_codes {
-        let themes = Query::select()
-            .column(theme::Column::Id)
-            .from(theme::Entity)
-            .and_where(theme::Column::Code.is_in(codes.iter().cloned()))
-            .and_where(theme::Column::FrameworkId.in_subquery(regional_framework()))
-            .to_owned();
-        let measures = Query::select().column(measure::Column::Id).from(measure::Entity).and_where(measure::Column::ThemeId.in_subquery(themes)).to_owned();
         cond = cond.add(counts_as(measures));
     }
     if let Some(statuses) = &filter.delivery_statuses {
         cond = cond.add(Expr::cust(super::delivery::with_status(statuses, filter.as_of)));
     }
     Ok(commitment::Entity::find().filter(cond))
+}
+
+/// How many commitments `commitments_select` gives for `filter`
+/// with `statuses`, counted in `commitment_standing` alone: it holds one
+/// row per live commitment, with the council, year and regional theme and
+/// measure the filter names (the basis `counts_as` follows), so
+/// the count reads one covering index instead of visiting each commitment.
+pub async fn count_with_status(db: &impl ConnectionTrait, scope: &ReadScope, filter: &CommitmentFilter, statuses: &[DeliveryStatus]) -> AppResult<u64> {
+    let s = |column: &str| (Alias::new("s"), Alias::new(column));
+    let mut cond = Condition::all().add(scope.condition_on(s("council_id"))).add(Expr::cust(super::delivery::status_sql(statuses, filter.as_of)));
+    if let Some(codes) = &filter.council_codes {
+        // Readable: commitments_select has checked them.
+        cond = cond.add(council_id_of(s("council_id"), codes));
+    }
+    if let Some(years) = &filter.financial_years {
+        cond = cond.add(Expr::col(s("financial_year")).is_in(years.iter().copied()));
+    }
+    if let Some(codes) = &filter.theme_codes {
+        cond = cond.add(Expr::col(s("theme_id")).in_subquery(regional_themes(codes)));
+    }
+    if let Some(codes) = &filter.measure_codes {
+        cond = cond.add(Expr::col(s("measure_id")).in_subquery(regional_measures(codes)));
+    }
+    if let Some(ids) = &filter.contract_ids {
+        let of_contracts = Query::select()
+            .column(commitment::Column::Id)
+            .from(commitment::Entity)
+            .and_where(commitment::Column::ContractId.is_in(ids.iter().copied()))
+            .to_owned();
+        cond = cond.add(Expr::col(s("commitment_id")).in_subquery(of_contracts));
+    }
+    let count = Query::select().expr(Expr::cust("COUNT(*)")).from_as(Alias::new("commitment_standing"), Alias::new("s")).cond_where(cond).to_owned();
+    let row = db.query_one(&count).await?.ok_or_else(|| internal("COUNT(*) gave no row"))?;
+    Ok(u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or(0))
 }
 
 #[tracing::instrument(skip_all, fields(first = page.first))]
@@ -175,8 +201,28 @@ pub async fn evidence_select(db: &impl ConnectionTrait, scope: &ReadScope, filte
     Ok(evidence::Entity::find().filter(cond))
 }
 
+/// The ids of the regional framework's measures `codes`.
+fn regional_measures(codes: &[String]) -> SelectStatement {
+    Query::select()
+        .column(measure::Column::Id)
+        .from(measure::Entity)
+        .and_where(measure::Column::Code.is_in(codes.iter().cloned()))
+        .and_where(measure::Column::FrameworkId.in_subquery(regional_framework()))
+        .to_owned()
+}
+
+/// The ids of the regional framework's themes `codes`.
+fn regional_themes(codes: &[String]) -> SelectStatement {
+    Query::select()
+        .column(theme::Column::Id)
+        .from(theme::Entity)
+        .and_where(theme::Column::Code.is_in(codes.iter().cloned()))
+        .and_where(theme::Column::FrameworkId.in_subquery(regional_framework()))
+        .to_owned()
+}
+
 /// `SELECT id FROM framework WHERE code = 'REGIONAL'`.
-pub(super) fn regional_framework() -> SelectStatement {
+fn regional_framework() -> SelectStatement {
     Query::select().column(framework::Column::Id).from(framework::Entity).and_where(framework::Column::Code.eq(REGIONAL)).to_owned()
 }
 

@@ -88,7 +88,7 @@ pub async fn rollup(db: &impl ConnectionTrait, scope: &ReadScope, filter: &Rollu
         let mut columns = Columns::new(&row);
         let total = columns.int32()? == 1;
         let key = key_of(&mut columns, &dims)?;
-        let m = figures_of(&mut columns)?;
+        let m = figures_of(&mut columns, wanted)?;
         if !dims.is_empty() && total {
             total_contract_value = m.contract_value;
         } else {
@@ -134,7 +134,7 @@ pub async fn delivery_trend(db: &impl ConnectionTrait, filter: &RollupFilter) ->
     for row in query(db, sql).await? {
         let mut columns = Columns::new(&row);
         let (financial_year, quarter) = (columns.int32()?, columns.int32()?);
-        let m = figures_of(&mut columns)?;
+        let m = figures_of(&mut columns, Wanted::ALL)?;
         if m.evidence_count > 0 {
             points.push(TrendPoint {
                 financial_year,

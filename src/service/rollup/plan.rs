@@ -52,7 +52,7 @@ impl ReadPlan {
                 if self.reported_units { (&RECORD_COMMITTED_REPORTED, &RECORD_DELIVERED_REPORTED) } else { (&RECORD_COMMITTED, &RECORD_DELIVERED) };
             vec![self.part(committed, w, dims, "", width), self.part(delivered, w, dims, "", width)]
         };
-        parts.push(record_contracts_part(w, dims, width));
+        parts.push(record_contracts_part(w, dims, width, self.wanted));
         parts
     }
 
@@ -60,7 +60,7 @@ impl ReadPlan {
     pub fn total_contract_value(&self, w: &ResolvedFilter, width: usize) -> String {
         match self.summary(w, &[]) {
             Some(level) => self.part(&CELL_SUMMARY, w, &[], &level, width),
-            None => record_contracts_part(w, &[], width),
+            None => record_contracts_part(w, &[], width, self.wanted),
         }
     }
 
@@ -92,7 +92,7 @@ fn group_by(group: &[String]) -> String {
 
 /// Σ value of the distinct contracts with a commitment in each group, from
 /// the records: distinct contracts per group first, then their values.
-fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -> String {
+fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize, wanted: Wanted) -> String {
     let src = &RECORD_CONTRACTS;
     let inner: String = dims.iter().enumerate().map(|(i, d)| format!("{} AS g{i}, ", src.column(*d))).collect();
     let group: Vec<String> = (0..dims.len()).map(|i| format!("t.g{i}")).collect();
@@ -101,7 +101,7 @@ fn record_contracts_part(w: &ResolvedFilter, dims: &[Dimension], width: usize) -
         "SELECT {}{} FROM (SELECT DISTINCT {inner}c.contract_id AS cid{}) t JOIN contract kv ON kv.id = t.cid{}",
         lead(&group, width),
         figures(
-            Wanted::ALL,
+            wanted,
             NONE,
             NONE,
             NONE,

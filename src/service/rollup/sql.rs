@@ -47,40 +47,24 @@ const CONTRACT_JOIN: &str = " JOIN contract k ON k.id = c.contract_id";
 /// then committed value and quantity, delivered value, verified value,
 /// delivered quantity and contract value, each of these in parts
 /// (service::split_sum), then the count of commitments behind and the
-/// shortfall in parts. A figure not `wanted` is a constant 0.
+/// shortfall in parts. A figure not `wanted` is left out, by every part
+/// of a statement alike (`figures_of` reads the same layout).
 pub(super) fn figures(wanted: Wanted, commitments: &str, unvalued: &str, evidence: &str, behind: &str, sums: [String; 7]) -> String {
-    const SUMS: [(&str, Figure); 7] = [
-        ("committed_value", Figure::CommittedValue),
-        ("committed_quantity", Figure::CommittedQuantity),
-        ("delivered_value", Figure::DeliveredValue),
-        ("verified_value", Figure::VerifiedValue),
-        ("delivered_quantity", Figure::DeliveredQuantity),
-        ("contract_value", Figure::ContractValue),
-        ("shortfall_value", Figure::ShortfallValue),
-    ];
-    let mut sums = sums;
-    for (sql, (name, f)) in sums.iter_mut().zip(SUMS) {
-        if !wanted.has(f) {
-            *sql = zero(name);
-        }
-    }
     let [committed_value, committed_quantity, delivered_value, verified_value, delivered_quantity, contract_value, shortfall_value] = sums;
-    let unvalued = if wanted.has(Figure::UnvaluedCount) { unvalued } else { NONE };
-    let behind = if wanted.has(Figure::BehindCount) { behind } else { NONE };
-    [
-        format!("{commitments} AS commitments"),
-        format!("{unvalued} AS unvalued_commitments"),
-        committed_value,
-        committed_quantity,
-        format!("{evidence} AS evidence"),
-        delivered_value,
-        verified_value,
-        delivered_quantity,
-        contract_value,
-        format!("{behind} AS behind"),
-        shortfall_value,
-    ]
-    .join(", ")
+    let columns = [
+        (None, format!("{commitments} AS commitments")),
+        (Some(Figure::UnvaluedCount), format!("{unvalued} AS unvalued_commitments")),
+        (Some(Figure::CommittedValue), committed_value),
+        (Some(Figure::CommittedQuantity), committed_quantity),
+        (None, format!("{evidence} AS evidence")),
+        (Some(Figure::DeliveredValue), delivered_value),
+        (Some(Figure::VerifiedValue), verified_value),
+        (Some(Figure::DeliveredQuantity), delivered_quantity),
+        (Some(Figure::ContractValue), contract_value),
+        (Some(Figure::BehindCount), format!("{behind} AS behind")),
+        (Some(Figure::ShortfallValue), shortfall_value),
+    ];
+    columns.into_iter().filter(|(f, _)| f.is_none_or(|f| wanted.has(f))).map(|(_, sql)| sql).collect::<Vec<_>>().join(", ")
 }
 
 /// Commitments behind on `as_of`, from their standing `st` (service::rollup::cells).
@@ -195,9 +179,9 @@ fn summed_finest_cells(as_of: AsOf, wanted: Wanted) -> String {
 
 /// Only the commitments behind, from summary cells of one year each: for
 /// a grouping of all years, whose cells cannot say (see `ReadPlan::figures`).
-fn summed_behind(as_of: AsOf, _: Wanted) -> String {
+fn summed_behind(as_of: AsOf, wanted: Wanted) -> String {
     figures(
-        Wanted::NONE.with(&[Figure::BehindCount]),
+        wanted,
         NONE,
         NONE,
         NONE,
@@ -343,19 +327,28 @@ pub(super) fn key_of(columns: &mut Columns, dims: &[Dimension]) -> AppResult<Gro
     Ok(key)
 }
 
-/// The figures, selected as `figures` lists them.
-pub(super) fn figures_of(columns: &mut Columns) -> AppResult<Figures> {
+/// The figures, selected as `figures` lists those `wanted`; the others are 0.
+pub(super) fn figures_of(columns: &mut Columns, wanted: Wanted) -> AppResult<Figures> {
+    // A count is one column, any other figure its parts.
+    let mut next = |f: Option<Figure>, name: &str| -> AppResult<i128> {
+        match f {
+            Some(f) if !wanted.has(f) => Ok(0),
+            _ if ["commitments", "unvalued_commitments", "evidence", "behind"].contains(&name) => Ok(i128::from(columns.count()?)),
+            _ => columns.figure(name),
+        }
+    };
+    let count = |v: i128| i64::try_from(v).expect("a count read from one BIGINT");
     Ok(Figures {
-        commitment_count: columns.count()?,
-        unvalued_commitment_count: columns.count()?,
-        committed_value: SocialValue::from_scaled(columns.figure("committed_value")?),
-        committed_quantity: RegionalQuantity::from_scaled(columns.figure("committed_quantity")?),
-        evidence_count: columns.count()?,
-        delivered_value: SocialValue::from_scaled(columns.figure("delivered_value")?),
-        verified_value: SocialValue::from_scaled(columns.figure("verified_value")?),
-        delivered_quantity: RegionalQuantity::from_scaled(columns.figure("delivered_quantity")?),
-        contract_value: MoneyTotal::from_scaled(columns.figure("contract_value")?),
-        behind_count: columns.count()?,
-        shortfall_value: SocialValue::from_scaled(columns.figure("shortfall_value")?),
+        commitment_count: count(next(None, "commitments")?),
+        unvalued_commitment_count: count(next(Some(Figure::UnvaluedCount), "unvalued_commitments")?),
+        committed_value: SocialValue::from_scaled(next(Some(Figure::CommittedValue), "committed_value")?),
+        committed_quantity: RegionalQuantity::from_scaled(next(Some(Figure::CommittedQuantity), "committed_quantity")?),
+        evidence_count: count(next(None, "evidence")?),
+        delivered_value: SocialValue::from_scaled(next(Some(Figure::DeliveredValue), "delivered_value")?),
+        verified_value: SocialValue::from_scaled(next(Some(Figure::VerifiedValue), "verified_value")?),
+        delivered_quantity: RegionalQuantity::from_scaled(next(Some(Figure::DeliveredQuantity), "delivered_quantity")?),
+        contract_value: MoneyTotal::from_scaled(next(Some(Figure::ContractValue), "contract_value")?),
+        behind_count: count(next(Some(Figure::BehindCount), "behind")?),
+        shortfall_value: SocialValue::from_scaled(next(Some(Figure::ShortfallValue), "shortfall_value")?),
     })
 }
