@@ -33,8 +33,8 @@ pub struct RollupFilter {
 }
 
 /// A figure that a rollup selects only when asked for it: otherwise its
-/// statement selects a constant 0 in its place, which costs nothing to
-/// group (summing a part costs the same whether anyone reads it). The
+/// statement leaves it out, and it reads as 0 (summing and decoding a part
+/// costs the same whether anyone reads it or not). The
 /// counts of commitments and evidence are always selected: they decide
 /// which groups exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ pub(super) struct Source {
     /// FROM, with the joins that value the records where they are computed.
     pub from: fn() -> String,
     /// The figures' columns, as `figures` lists them, for the date of
-    /// delivery tracking, those not wanted as constants.
+    /// delivery tracking, leaving out those not wanted.
     pub figures: fn(AsOf, Wanted) -> String,
     /// Whether `figures` are aggregates, summed per group by GROUP BY.
     pub aggregates: bool,
