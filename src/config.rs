@@ -116,7 +116,7 @@ impl HttpConfig {
 }
 
 /// Tokens from an identity provider, instead of (never beside) SVH_JWT_SECRET.
-#[derive(clap::Args, Clone, Debug, Default)]
+#[derive(clap::Args, Clone, Debug)]
 pub struct TokenConfig {
     /// PEM public key (RSA or Ed25519) that signs tokens: they must be RS256
     /// or EdDSA to match the key, whatever their header says.
@@ -139,6 +139,30 @@ pub struct TokenConfig {
     /// Seconds of clock difference tolerated on `exp` and `nbf`.
     #[arg(long, env = "SVH_JWT_LEEWAY_SECS", default_value_t = 30)]
     pub jwt_leeway_secs: u64,
+
+    /// The claim that carries the role: a name, or a dotted path to a nested
+    /// claim (`realm_access.roles`); an array gives the first of its values
+    /// that is a role of this service.
+    #[arg(long, env = "SVH_JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+
+    /// The claim that carries the councils, named as the role claim is.
+    #[arg(long, env = "SVH_JWT_COUNCILS_CLAIM", default_value = "councils")]
+    pub jwt_councils_claim: String,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            jwt_public_key_file: None,
+            jwt_jwks_file: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_secs: 30,
+            jwt_role_claim: "role".into(),
+            jwt_councils_claim: "councils".into(),
+        }
+    }
 }
 
 impl TokenConfig {

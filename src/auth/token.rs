@@ -98,6 +98,41 @@ enum Keys {
 
 pub struct TokenVerifier {
     keys: Keys,
+    role_claim: String,
+    councils_claim: String,
+}
+
+/// The claim `name` names: a top-level claim of that name (a namespaced
+/// one such as `https://hub.example/councils` has dots of its own), else
+/// the dotted path through nested objects.
+fn claim<'a>(claims: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    claims.get(name).or_else(|| name.split('.').try_fold(claims, |v, part| v.get(part)))
+}
+
+/// The role a role claim gives: the text, or the first text of an array
+/// that is a role of this service (identity providers list several).
+fn role_of(value: Option<&serde_json::Value>, name: &str) -> Result<Role, TokenError> {
+    use serde_json::Value;
+    match value {
+        Some(Value::String(text)) => Role::parse(text).ok_or_else(|| TokenError::Invalid(format!("the token's role {text:?} is not a role of this service"))),
+        Some(Value::Array(values)) => values
+            .iter()
+            .filter_map(Value::as_str)
+            .find_map(Role::parse)
+            .ok_or_else(|| TokenError::Invalid(format!("none of the token's roles in {name} is a role of this service"))),
+        Some(_) => Err(TokenError::Invalid(format!("the token's role claim {name} is neither text nor a list of texts"))),
+        None => Err(TokenError::Invalid(format!("the token has no {name} claim"))),
+    }
+}
+
+/// The councils a councils claim lists, if it is there.
+fn councils_of(value: Option<&serde_json::Value>, name: &str) -> Result<Option<Vec<String>>, TokenError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|_| TokenError::Invalid(format!("the token's councils claim {name} is not a list of council codes"))),
+    }
 }
 
 impl TokenVerifier {
@@ -138,7 +173,7 @@ impl TokenVerifier {
             (None, None, None) => anyhow::bail!("no token key: set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE"),
             _ => anyhow::bail!("set only one of SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE and SVH_JWT_JWKS_FILE"),
         };
-        Ok(Self { keys })
+        Ok(Self { keys, role_claim: config.jwt_role_claim.clone(), councils_claim: config.jwt_councils_claim.clone() })
     }
 
     fn key_for(&self, token: &str) -> Result<&Key, TokenError> {
@@ -169,13 +204,14 @@ impl TokenVerifier {
             .ok_or_else(|| TokenError::Invalid("expected `Authorization: Bearer <token>`".into()))?;
         let token = token.trim();
         let key = self.key_for(token)?;
-        let claims = decode::<Claims>(token, &key.key, &key.validation).map_err(|e| TokenError::Invalid(explain(&e, token)))?.claims;
-        let role = Role::parse(&claims.role).ok_or_else(|| TokenError::Invalid(format!("the token's role {:?} is not a role of this service", claims.role)))?;
-        if claims.sub.trim().is_empty() || claims.sub.chars().any(char::is_control) {
+        let claims = decode::<serde_json::Value>(token, &key.key, &key.validation).map_err(|e| TokenError::Invalid(explain(&e, token)))?.claims;
+        let sub = claims.get("sub").and_then(serde_json::Value::as_str).ok_or_else(|| TokenError::Invalid("the token's sub claim is not text".into()))?;
+        let role = role_of(claim(&claims, &self.role_claim), &self.role_claim)?;
+        if sub.trim().is_empty() || sub.chars().any(char::is_control) {
             return Err(TokenError::Invalid("the token's subject (sub) is empty or holds control characters".into()));
         }
         let councils = if role.is_council_role() {
-            match claims.councils {
+            match councils_of(claim(&claims, &self.councils_claim), &self.councils_claim)? {
                 Some(c) if !c.is_empty() => {
                     if let Some(Err(reason)) = c.iter().map(|code| crate::domain::code::check("the councils claim holds", code)).find(Result::is_err) {
                         return Err(TokenError::Invalid(reason));
@@ -187,7 +223,7 @@ impl TokenVerifier {
         } else {
             Vec::new()
         };
-        Ok(Principal { subject: claims.sub, role, councils })
+        Ok(Principal { subject: sub.to_owned(), role, councils })
     }
 }
 

@@ -111,3 +111,65 @@ async fn a_jwks_chooses_the_key_by_kid_so_keys_can_rotate() {
         assert_eq!(status(&app, &signed(Algorithm::EdDSA, "ed.key", Some("rsa-2026-1"), &c)).await, 401);
     }
 }
+
+/// `SVH_JWT_ROLE_CLAIM` and `SVH_JWT_COUNCILS_CLAIM` as identity providers
+/// shape their tokens: Entra ID's `roles` array beside a namespaced
+/// councils claim, and Keycloak's `realm_access.roles` beside a nested one.
+#[tokio::test]
+async fn role_and_councils_claims_are_read_where_entra_id_and_keycloak_put_them() {
+    let exp = in_an_hour();
+    let base = |extra: Value| {
+        let mut c = json!({"sub": "officer@halton.gov.uk", "exp": exp, "iss": ISSUER, "aud": AUDIENCE});
+        c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        c
+    };
+    for backend in backends() {
+        // Entra ID: app roles in `roles`, the first one this service knows counts.
+        let entra = TestApp::spawn_with(backend.clone(), |c| {
+            c.jwt_secret = None;
+            c.tokens.jwt_public_key_file = Some(key_file("rsa1.pub"));
+            c.tokens.jwt_issuer = Some(ISSUER.into());
+            c.tokens.jwt_audience = Some(AUDIENCE.into());
+            c.tokens.jwt_role_claim = "roles".into();
+            c.tokens.jwt_councils_claim = "https://hub.region.example/councils".into();
+        })
+        .await;
+        let token = signed(
+            Algorithm::RS256,
+            "rsa1.key",
+            None,
+            &base(json!({"roles": ["Task.Read", "council_viewer"], "https://hub.region.example/councils": ["HAL"]})),
+        );
+        let (code, body) = entra.gql(Some(&token), "{ viewer { role councils } }", json!({})).await;
+        assert_eq!((code, &body["data"]["viewer"]), (200, &json!({"role": "council_viewer", "councils": ["HAL"]})), "{body}");
+        // No role of this service among them, a role that is not text, and the default claim names ignored.
+        for claims in [
+            json!({"roles": ["Task.Read"], "https://hub.region.example/councils": ["HAL"]}),
+            json!({"roles": 7}),
+            json!({"role": "auditor"}),
+            json!({"roles": ["council_viewer"], "councils": ["HAL"]}),
+        ] {
+            let (code, body) = entra.gql(Some(&signed(Algorithm::RS256, "rsa1.key", None, &base(claims.clone()))), "{ viewer { role } }", json!({})).await;
+            assert_eq!((code, body["errors"][0]["extensions"]["code"].clone()), (401, json!("UNAUTHENTICATED")), "{claims} {body}");
+        }
+
+        // Keycloak: realm roles nested under `realm_access`, councils from a mapper at a nested path.
+        let keycloak = TestApp::spawn_with(backend, |c| {
+            c.jwt_secret = None;
+            c.tokens.jwt_public_key_file = Some(key_file("rsa1.pub"));
+            c.tokens.jwt_issuer = Some(ISSUER.into());
+            c.tokens.jwt_audience = Some(AUDIENCE.into());
+            c.tokens.jwt_role_claim = "realm_access.roles".into();
+            c.tokens.jwt_councils_claim = "svh.councils".into();
+        })
+        .await;
+        let claims = json!({"realm_access": {"roles": ["offline_access", "uma_authorization", "council_viewer"]}, "svh": {"councils": ["KNO", "HAL"]}});
+        let (code, body) = keycloak.gql(Some(&signed(Algorithm::RS256, "rsa1.key", None, &base(claims))), "{ viewer { role councils } }", json!({})).await;
+        assert_eq!((code, &body["data"]["viewer"]), (200, &json!({"role": "council_viewer", "councils": ["KNO", "HAL"]})), "{body}");
+        // A council role without the councils at that path is refused; a regional role needs none.
+        let no_councils = json!({"realm_access": {"roles": ["council_viewer"]}, "councils": ["HAL"]});
+        assert_eq!(status(&keycloak, &signed(Algorithm::RS256, "rsa1.key", None, &base(no_councils))).await, 401);
+        let auditor = json!({"realm_access": {"roles": ["auditor"]}});
+        assert_eq!(status(&keycloak, &signed(Algorithm::RS256, "rsa1.key", None, &base(auditor))).await, 200);
+    }
+}
