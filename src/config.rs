@@ -128,6 +128,12 @@ pub struct TokenConfig {
     #[arg(long, env = "SVH_JWT_JWKS_FILE")]
     pub jwt_jwks_file: Option<PathBuf>,
 
+    /// URL of a JWKS (an identity provider's `jwks_uri`): fetched at the
+    /// first token, cached, and fetched again when a token names a `kid` not
+    /// in it, at most once a minute. HTTPS, or HTTP on loopback.
+    #[arg(long, env = "SVH_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+
     /// Required `iss` claim, when set.
     #[arg(long, env = "SVH_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
@@ -156,6 +162,7 @@ impl Default for TokenConfig {
         Self {
             jwt_public_key_file: None,
             jwt_jwks_file: None,
+            jwt_jwks_url: None,
             jwt_issuer: None,
             jwt_audience: None,
             jwt_leeway_secs: 30,
@@ -168,7 +175,7 @@ impl Default for TokenConfig {
 impl TokenConfig {
     /// Whether any token key setting is given.
     pub fn is_set(&self) -> bool {
-        self.jwt_public_key_file.is_some() || self.jwt_jwks_file.is_some()
+        self.jwt_public_key_file.is_some() || self.jwt_jwks_file.is_some() || self.jwt_jwks_url.is_some()
     }
 }
 

@@ -2,6 +2,8 @@
 //! `token` command and the demo.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm};
@@ -91,9 +93,90 @@ struct Key {
 }
 
 enum Keys {
-    One(Box<Key>),
+    One(Arc<Key>),
     /// A JWKS: the token's `kid` chooses the key.
-    ByKid(HashMap<String, Key>),
+    ByKid(HashMap<String, Arc<Key>>),
+    /// A JWKS at a URL, fetched as tokens need it.
+    Remote(Box<RemoteKeys>),
+}
+
+/// How often an unknown `kid` may fetch a JWKS again: a provider rotates
+/// keys rarely, and a flood of made-up kids must not become a flood of
+/// requests to it.
+const REFETCH_AFTER: Duration = Duration::from_secs(60);
+
+/// A JWKS at a URL, with the keys fetched last and when.
+struct RemoteKeys {
+    url: reqwest::Url,
+    client: reqwest::Client,
+    config: TokenConfig,
+    /// Held while fetching, so that tokens arriving meanwhile wait for the one fetch.
+    cache: tokio::sync::Mutex<Fetched>,
+}
+
+/// The keys fetched last, by kid, and when that fetch began (None: never).
+#[derive(Default)]
+struct Fetched {
+    keys: HashMap<String, Arc<Key>>,
+    at: Option<Instant>,
+}
+
+impl RemoteKeys {
+    fn new(url: &str, config: &TokenConfig) -> anyhow::Result<Self> {
+        let url = reqwest::Url::parse(url).with_context(|| format!("SVH_JWT_JWKS_URL {url:?} is not a URL"))?;
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        anyhow::ensure!(url.scheme() == "https" || (url.scheme() == "http" && loopback), "SVH_JWT_JWKS_URL must be https (http only on loopback), got {url}");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        Ok(Self { url, client, config: config.clone(), cache: tokio::sync::Mutex::new(Fetched::default()) })
+    }
+
+    /// The key `kid` names: from the cache, else from a fresh fetch when
+    /// none happened in the last minute.
+    async fn key(&self, kid: &str) -> Result<Arc<Key>, TokenError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(key) = cache.keys.get(kid) {
+            return Ok(key.clone());
+        }
+        if cache.at.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
+            return Err(TokenError::Invalid(format!("the token names a key the identity provider does not publish: {kid:?}")));
+        }
+        cache.at = Some(Instant::now());
+        match self.fetch().await {
+            Ok(keys) => {
+                tracing::info!(url = %self.url, keys = keys.len(), "fetched the identity provider's keys");
+                cache.keys = keys;
+            }
+            Err(e) => {
+                tracing::warn!(url = %self.url, error = %format!("{e:#}"), "could not fetch the identity provider's keys");
+                return Err(TokenError::Invalid("the identity provider's keys could not be fetched".into()));
+            }
+        }
+        cache.keys.get(kid).cloned().ok_or_else(|| TokenError::Invalid(format!("the token names a key the identity provider does not publish: {kid:?}")))
+    }
+
+    async fn fetch(&self) -> anyhow::Result<HashMap<String, Arc<Key>>> {
+        let response = self.client.get(self.url.clone()).send().await?.error_for_status()?;
+        let set: JwkSet = response.json().await.context("the response is not a JWKS document")?;
+        jwks_keys(&set, self.url.as_str(), &self.config)
+    }
+}
+
+/// The keys of a JWKS by kid, each with the one algorithm its type allows.
+fn jwks_keys(set: &JwkSet, source: &str, config: &TokenConfig) -> anyhow::Result<HashMap<String, Arc<Key>>> {
+    let mut keys = HashMap::new();
+    for jwk in &set.keys {
+        let kid = jwk.common.key_id.clone().with_context(|| format!("a key in {source} has no kid"))?;
+        let algorithm = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+            (Some(KeyAlgorithm::RS256), _) | (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+            (Some(KeyAlgorithm::EdDSA), _) | (None, AlgorithmParameters::OctetKeyPair(_)) => Algorithm::EdDSA,
+            _ => anyhow::bail!("key {kid} in {source}: only RS256 and EdDSA keys are accepted"),
+        };
+        let key = DecodingKey::from_jwk(jwk).with_context(|| format!("key {kid} in {source}"))?;
+        keys.insert(kid, Arc::new(Key { key, validation: validation(algorithm, config) }));
+    }
+    anyhow::ensure!(!keys.is_empty(), "{source} holds no keys");
+    Ok(keys)
 }
 
 pub struct TokenVerifier {
@@ -137,13 +220,13 @@ fn councils_of(value: Option<&serde_json::Value>, name: &str) -> Result<Option<V
 
 impl TokenVerifier {
     /// The verifier the configuration names: exactly one of a shared secret,
-    /// a PEM public key or a JWKS file.
+    /// a PEM public key, a JWKS file or a JWKS URL.
     pub fn from_config(secret: Option<&Secret>, config: &TokenConfig) -> anyhow::Result<Self> {
-        let keys = match (secret, &config.jwt_public_key_file, &config.jwt_jwks_file) {
-            (Some(secret), None, None) => {
-                Keys::One(Box::new(Key { key: DecodingKey::from_secret(secret.expose().as_bytes()), validation: validation(Algorithm::HS256, config) }))
+        let keys = match (secret, &config.jwt_public_key_file, &config.jwt_jwks_file, &config.jwt_jwks_url) {
+            (Some(secret), None, None, None) => {
+                Keys::One(Arc::new(Key { key: DecodingKey::from_secret(secret.expose().as_bytes()), validation: validation(Algorithm::HS256, config) }))
             }
-            (None, Some(path), None) => {
+            (None, Some(path), None, None) => {
                 let pem = std::fs::read(path).with_context(|| format!("reading SVH_JWT_PUBLIC_KEY_FILE {}", path.display()))?;
                 // The key's type decides the one algorithm accepted.
                 let (algorithm, key) = match (DecodingKey::from_rsa_pem(&pem), DecodingKey::from_ed_pem(&pem)) {
@@ -151,49 +234,40 @@ impl TokenVerifier {
                     (_, Ok(key)) => (Algorithm::EdDSA, key),
                     _ => anyhow::bail!("{} holds no RSA or Ed25519 public key in PEM", path.display()),
                 };
-                Keys::One(Box::new(Key { key, validation: validation(algorithm, config) }))
+                Keys::One(Arc::new(Key { key, validation: validation(algorithm, config) }))
             }
-            (None, None, Some(path)) => {
+            (None, None, Some(path), None) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("reading SVH_JWT_JWKS_FILE {}", path.display()))?;
                 let set: JwkSet = serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS document", path.display()))?;
-                let mut keys = HashMap::new();
-                for jwk in &set.keys {
-                    let kid = jwk.common.key_id.clone().with_context(|| format!("a key in {} has no kid", path.display()))?;
-                    let algorithm = match (&jwk.common.key_algorithm, &jwk.algorithm) {
-                        (Some(KeyAlgorithm::RS256), _) | (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
-                        (Some(KeyAlgorithm::EdDSA), _) | (None, AlgorithmParameters::OctetKeyPair(_)) => Algorithm::EdDSA,
-                        _ => anyhow::bail!("key {kid} in {}: only RS256 and EdDSA keys are accepted", path.display()),
-                    };
-                    let key = DecodingKey::from_jwk(jwk).with_context(|| format!("key {kid} in {}", path.display()))?;
-                    keys.insert(kid, Key { key, validation: validation(algorithm, config) });
-                }
-                anyhow::ensure!(!keys.is_empty(), "{} holds no keys", path.display());
-                Keys::ByKid(keys)
+                Keys::ByKid(jwks_keys(&set, &path.display().to_string(), config)?)
             }
-            (None, None, None) => anyhow::bail!("no token key: set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE or SVH_JWT_JWKS_FILE"),
-            _ => anyhow::bail!("set only one of SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE and SVH_JWT_JWKS_FILE"),
+            (None, None, None, Some(url)) => Keys::Remote(Box::new(RemoteKeys::new(url, config)?)),
+            (None, None, None, None) => anyhow::bail!("no token key: set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE, SVH_JWT_JWKS_FILE or SVH_JWT_JWKS_URL"),
+            _ => anyhow::bail!("set only one of SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE, SVH_JWT_JWKS_FILE and SVH_JWT_JWKS_URL"),
         };
         Ok(Self { keys, role_claim: config.jwt_role_claim.clone(), councils_claim: config.jwt_councils_claim.clone() })
     }
 
-    fn key_for(&self, token: &str) -> Result<&Key, TokenError> {
+    async fn key_for(&self, token: &str) -> Result<Arc<Key>, TokenError> {
         let header = decode_header(token).map_err(|e| TokenError::Invalid(explain(&e, token)))?;
         // RFC 7515 §4.1.11: a token whose critical extensions the recipient
         // does not understand must be rejected; this service understands none.
         if let Some(crit) = &header.crit {
             return Err(TokenError::Invalid(format!("the token's header names critical extensions this service does not understand: {}", crit.join(", "))));
         }
+        let kid = || header.kid.clone().ok_or_else(|| TokenError::Invalid("the token names no key (kid)".into()));
         match &self.keys {
-            Keys::One(key) => Ok(key),
+            Keys::One(key) => Ok(key.clone()),
             Keys::ByKid(keys) => {
-                let kid = header.kid.ok_or_else(|| TokenError::Invalid("the token names no key (kid)".into()))?;
-                keys.get(&kid).ok_or_else(|| TokenError::Invalid(format!("the token names a key this service does not know: {kid:?}")))
+                let kid = kid()?;
+                keys.get(&kid).cloned().ok_or_else(|| TokenError::Invalid(format!("the token names a key this service does not know: {kid:?}")))
             }
+            Keys::Remote(remote) => remote.key(&kid()?).await,
         }
     }
 
     /// Verifies an `Authorization` header value and returns the caller.
-    pub fn principal(&self, authorization: Option<&str>) -> Result<Principal, TokenError> {
+    pub async fn principal(&self, authorization: Option<&str>) -> Result<Principal, TokenError> {
         let header = authorization.ok_or(TokenError::Missing)?;
         if header.len() > MAX_AUTHORIZATION_BYTES {
             return Err(TokenError::Invalid(format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes")));
@@ -203,7 +277,7 @@ impl TokenVerifier {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| TokenError::Invalid("expected `Authorization: Bearer <token>`".into()))?;
         let token = token.trim();
-        let key = self.key_for(token)?;
+        let key = self.key_for(token).await?;
         let claims = decode::<serde_json::Value>(token, &key.key, &key.validation).map_err(|e| TokenError::Invalid(explain(&e, token)))?.claims;
         let sub = claims.get("sub").and_then(serde_json::Value::as_str).ok_or_else(|| TokenError::Invalid("the token's sub claim is not text".into()))?;
         let role = role_of(claim(&claims, &self.role_claim), &self.role_claim)?;

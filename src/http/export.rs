@@ -227,7 +227,7 @@ async fn records(
     Query(params): Params,
     kind: Kind,
 ) -> Response {
-    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers) {
+    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -261,7 +261,7 @@ async fn records(
 }
 
 async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, headers: HeaderMap, Query(params): Params) -> Response {
-    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers) {
+    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -308,7 +308,7 @@ async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<
 }
 
 async fn audit_log(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, headers: HeaderMap, Query(params): Params) -> Response {
-    let Caller { principal, .. } = match authenticate(&state, &request_id, &headers) {
+    let Caller { principal, .. } = match authenticate(&state, &request_id, &headers).await {
         Ok(c) => c,
         Err(r) => return *r,
     };

@@ -86,7 +86,7 @@ pub async fn post(
     body: Result<axum::Json<Body>, JsonRejection>,
 ) -> Response {
     let media = MediaType::negotiate(&headers);
-    let caller = match super::authenticate(&state, &request_id, &headers) {
+    let caller = match super::authenticate(&state, &request_id, &headers).await {
         Ok(p) => p,
         Err(refused) => return *refused,
     };
@@ -153,7 +153,7 @@ pub async fn get(
         return graphiql::page();
     }
     let media = MediaType::negotiate(&headers);
-    let caller = match super::authenticate(&state, &request_id, &headers) {
+    let caller = match super::authenticate(&state, &request_id, &headers).await {
         Ok(p) => p,
         Err(refused) => return *refused,
     };

@@ -198,11 +198,11 @@ pub struct Caller {
 
 /// The caller of a request, or the 401 that refuses it (with the reason,
 /// never the token, in the log).
-fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+async fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let principal = match authorization {
         None if state.public_dashboard => Ok(Principal { subject: "public".into(), role: crate::auth::Role::Dashboard, councils: Vec::new() }),
-        _ => state.verifier.principal(authorization),
+        _ => state.verifier.principal(authorization).await,
     };
     let principal = principal.map(|principal| Caller { scope: principal.read_scope(), principal });
     principal.map_err(|e| {

@@ -173,3 +173,70 @@ async fn role_and_councils_claims_are_read_where_entra_id_and_keycloak_put_them(
         assert_eq!(status(&keycloak, &signed(Algorithm::RS256, "rsa1.key", None, &base(auditor))).await, 200);
     }
 }
+
+/// A provider's JWKS published at a URL, served here by a real HTTP server
+/// that rotates its key mid-run: fetched at the first token and cached; a
+/// token of the new key is refused until a minute has passed since the
+/// last fetch, then fetches once and passes; the retired key then fails;
+/// and a made-up kid fetches nothing within the minute.
+#[tokio::test]
+async fn a_jwks_url_is_cached_and_fetched_again_for_an_unknown_kid_at_most_once_a_minute() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let all: Value = serde_json::from_str(&std::fs::read_to_string(key_file("jwks.json")).unwrap()).unwrap();
+    let only = |kid: &str| json!({"keys": all["keys"].as_array().unwrap().iter().filter(|k| k["kid"] == kid).cloned().collect::<Vec<_>>()});
+    let c = claims(in_an_hour());
+    let old = signed(Algorithm::RS256, "rsa1.key", Some("rsa-2026-1"), &c);
+    let new = signed(Algorithm::RS256, "rsa2.key", Some("rsa-2026-2"), &c);
+    let made_up = signed(Algorithm::RS256, "rsa1.key", Some("no-such-key"), &c);
+
+    let run = |backend: Backend| {
+        let (old, new, made_up, first, second) = (old.clone(), new.clone(), made_up.clone(), only("rsa-2026-1"), only("rsa-2026-2"));
+        async move {
+            let published = Arc::new(Mutex::new(first));
+            let fetches = Arc::new(AtomicUsize::new(0));
+            let (p, f) = (published.clone(), fetches.clone());
+            let provider = axum::Router::new().route(
+                "/keys",
+                axum::routing::get(move || {
+                    let (p, f) = (p.clone(), f.clone());
+                    async move {
+                        f.fetch_add(1, Ordering::SeqCst);
+                        axum::Json(p.lock().unwrap().clone())
+                    }
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/keys", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
+            let app = TestApp::spawn_with(backend, |cfg| {
+                cfg.jwt_secret = None;
+                cfg.tokens.jwt_jwks_url = Some(url);
+                cfg.tokens.jwt_issuer = Some(ISSUER.into());
+                cfg.tokens.jwt_audience = Some(AUDIENCE.into());
+            })
+            .await;
+            assert_eq!(fetches.load(Ordering::SeqCst), 0, "nothing is fetched before a token needs it");
+            assert_eq!(status(&app, &old).await, 200);
+            assert_eq!(status(&app, &old).await, 200);
+            assert_eq!(fetches.load(Ordering::SeqCst), 1, "the keys are cached");
+
+            // The provider rotates: the new key is not fetched for within the minute.
+            *published.lock().unwrap() = second;
+            assert_eq!(status(&app, &new).await, 401);
+            assert_eq!(status(&app, &old).await, 200, "the cached key still verifies");
+            assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+            tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+            assert_eq!(status(&app, &new).await, 200, "an unknown kid fetches again after a minute");
+            assert_eq!(fetches.load(Ordering::SeqCst), 2);
+            assert_eq!(status(&app, &old).await, 401, "the retired key is gone with the fetch");
+            assert_eq!(status(&app, &made_up).await, 401);
+            assert_eq!(status(&app, &made_up).await, 401);
+            assert_eq!(fetches.load(Ordering::SeqCst), 2, "made-up kids fetch nothing within the minute");
+        }
+    };
+    // Both backends at once: the minute is waited for once.
+    futures::future::join_all(backends().into_iter().map(run)).await;
+}
