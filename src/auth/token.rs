@@ -158,19 +158,30 @@ impl RemoteKeys {
     async fn fetch(&self) -> anyhow::Result<HashMap<String, Arc<Key>>> {
         let response = self.client.get(self.url.clone()).send().await?.error_for_status()?;
         let set: JwkSet = response.json().await.context("the response is not a JWKS document")?;
-        jwks_keys(&set, self.url.as_str(), &self.config)
+        jwks_keys(&set, self.url.as_str(), &self.config, false)
     }
 }
 
-/// The keys of a JWKS by kid, each with the one algorithm its type allows.
-fn jwks_keys(set: &JwkSet, source: &str, config: &TokenConfig) -> anyhow::Result<HashMap<String, Arc<Key>>> {
+/// The signing keys of a JWKS by kid, each with the one algorithm its
+/// type allows. Encryption keys (`"use": "enc"`, which Keycloak publishes
+/// beside its signing keys) are passed over; any other key this service
+/// cannot verify with is an error in a file (`strict`) and passed over,
+/// with a warning, from a provider's URL, where it may sign other clients' tokens.
+fn jwks_keys(set: &JwkSet, source: &str, config: &TokenConfig, strict: bool) -> anyhow::Result<HashMap<String, Arc<Key>>> {
     let mut keys = HashMap::new();
     for jwk in &set.keys {
+        if jwk.common.public_key_use == Some(jsonwebtoken::jwk::PublicKeyUse::Encryption) {
+            continue;
+        }
         let kid = jwk.common.key_id.clone().with_context(|| format!("a key in {source} has no kid"))?;
         let algorithm = match (&jwk.common.key_algorithm, &jwk.algorithm) {
             (Some(KeyAlgorithm::RS256), _) | (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
             (Some(KeyAlgorithm::EdDSA), _) | (None, AlgorithmParameters::OctetKeyPair(_)) => Algorithm::EdDSA,
-            _ => anyhow::bail!("key {kid} in {source}: only RS256 and EdDSA keys are accepted"),
+            _ if strict => anyhow::bail!("key {kid} in {source}: only RS256 and EdDSA keys are accepted"),
+            _ => {
+                tracing::warn!(kid, source, "passing over a key that is neither RS256 nor EdDSA");
+                continue;
+            }
         };
         let key = DecodingKey::from_jwk(jwk).with_context(|| format!("key {kid} in {source}"))?;
         keys.insert(kid, Arc::new(Key { key, validation: validation(algorithm, config) }));
@@ -239,7 +250,7 @@ impl TokenVerifier {
             (None, None, Some(path), None) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("reading SVH_JWT_JWKS_FILE {}", path.display()))?;
                 let set: JwkSet = serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS document", path.display()))?;
-                Keys::ByKid(jwks_keys(&set, &path.display().to_string(), config)?)
+                Keys::ByKid(jwks_keys(&set, &path.display().to_string(), config, true)?)
             }
             (None, None, None, Some(url)) => Keys::Remote(Box::new(RemoteKeys::new(url, config)?)),
             (None, None, None, None) => anyhow::bail!("no token key: set SVH_JWT_SECRET, SVH_JWT_PUBLIC_KEY_FILE, SVH_JWT_JWKS_FILE or SVH_JWT_JWKS_URL"),

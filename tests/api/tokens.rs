@@ -185,7 +185,16 @@ async fn a_jwks_url_is_cached_and_fetched_again_for_an_unknown_kid_at_most_once_
     use std::sync::{Arc, Mutex};
 
     let all: Value = serde_json::from_str(&std::fs::read_to_string(key_file("jwks.json")).unwrap()).unwrap();
-    let only = |kid: &str| json!({"keys": all["keys"].as_array().unwrap().iter().filter(|k| k["kid"] == kid).cloned().collect::<Vec<_>>()});
+    // As Keycloak publishes them: the signing key beside an encryption key, which is passed over.
+    let only = |kid: &str| {
+        let mut keys: Vec<Value> = all["keys"].as_array().unwrap().iter().filter(|k| k["kid"] == kid).cloned().collect();
+        let mut enc = keys[0].clone();
+        enc["kid"] = json!("enc-key");
+        enc["use"] = json!("enc");
+        enc["alg"] = json!("RSA-OAEP");
+        keys.push(enc);
+        json!({"keys": keys})
+    };
     let c = claims(in_an_hour());
     let old = signed(Algorithm::RS256, "rsa1.key", Some("rsa-2026-1"), &c);
     let new = signed(Algorithm::RS256, "rsa2.key", Some("rsa-2026-2"), &c);
