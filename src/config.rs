@@ -210,6 +210,11 @@ pub struct Limits {
           value_parser = sync_records)]
     pub max_sync_records: usize,
 
+    /// Most live subscriptions (over /graphql/ws) one token subject may hold
+    /// at once on one replica; one more is refused with RATE_LIMITED.
+    #[arg(long, env = "SVH_MAX_SUBSCRIPTIONS_PER_TOKEN", default_value_t = 10)]
+    pub max_subscriptions_per_token: usize,
+
     /// Answer introspection queries (switch off in production if clients do not need the schema).
     #[arg(long, env = "SVH_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
@@ -228,6 +233,7 @@ impl Default for Limits {
             max_page_size: 500,
             max_batch_operations: 10,
             max_sync_records: crate::service::sync::MAX_BATCH_RECORDS,
+            max_subscriptions_per_token: 10,
             introspection: true,
             graphiql: true,
         }

@@ -17,6 +17,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Beyond a limit of requests or live subscriptions per token subject.
+    #[error("{0}")]
+    RateLimited(String),
     /// A concurrent transaction wrote the same key first: the whole request
     /// can be retried from the start (CONFLICT if it still fails).
     #[error("a concurrent write changed the same record; retry")]
@@ -40,6 +43,7 @@ impl AppError {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) | Self::Contention => "CONFLICT",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Internal(_) | Self::Unavailable(_) => "INTERNAL",
         }
     }

@@ -58,6 +58,7 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         limits: config.limits.clone(),
         reference,
         public_dashboard: config.http.public_dashboard,
+        subscriptions: graphql::changes::LiveSubscriptions::new(config.limits.max_subscriptions_per_token),
     };
     Ok(Application { router: http::router(state, config)?, db, statements })
 }

@@ -28,4 +28,4 @@ pub mod serial_fields;
 pub mod sync;
 pub mod viewer;
 
-pub use schema::{AppSchema, Mutation, Query, build_schema, request_data, root_fields};
+pub use schema::{AppSchema, Mutation, Query, Subscription, build_schema, caller_data, request_data, root_fields};

@@ -6,7 +6,7 @@
 //! other. A request keeps the copy it started with to its end.
 //!
 //! How a replica knows. On PostgreSQL every such write also notifies
-//! (`NOTIFY svh_reference`, delivered at commit), and a listener of each
+//! (`NOTIFY svh_reference`, delivered at commit; service::notify), and a listener of each
 //! replica ([`listen`]) counts what it hears from the others: while it
 //! listens, a request whose copy is as new as the last notification and
 //! the last write through this replica asks nothing of the database. A
@@ -28,6 +28,7 @@ use crate::domain::{Factor, Money};
 use crate::error::{AppResult, internal};
 use crate::service::DatabaseConnection;
 use crate::service::framework::REGIONAL_ID;
+use crate::service::notify;
 use crate::service::read::reference as svc;
 
 /// The reference tables as one replica last read them.
@@ -53,20 +54,22 @@ struct Heard {
 }
 
 /// PostgreSQL: what this replica hears of changes to the reference tables
-/// (service::read::reference::listen), for as long as the process runs.
-/// Returns once it listens, or first failed to.
+/// (service::notify::listen, which also wakes the feed's followers), for
+/// as long as the process runs. Returns once it listens, or first failed to.
 pub async fn listen(db: &DatabaseConnection, store: &ReferenceStore) {
     let heard = store.heard.clone();
-    svc::listen(db, move |event| match event {
+    notify::listen(db, move |event| match event {
         // Anything written before it listened was not heard.
-        svc::Heard::Listening => {
+        notify::Heard::Listening => {
             heard.count.fetch_add(1, Ordering::SeqCst);
             heard.listening.store(true, Ordering::SeqCst);
         }
-        svc::Heard::Changed => {
+        // This replica counts its own writes as they commit (svc::written_here).
+        notify::Heard::Notified { channel, payload } if *channel == notify::REFERENCE && *payload != notify::replica() => {
             heard.count.fetch_add(1, Ordering::SeqCst);
         }
-        svc::Heard::Lost => heard.listening.store(false, Ordering::SeqCst),
+        notify::Heard::Notified { .. } => {}
+        notify::Heard::Lost => heard.listening.store(false, Ordering::SeqCst),
     })
     .await;
 }

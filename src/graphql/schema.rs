@@ -1,10 +1,10 @@
 //! The schema assembled from the areas, and what each request adds to it.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{Data, MergedObject, Schema};
 
 use super::audit::AuditQuery;
-use super::changes::ChangesQuery;
+use super::changes::{ChangesQuery, ChangesSubscription};
 use super::context::Reads;
 use super::edit::EditMutation;
 use super::framework::{FrameworkMutation, FrameworkQuery};
@@ -24,7 +24,9 @@ pub struct Query(ViewerQuery, FrameworkQuery, RecordsQuery, ChangesQuery, AuditQ
 #[derive(MergedObject, Default)]
 pub struct Mutation(FrameworkMutation, SyncMutation, EditMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type Subscription = ChangesSubscription;
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without request data; `db` is shared, everything about the
 /// caller is added per request by [`request_data`].
@@ -32,7 +34,8 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     // Complexity counts one per selected field (aliases and fragment
     // repetitions included), which is what `max_query_fields` bounds.
     // Depth is bounded by `guard`, which gives introspection a bound of its own.
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_complexity(limits.max_query_fields).data(limits.clone());
+    let mut builder =
+        Schema::build(Query::default(), Mutation::default(), Subscription::default()).limit_complexity(limits.max_query_fields).data(limits.clone());
     if !limits.introspection {
         // `guard` refuses introspection with an explicit error first; no
         // "Did you mean …?" may name fields either.
@@ -44,14 +47,14 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     builder.finish()
 }
 
-/// The names of the Query and Mutation fields, from the schema's SDL.
+/// The names of the Query, Mutation and Subscription fields, from the schema's SDL.
 pub fn root_fields(schema: &AppSchema) -> Vec<String> {
     use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
     let Ok(doc) = async_graphql::parser::parse_schema(schema.sdl()) else { return Vec::new() };
     doc.definitions
         .iter()
         .filter_map(|d| match d {
-            TypeSystemDefinition::Type(t) if ["Query", "Mutation"].contains(&t.node.name.node.as_str()) => match &t.node.kind {
+            TypeSystemDefinition::Type(t) if ["Query", "Mutation", "Subscription"].contains(&t.node.name.node.as_str()) => match &t.node.kind {
                 TypeKind::Object(o) => Some(o.fields.iter().map(|f| f.node.name.node.to_string()).collect::<Vec<_>>()),
                 _ => None,
             },
@@ -68,18 +71,27 @@ pub fn root_fields(schema: &AppSchema) -> Vec<String> {
 /// `reference` store and always read on the primary, where its
 /// invalidation is sent.
 pub fn request_data(
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     db: &DatabaseConnection,
     reads: &DatabaseConnection,
     reference: &ReferenceStore,
     principal: Principal,
     scope: ReadScope,
 ) -> async_graphql::Request {
-    let records = RecordLoader::new(reads.clone(), scope.clone());
+    // A request from the client carries no data of its own yet.
+    request.data = caller_data(db, reads, reference, principal, scope);
     request
-        .data(principal)
-        .data(scope)
-        .data(Reads(reads.clone()))
-        .data(DataLoader::new(records, tokio::spawn))
-        .data(ReferenceCache::new(db.clone(), reference.clone()))
+}
+
+/// [`request_data`]'s data, for a request or for a WebSocket connection
+/// (whose subscriptions each read the primary themselves).
+pub fn caller_data(db: &DatabaseConnection, reads: &DatabaseConnection, reference: &ReferenceStore, principal: Principal, scope: ReadScope) -> Data {
+    let records = RecordLoader::new(reads.clone(), scope.clone());
+    let mut data = Data::default();
+    data.insert(principal);
+    data.insert(scope);
+    data.insert(Reads(reads.clone()));
+    data.insert(DataLoader::new(records, tokio::spawn));
+    data.insert(ReferenceCache::new(db.clone(), reference.clone()));
+    data
 }

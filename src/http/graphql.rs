@@ -198,7 +198,12 @@ impl From<async_graphql::Response> for Outcome {
 }
 
 fn refused(message: impl Into<String>) -> Outcome {
-    with_codes(async_graphql::Response::from_errors(vec![ServerError::new(message, None)])).into()
+    refusal(message).into()
+}
+
+/// A request refused before execution, as BAD_USER_INPUT.
+pub(super) fn refusal(message: impl Into<String>) -> async_graphql::Response {
+    with_codes(async_graphql::Response::from_errors(vec![ServerError::new(message, None)]))
 }
 
 fn respond(media: MediaType, outcome: Outcome) -> Response {
@@ -214,6 +219,33 @@ fn respond(media: MediaType, outcome: Outcome) -> Response {
     r
 }
 
+/// Bounds the document in tokens, parses it once and checks it with
+/// [`guard`]; returns its first root field and its operation type, and
+/// leaves the parsed document in `request` for async-graphql to execute
+/// instead of parsing the text again.
+pub(super) fn check(request: &mut async_graphql::Request, limits: &crate::config::Limits) -> Result<(Option<String>, Option<OperationType>), String> {
+    if request.query.trim().is_empty() {
+        return Err("the request has no GraphQL document: send it as \"query\"".to_owned());
+    }
+    guard::check_tokens(&request.query, limits.max_query_tokens)?;
+    let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| e.to_string())?;
+    guard::check_document(&doc, &request.variables, limits)?;
+    let op = match (&doc.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    let root = op.and_then(|op| {
+        op.node.selection_set.node.items.iter().find_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        })
+    });
+    let ty = op.map(|op| op.node.ty);
+    request.set_parsed_query(doc);
+    Ok((root, ty))
+}
+
 /// Runs one operation for `principal`; logs it and counts it by root field
 /// and outcome. The document is bounded in tokens before it is parsed,
 /// parsed once, and checked by [`guard`] before async-graphql validates it.
@@ -222,29 +254,7 @@ async fn execute(state: &AppState, request_id: &RequestId, caller: &super::Calle
     let started = Instant::now();
     let limits = &state.limits;
     let name = request.operation_name.clone().unwrap_or_default();
-    let checked = (|| {
-        if request.query.trim().is_empty() {
-            return Err("the request has no GraphQL document: send it as \"query\"".to_owned());
-        }
-        guard::check_tokens(&request.query, limits.max_query_tokens)?;
-        let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| e.to_string())?;
-        guard::check_document(&doc, &request.variables, limits)?;
-        let op = match (&doc.operations, &request.operation_name) {
-            (DocumentOperations::Single(op), _) => Some(op),
-            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
-            (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-        };
-        let root = op.and_then(|op| {
-            op.node.selection_set.node.items.iter().find_map(|s| match &s.node {
-                Selection::Field(f) => Some(f.node.name.node.to_string()),
-                _ => None,
-            })
-        });
-        let ty = op.map(|op| op.node.ty);
-        // async-graphql executes this document instead of parsing the text again.
-        request.set_parsed_query(doc);
-        Ok((root, ty))
-    })();
+    let checked = check(&mut request, limits);
     let (root, ty) = match checked {
         Ok(found) => found,
         Err(message) => return log(state, request_id, principal, &name, None, refused(message).response, started).into(),
@@ -252,6 +262,10 @@ async fn execute(state: &AppState, request_id: &RequestId, caller: &super::Calle
     if method == Method::GET && ty != Some(OperationType::Query) {
         let response = refused("GET runs queries only: send mutations with POST").response;
         return Outcome { response: log(state, request_id, principal, &name, root, response, started), status: Some(StatusCode::METHOD_NOT_ALLOWED) };
+    }
+    if ty == Some(OperationType::Subscription) {
+        let response = refused("subscriptions are served over WebSocket at /graphql/ws (graphql-transport-ws)").response;
+        return log(state, request_id, principal, &name, root, response, started).into();
     }
     let reads = state.reads_for(principal, ty == Some(OperationType::Query));
     let prepared = request_data(request, &state.db, reads, &state.reference, principal.clone(), caller.scope.clone()).data(state.metrics.clone());
@@ -292,7 +306,7 @@ fn log(
 
 /// Errors raised by async-graphql itself (syntax, validation, limits,
 /// argument coercion) carry no code; they are all the client's doing.
-fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+pub(super) fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
     for error in &mut response.errors {
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {

@@ -1,4 +1,4 @@
-//! The HTTP surface: `/graphql` (see `graphql.rs`), GraphiQL's assets,
+//! The HTTP surface: `/graphql` (see `graphql.rs`), `/graphql/ws` (`ws.rs`), GraphiQL's assets,
 //! `/healthz`, `/readyz`, `/metrics` and the exports (`export.rs`), and what wraps every route: body
 //! limits, compression, opt-in CORS, a request timeout and the request id.
 
@@ -6,6 +6,7 @@ mod dashboard;
 mod export;
 mod graphiql;
 mod graphql;
+mod ws;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use tracing::Instrument;
 use crate::auth::{Principal, TokenError, TokenVerifier};
 use crate::config::{Config, Limits};
 use crate::graphql::AppSchema;
+use crate::graphql::changes::LiveSubscriptions;
 use crate::metrics::Metrics;
 use crate::service::db::{self, StatementCounter};
 
@@ -47,6 +49,8 @@ pub struct AppState {
     pub reference: ReferenceStore,
     /// SVH_PUBLIC_DASHBOARD: a request without a token acts as `dashboard`.
     pub public_dashboard: bool,
+    /// The live subscriptions of `/graphql/ws`, counted per token subject.
+    pub subscriptions: LiveSubscriptions,
 }
 
 #[derive(Clone)]
@@ -77,6 +81,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
     let timeout = config.http.request_timeout();
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .merge(graphiql::routes())
         .merge(export::routes())
         .merge(dashboard::routes())
@@ -196,16 +201,21 @@ pub struct Caller {
     pub scope: crate::auth::ReadScope,
 }
 
-/// The caller of a request, or the 401 that refuses it (with the reason,
-/// never the token, in the log).
-async fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+/// The caller a request's `Authorization` gives (no token: the public
+/// dashboard's caller when SVH_PUBLIC_DASHBOARD is on).
+async fn caller(state: &AppState, authorization: Option<&str>) -> Result<Caller, TokenError> {
     let principal = match authorization {
         None if state.public_dashboard => Ok(Principal { subject: "public".into(), role: crate::auth::Role::Dashboard, councils: Vec::new() }),
         _ => state.verifier.principal(authorization).await,
     };
-    let principal = principal.map(|principal| Caller { scope: principal.read_scope(), principal });
-    principal.map_err(|e| {
+    principal.map(|principal| Caller { scope: principal.read_scope(), principal })
+}
+
+/// The caller of a request, or the 401 that refuses it (with the reason,
+/// never the token, in the log).
+async fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    caller(state, authorization).await.map_err(|e| {
         tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
         state.metrics.observe("none".into(), "UNAUTHENTICATED", Duration::ZERO);
         let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod export;
 pub mod framework;
 pub mod lookup;
+pub mod notify;
 pub mod read;
 pub mod region;
 pub mod rollup;

@@ -367,3 +367,33 @@ impl Drop for ServerProcess {
         let _ = std::fs::remove_file(&self.errors);
     }
 }
+
+/// tests/clients, where the ecosystem's own npm clients are installed
+/// (graphql-ws, @apollo/gateway, Apollo Client): None when `npm ci
+/// --prefix tests/clients` has not run, unless SVH_REQUIRE_CLIENTS is set
+/// (as in CI), when that fails the test.
+pub fn clients_ready() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+    match (dir.join("node_modules/graphql-ws").is_dir(), std::env::var_os("SVH_REQUIRE_CLIENTS").is_some()) {
+        (true, _) => Some(dir),
+        (false, true) => panic!("SVH_REQUIRE_CLIENTS is set but tests/clients/node_modules is missing (npm ci --prefix tests/clients)"),
+        (false, false) => None,
+    }
+}
+
+/// Runs `node tests/clients/<script> args…` to its end; returns the JSON
+/// document it prints last.
+pub async fn run_client(dir: &std::path::Path, script: &str, args: &[&str]) -> Value {
+    let out = tokio::process::Command::new("node").arg(dir.join(script)).args(args).output().await.expect("run node");
+    client_result(&out.stdout, &out.stderr)
+}
+
+pub fn client_result(stdout: &[u8], stderr: &[u8]) -> Value {
+    let (stdout, stderr) = (String::from_utf8_lossy(stdout), String::from_utf8_lossy(stderr));
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|_| panic!("no JSON result from the client:\n{stdout}\n{stderr}"))
+}
+
+/// `ws://` for a server address.
+pub fn ws_url(addr: SocketAddr) -> String {
+    format!("ws://{addr}/graphql/ws")
+}

@@ -32,6 +32,7 @@ mod replicas;
 mod rollup;
 mod rollup_order;
 mod schema;
+mod subscriptions;
 mod sync;
 mod tokens;
 mod write_cost;

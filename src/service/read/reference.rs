@@ -5,10 +5,8 @@
 //! The GraphQL layer keeps what these return until `version` moves.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use entity::{council, framework, measure, measure_mapping, proxy, theme};
-use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
 
 use crate::error::AppResult;
@@ -33,16 +31,6 @@ pub async fn proxies(db: &impl ConnectionTrait) -> AppResult<Vec<proxy::Model>> 
 
 pub async fn frameworks(db: &impl ConnectionTrait) -> AppResult<Vec<framework::Model>> {
     Ok(framework::Entity::find().all(db).await?)
-}
-
-/// The channel on which PostgreSQL tells every replica that the reference
-/// tables changed; the payload names the replica that changed them.
-pub const CHANNEL: &str = "svh_reference";
-
-/// This process, as it names itself in its notifications.
-pub fn replica() -> &'static str {
-    static REPLICA: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("{:016x}", rand::random::<u64>()));
-    &REPLICA
 }
 
 /// Writes to the reference tables this process has committed, by database
@@ -74,61 +62,5 @@ pub async fn version(db: &impl ConnectionTrait) -> AppResult<i64> {
     match db.query_one_raw(sql).await? {
         Some(row) => Ok(row.try_get_by_index::<i64>(0)?),
         None => Err(crate::error::internal("reference_version has no row")),
-    }
-}
-
-/// What a listener of [`CHANNEL`] hears.
-pub enum Heard {
-    /// It listens now: every later change will be heard.
-    Listening,
-    /// Another replica's reference write committed.
-    Changed,
-    /// Its connection was lost, and with it what was sent until it listens again.
-    Lost,
-}
-
-/// PostgreSQL: listens on [`CHANNEL`] for as long as the process runs, on a
-/// connection of its own from the pool, connecting again a second after a
-/// lost connection, and tells `on` what it hears. Returns once it listens,
-/// or first failed to; on SQLite at once, hearing nothing.
-pub async fn listen(db: &DatabaseConnection, on: impl Fn(Heard) + Send + Sync + 'static) {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return;
-    }
-    let pool = db.get_postgres_connection_pool().clone();
-    let mut listener = subscribe(&pool, &on).await;
-    tokio::spawn(async move {
-        loop {
-            let Some(mut l) = listener.take() else {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                listener = subscribe(&pool, &on).await;
-                continue;
-            };
-            // Ok(None): the connection was lost. This process counted its own writes as they committed.
-            while let Ok(Some(n)) = l.try_recv().await {
-                if n.payload() != replica() {
-                    on(Heard::Changed);
-                }
-            }
-            on(Heard::Lost);
-        }
-    });
-}
-
-async fn subscribe(pool: &sea_orm::sqlx::PgPool, on: &impl Fn(Heard)) -> Option<PgListener> {
-    let connected = async {
-        let mut l = PgListener::connect_with(pool).await?;
-        l.listen(CHANNEL).await?;
-        Ok::<_, sea_orm::sqlx::Error>(l)
-    };
-    match connected.await {
-        Ok(l) => {
-            on(Heard::Listening);
-            Some(l)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "reference tables: cannot listen for their changes; each request asks for their version");
-            None
-        }
     }
 }

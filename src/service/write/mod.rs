@@ -29,6 +29,7 @@ use sea_orm::{
 
 pub use self::change::{Action, CellKey, Change, ChangedEntity, FeedEntry};
 use super::audit;
+use super::notify;
 use super::read::reference;
 use super::rollup::cells::{self, Touched};
 use crate::auth::Principal;
@@ -116,7 +117,7 @@ impl<'a> WriteTx<'a> {
             self.txn.execute_unprepared("UPDATE reference_version SET version = version + 1 WHERE id = 1").await?;
             if self.txn.get_database_backend() == DbBackend::Postgres {
                 // Heard by every replica's listener when this commits (graphql::reference).
-                self.txn.execute_unprepared(&format!("NOTIFY {}, '{}'", reference::CHANNEL, reference::replica())).await?;
+                self.txn.execute_unprepared(&format!("NOTIFY {}, '{}'", notify::REFERENCE, notify::replica())).await?;
             }
             self.reference_changed = true;
         }
@@ -197,7 +198,12 @@ impl<'a> WriteTx<'a> {
 
     pub async fn commit(mut self) -> AppResult<()> {
         self.flush().await?;
+        // Followers of these feeds, on every replica, look again once this commits.
+        if !self.feed_heads.is_empty() {
+            notify::notify_feed(&self.txn, self.feed_heads.keys().copied()).await?;
+        }
         self.txn.commit().await?;
+        notify::feed_grew(self.feed_heads.keys().copied());
         if let (true, Some(database)) = (self.reference_changed, &self.database) {
             reference::wrote(database);
         }
