@@ -112,7 +112,8 @@ fn root_fields(set: &Positioned<SelectionSet>) -> impl Iterator<Item = &str> {
 }
 
 /// The longest paths below a selection set, in fields: through data fields
-/// only, and through an introspection field (`__schema`, `__type`).
+/// only, and through an introspection field (`__schema`, `__type`, and
+/// federation's `_service`, whose SDL is the schema too).
 #[derive(Clone, Copy, Default)]
 struct Depth {
     data: usize,
@@ -133,7 +134,7 @@ impl<'a> Walk<'a> {
         for item in &set.node.items {
             let d = match &item.node {
                 Selection::Field(f) => {
-                    let inside = intro || matches!(f.node.name.node.as_str(), "__schema" | "__type");
+                    let inside = intro || matches!(f.node.name.node.as_str(), "__schema" | "__type" | "_service");
                     let below = self.selection_set(&f.node.selection_set, inside);
                     if inside {
                         Depth { data: 0, intro: 1 + below.intro }

@@ -15,6 +15,7 @@ pub mod connection;
 pub mod context;
 pub mod edit;
 pub mod error;
+pub mod federation;
 pub mod framework;
 pub mod guard;
 pub mod ids;

@@ -233,6 +233,11 @@ impl ReferenceCache {
         self.council_table().await?.get(&id).cloned().ok_or_else(|| missing("council", id))
     }
 
+    /// The council of a code, if there is one (federation's `Council` key).
+    pub async fn council_by_code(&self, code: &str) -> GqlResult<Option<council::Model>> {
+        Ok(self.council_table().await?.values().find(|c| c.code == code).cloned())
+    }
+
     pub async fn framework(&self, id: i32) -> GqlResult<framework::Model> {
         self.framework_table().await?.get(&id).cloned().ok_or_else(|| missing("framework", id))
     }

@@ -7,6 +7,7 @@ use super::audit::AuditQuery;
 use super::changes::{ChangesQuery, ChangesSubscription};
 use super::context::Reads;
 use super::edit::EditMutation;
+use super::federation::FederationQuery;
 use super::framework::{FrameworkMutation, FrameworkQuery};
 use super::records::loaders::RecordLoader;
 use super::records::query::RecordsQuery;
@@ -19,7 +20,7 @@ use crate::config::Limits;
 use crate::service::DatabaseConnection;
 
 #[derive(MergedObject, Default)]
-pub struct Query(ViewerQuery, FrameworkQuery, RecordsQuery, ChangesQuery, AuditQuery, RollupQuery);
+pub struct Query(ViewerQuery, FrameworkQuery, RecordsQuery, ChangesQuery, AuditQuery, RollupQuery, FederationQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(FrameworkMutation, SyncMutation, EditMutation);
@@ -34,8 +35,12 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     // Complexity counts one per selected field (aliases and fragment
     // repetitions included), which is what `max_query_fields` bounds.
     // Depth is bounded by `guard`, which gives introspection a bound of its own.
-    let mut builder =
-        Schema::build(Query::default(), Mutation::default(), Subscription::default()).limit_complexity(limits.max_query_fields).data(limits.clone());
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .limit_complexity(limits.max_query_fields)
+        .data(limits.clone())
+        // An Apollo Federation v2 subgraph (graphql::federation), its subscriptions included.
+        .enable_federation()
+        .enable_subscription_in_federation();
     if !limits.introspection {
         // `guard` refuses introspection with an explicit error first; no
         // "Did you mean …?" may name fields either.

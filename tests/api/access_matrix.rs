@@ -71,6 +71,7 @@ async fn every_role_against_every_operation() {
         let editor_only = [Forbidden, Ok, Forbidden, Forbidden, Forbidden, Forbidden];
         let regional_readers = [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden];
         let node = "query($id: ID!) { node(id: $id) { id } }";
+        let entities = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Contract { id } } }";
         let sync = "mutation($i: SyncInput!) { syncCouncilData(input: $i) { applied } }";
         let all_ok = [Ok; 6];
         let admin_only = [Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden];
@@ -164,6 +165,21 @@ async fn every_role_against_every_operation() {
                 expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
             },
             Op { name: "node of own council", query: node, vars: json!({"id": liv_contract}), list: None, expect: [Ok, Ok, Ok, Ok, Ok, Forbidden] },
+            // Federation's entities: exactly node's visibility.
+            Op {
+                name: "_entities of own council",
+                query: entities,
+                vars: json!({"r": [{"__typename": "Contract", "id": liv_contract}]}),
+                list: None,
+                expect: [Ok, Ok, Ok, Ok, Ok, Forbidden],
+            },
+            Op {
+                name: "_entities of another council",
+                query: entities,
+                vars: json!({"r": [{"__typename": "Contract", "id": hal_contract}]}),
+                list: None,
+                expect: [Ok, Forbidden, Forbidden, Forbidden, Ok, Forbidden],
+            },
             Op {
                 name: "node of another council",
                 query: node,

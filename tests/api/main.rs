@@ -11,6 +11,7 @@ mod delivery;
 mod edits;
 mod export;
 mod faults;
+mod federation;
 mod feed;
 mod framework;
 mod graphiql;

@@ -41,7 +41,12 @@ pub struct EvidenceOf(pub i32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeliveryOf(pub i32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvidenceId(pub i32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SupplierId(pub i32);
+/// A supplier by its ref (federation's `Supplier` key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SupplierRef(pub String);
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
 /// The value for `key`, through the request's DataLoader: batched with the
@@ -86,7 +91,27 @@ macro_rules! by_id_loader {
 
 by_id_loader!(ContractId, contract::Model, |l, ids| batch::contracts(&l.db, &l.scope, &ids));
 by_id_loader!(CommitmentId, commitment::Model, |l, ids| batch::commitments(&l.db, &l.scope, &ids));
+by_id_loader!(EvidenceId, evidence::Model, |l, ids| batch::evidence(&l.db, &l.scope, &ids));
 by_id_loader!(SupplierId, supplier::Model, |l, ids| batch::suppliers(&l.db, &ids));
+
+impl Loader<SupplierRef> for RecordLoader {
+    type Value = supplier::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[SupplierRef]) -> LoadResult<SupplierRef, Self::Value> {
+        let refs: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        Ok(batch::suppliers_by_ref(&self.db, &refs).await?.into_iter().map(|m| (SupplierRef(m.supplier_ref.clone()), m)).collect())
+    }
+}
+
+/// The value for `key` if there is one the caller may read: batched like
+/// [`load_batched`], for keys that come from outside (federation's entities).
+pub async fn load_if_any<K>(ctx: &Context<'_>, key: K) -> GqlResult<Option<<RecordLoader as Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    RecordLoader: Loader<K, Error = async_graphql::Error>,
+{
+    ctx.data_unchecked::<DataLoader<RecordLoader>>().load_one(key).await
+}
 
 /// Rows grouped by key, with an empty list for every key that has none
 /// (a contract without commitments is not a missing contract).

@@ -300,6 +300,10 @@ pub mod batch {
         live_in_scope::<commitment::Entity>(db, scope, commitment::Column::ContractId, contract_ids).await
     }
 
+    pub async fn evidence(db: &impl ConnectionTrait, scope: &ReadScope, ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
+        live_in_scope::<evidence::Entity>(db, scope, evidence::Column::Id, ids).await
+    }
+
     pub async fn evidence_of_commitments(db: &impl ConnectionTrait, scope: &ReadScope, commitment_ids: &[i32]) -> AppResult<Vec<evidence::Model>> {
         live_in_scope::<evidence::Entity>(db, scope, evidence::Column::CommitmentId, commitment_ids).await
     }
@@ -307,6 +311,11 @@ pub mod batch {
     /// Suppliers are regional: every role may read them, so this read is unscoped.
     pub async fn suppliers(db: &impl ConnectionTrait, ids: &[i32]) -> AppResult<Vec<supplier::Model>> {
         Ok(supplier::Entity::find().filter(supplier::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+    }
+
+    /// Suppliers by ref (unscoped, as above).
+    pub async fn suppliers_by_ref(db: &impl ConnectionTrait, refs: &[String]) -> AppResult<Vec<supplier::Model>> {
+        Ok(supplier::Entity::find().filter(supplier::Column::SupplierRef.is_in(refs.iter().cloned())).all(db).await?)
     }
 
     /// Every supplier of the region, for an export of the dataset.
