@@ -97,11 +97,53 @@ pub struct HttpConfig {
     /// no council's records). A request with a token is still checked.
     #[arg(long, env = "SVH_PUBLIC_DASHBOARD", default_value_t = false, action = clap::ArgAction::Set)]
     pub public_dashboard: bool,
+
+    /// Apollo persisted-query manifest of the trusted documents, each with
+    /// the roles it is for (README, Trusted documents): a role named in it
+    /// may run only its documents, sent by hash. Checked at start.
+    #[arg(long, env = "SVH_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+
+    /// Requests per token subject, as `N/s` or `N/m` (bursts of up to N);
+    /// beyond it, HTTP 429 with `Retry-After`. Unset: no limit. Counted per replica.
+    #[arg(long, env = "SVH_RATE_LIMIT")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { cors_origins: Vec::new(), compression: true, request_timeout_secs: 30, db_statement_timeout_secs: None, public_dashboard: false }
+        Self {
+            cors_origins: Vec::new(),
+            compression: true,
+            request_timeout_secs: 30,
+            db_statement_timeout_secs: None,
+            public_dashboard: false,
+            trusted_documents: None,
+            rate_limit: None,
+        }
+    }
+}
+
+/// `SVH_RATE_LIMIT`: `requests` per `per`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub per: std::time::Duration,
+}
+
+impl std::str::FromStr for RateLimit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("expected N/s or N/m with N at least 1, such as 20/s or 600/m; got {s:?}");
+        let (n, unit) = s.trim().split_once('/').ok_or_else(bad)?;
+        let requests: u32 = n.trim().parse().ok().filter(|n| *n > 0).ok_or_else(bad)?;
+        let per = match unit.trim() {
+            "s" => std::time::Duration::from_secs(1),
+            "m" => std::time::Duration::from_secs(60),
+            _ => return Err(bad()),
+        };
+        Ok(Self { requests, per })
     }
 }
 

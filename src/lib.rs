@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod service;
+pub mod telemetry;
 
 use std::sync::Arc;
 
@@ -34,6 +35,10 @@ pub struct Application {
 /// that they run exactly the app that `serve` runs.
 pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
     let verifier = TokenVerifier::from_config(config.jwt_secret.as_ref(), &config.tokens).context("configuring token verification")?;
+    let documents = match &config.http.trusted_documents {
+        Some(path) => http::trusted::TrustedDocuments::load(path)?,
+        None => Default::default(),
+    };
     db::migrate(config.database_url()).await.context("applying migrations")?;
     let (db, statements) =
         db::connect(config.database_url(), config.db_pool_size, Some(config.http.statement_timeout())).await.context("connecting to the database")?;
@@ -59,6 +64,8 @@ pub async fn build_app(config: &Config) -> anyhow::Result<Application> {
         reference,
         public_dashboard: config.http.public_dashboard,
         subscriptions: graphql::changes::LiveSubscriptions::new(config.limits.max_subscriptions_per_token),
+        documents: Arc::new(documents),
+        rate_limit: config.http.rate_limit.map(http::rate_limit::RateLimiter::new),
     };
     Ok(Application { router: http::router(state, config)?, db, statements })
 }

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rand::Rng;
-use tracing_subscriber::EnvFilter;
 
 use crate::auth::{Principal, Role, TokenSigner};
 use crate::config::{Config, LogFormat, Secret};
@@ -14,7 +13,7 @@ use crate::dataset::load;
 use crate::service::region;
 
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
-    init_logging(config.log_format);
+    let telemetry = crate::telemetry::init(config.log_format)?;
     // The demo with its printed tokens is for a run with nothing configured;
     // a configured deployment never prints a token (SVH_DEMO loads the
     // region alone).
@@ -48,19 +47,8 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         print_demo_tokens(secret, config.log_format, addr)?;
     }
     crate::http::serve(listener, app.router, shutdown_signal()).await?;
+    telemetry.shutdown().await;
     Ok(())
-}
-
-/// Log lines go to stdout: one JSON object each with `json`, and colour
-/// only when stdout is a terminal.
-fn init_logging(format: LogFormat) {
-    use std::io::IsTerminal;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::stdout().is_terminal();
-    match format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init(),
-        LogFormat::Json => tracing_subscriber::fmt().json().with_current_span(true).with_env_filter(filter).with_ansi(false).init(),
-    }
 }
 
 /// The demo's tokens, for a person at the terminal: on stdout with text

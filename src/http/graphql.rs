@@ -14,6 +14,7 @@ use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tracing::Instrument as _;
 
 use super::{AppState, RequestId, error_response, graphiql};
 use crate::auth::Principal;
@@ -146,7 +147,7 @@ pub async fn get(
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
     let params = params.map(|Query(p)| p).map_err(|e| e.body_text());
-    let no_query = params.as_ref().is_ok_and(|p| p.query.is_none());
+    let no_query = params.as_ref().is_ok_and(|p| p.query.is_none() && p.extensions.is_none());
     // A browser gets the page; so does a bare GET that names no JSON type
     // and sends no query (v1 served GraphiQL to every GET).
     if state.limits.graphiql && (wants_html(&headers) || (no_query && !names_json(&headers))) {
@@ -165,8 +166,11 @@ pub async fn get(
 }
 
 fn get_request(p: GetParams) -> Result<async_graphql::Request, String> {
-    let query = p.query.ok_or("GET /graphql needs a `query` parameter (or `Accept: text/html` for GraphiQL)")?;
-    let mut request = async_graphql::Request::new(query);
+    if p.query.is_none() && !p.extensions.as_deref().is_some_and(|x| x.contains("persistedQuery")) {
+        return Err("GET /graphql needs a `query` parameter (or `Accept: text/html` for GraphiQL)".into());
+    }
+    // A persisted query may come by hash alone (extensions.persistedQuery).
+    let mut request = async_graphql::Request::new(p.query.unwrap_or_default());
     if let Some(name) = p.operation_name {
         request = request.operation_name(name);
     }
@@ -199,6 +203,11 @@ impl From<async_graphql::Response> for Outcome {
 
 fn refused(message: impl Into<String>) -> Outcome {
     refusal(message).into()
+}
+
+/// A request refused before execution with a service error's code.
+pub(super) fn app_error(e: crate::error::AppError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![async_graphql::Error::from(e).into_server_error(Default::default())])
 }
 
 /// A request refused before execution, as BAD_USER_INPUT.
@@ -254,6 +263,9 @@ async fn execute(state: &AppState, request_id: &RequestId, caller: &super::Calle
     let started = Instant::now();
     let limits = &state.limits;
     let name = request.operation_name.clone().unwrap_or_default();
+    if let Err(e) = state.documents.resolve(principal.role, &mut request) {
+        return log(state, request_id, principal, &name, None, app_error(e), started).into();
+    }
     let checked = check(&mut request, limits);
     let (root, ty) = match checked {
         Ok(found) => found,
@@ -267,10 +279,29 @@ async fn execute(state: &AppState, request_id: &RequestId, caller: &super::Calle
         let response = refused("subscriptions are served over WebSocket at /graphql/ws (graphql-transport-ws)").response;
         return log(state, request_id, principal, &name, root, response, started).into();
     }
+    let span = operation_span(ty, &name, &request.query);
     let reads = state.reads_for(principal, ty == Some(OperationType::Query));
     let prepared = request_data(request, &state.db, reads, &state.reference, principal.clone(), caller.scope.clone()).data(state.metrics.clone());
-    let response = with_codes(state.schema.execute(prepared).await);
+    let response = with_codes(state.schema.execute(prepared).instrument(span).await);
     log(state, request_id, principal, &name, root, response, started).into()
+}
+
+/// The span of one GraphQL operation, named `{type} {name}` as OpenTelemetry's
+/// GraphQL conventions name it; the exporter also gets the document.
+fn operation_span(ty: Option<OperationType>, name: &str, document: &str) -> tracing::Span {
+    let ty = match ty {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "",
+    };
+    let title = if name.is_empty() { ty.to_owned() } else { format!("{ty} {name}") };
+    let span = tracing::info_span!("graphql", otel.name = %title, graphql.operation.type = ty, graphql.operation.name = name);
+    if crate::telemetry::exporting() {
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        span.set_attribute("graphql.document", document.to_owned());
+    }
+    span
 }
 
 fn log(

@@ -6,6 +6,8 @@ mod dashboard;
 mod export;
 mod graphiql;
 mod graphql;
+pub mod rate_limit;
+pub mod trusted;
 mod ws;
 
 use std::future::Future;
@@ -34,6 +36,8 @@ use crate::graphql::AppSchema;
 use crate::graphql::changes::LiveSubscriptions;
 use crate::metrics::Metrics;
 use crate::service::db::{self, StatementCounter};
+use rate_limit::RateLimiter;
+use trusted::TrustedDocuments;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -51,6 +55,10 @@ pub struct AppState {
     pub public_dashboard: bool,
     /// The live subscriptions of `/graphql/ws`, counted per token subject.
     pub subscriptions: LiveSubscriptions,
+    /// SVH_TRUSTED_DOCUMENTS (empty when unset: every role sends its own).
+    pub documents: Arc<TrustedDocuments>,
+    /// SVH_RATE_LIMIT, per token subject.
+    pub rate_limit: Option<RateLimiter>,
 }
 
 #[derive(Clone)]
@@ -215,7 +223,7 @@ async fn caller(state: &AppState, authorization: Option<&str>) -> Result<Caller,
 /// never the token, in the log).
 async fn authenticate(state: &AppState, request_id: &RequestId, headers: &HeaderMap) -> Result<Caller, Box<Response>> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    caller(state, authorization).await.map_err(|e| {
+    let caller = caller(state, authorization).await.map_err(|e| {
         tracing::info!(request_id = %request_id.0, outcome = "UNAUTHENTICATED", reason = %e, "graphql request refused");
         state.metrics.observe("none".into(), "UNAUTHENTICATED", Duration::ZERO);
         let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
@@ -226,7 +234,24 @@ async fn authenticate(state: &AppState, request_id: &RequestId, headers: &Header
         };
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         Box::new(r)
-    })
+    })?;
+    admit(state, &caller.principal).map_err(|wait| {
+        tracing::info!(request_id = %request_id.0, subject = %caller.principal.subject, outcome = "RATE_LIMITED", "request refused");
+        state.metrics.observe("none".into(), "RATE_LIMITED", Duration::ZERO);
+        let message = format!("more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s");
+        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message);
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        Box::new(r)
+    })?;
+    Ok(caller)
+}
+
+/// Counts a request of `principal` against SVH_RATE_LIMIT; Err(seconds to wait) past it.
+fn admit(state: &AppState, principal: &Principal) -> Result<(), u64> {
+    match &state.rate_limit {
+        Some(limit) => limit.admit(&principal.subject).map_err(RateLimiter::retry_after),
+        None => Ok(()),
+    }
 }
 
 /// The id of one HTTP request: the caller's `x-request-id` when it is
@@ -240,8 +265,18 @@ async fn request_context(mut request: axum::extract::Request, next: Next) -> Res
         request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()));
     let id = given.map_or_else(|| format!("{:032x}", rand::random::<u128>()), str::to_owned);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("http", request_id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = next.run(request).instrument(span).await;
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let span = tracing::info_span!("http", otel.name = %format!("{method} {path}"), otel.kind = "server", request_id = %id, method = %method, path = %path, trace_id = tracing::field::Empty);
+    // The caller's trace (W3C traceparent) continues here; every log line of the request names it.
+    let trace_id = crate::telemetry::continue_trace(&span, crate::telemetry::parent_of(request.headers()));
+    span.record("trace_id", trace_id.as_str());
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if crate::telemetry::exporting() {
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+        span.set_attribute("http.request.method", method.to_string());
+        span.set_attribute("url.path", path);
+        span.set_attribute("http.response.status_code", i64::from(response.status().as_u16()));
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }

@@ -30,7 +30,9 @@ use axum::response::Response;
 use futures::stream::BoxStream;
 use futures::{SinkExt, StreamExt};
 
+use super::trusted::TrustedDocuments;
 use super::{AppState, error_response, graphql};
+use crate::auth::Principal;
 use crate::config::Limits;
 use crate::graphql::{AppSchema, caller_data};
 
@@ -76,7 +78,7 @@ async fn serve(state: AppState, socket: WebSocket) {
             Ok(data)
         }
     };
-    let executor = Subscriptions { schema: state.schema.clone(), limits: state.limits.clone() };
+    let executor = Subscriptions { schema: state.schema.clone(), limits: state.limits.clone(), documents: state.documents.clone() };
     let mut messages = Protocol::new(executor, input, WebSocketProtocols::GraphQLWS).on_connection_init(init);
     let deadline = tokio::time::sleep(INIT_TIMEOUT);
     tokio::pin!(deadline);
@@ -113,6 +115,7 @@ async fn serve(state: AppState, socket: WebSocket) {
 async fn connection_data(state: &AppState, payload: &serde_json::Value) -> Result<Data, String> {
     let authorization = ["Authorization", "authorization"].iter().find_map(|k| payload.get(k)).and_then(|v| v.as_str());
     let caller = super::caller(state, authorization).await.map_err(|e| e.to_string())?;
+    super::admit(state, &caller.principal).map_err(|wait| format!("RATE_LIMITED: more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s"))?;
     tracing::info!(subject = %caller.principal.subject, role = caller.principal.role.as_str(), "subscriptions connection");
     // Subscriptions follow the feed on the primary, right behind the writes.
     let mut data = caller_data(&state.db, &state.db, &state.reference, caller.principal, caller.scope);
@@ -154,12 +157,13 @@ fn close_reason(reason: &str) -> String {
     reason[..end].to_owned()
 }
 
-/// The schema as this socket runs it: each document checked by the HTTP
-/// guard, subscriptions only.
+/// The schema as this socket runs it: each document the caller's to send
+/// (trusted documents), checked by the HTTP guard, subscriptions only.
 #[derive(Clone)]
 struct Subscriptions {
     schema: AppSchema,
     limits: Limits,
+    documents: Arc<TrustedDocuments>,
 }
 
 impl Executor for Subscriptions {
@@ -168,12 +172,18 @@ impl Executor for Subscriptions {
     }
 
     fn execute_stream(&self, mut request: async_graphql::Request, data: Option<Arc<Data>>) -> BoxStream<'static, async_graphql::Response> {
-        let refusal = match graphql::check(&mut request, &self.limits) {
-            Ok((_, Some(OperationType::Subscription))) => {
-                return self.schema.execute_stream_with_session_data(request, data.unwrap_or_default()).map(graphql::with_codes).boxed();
-            }
-            Ok(_) => graphql::refusal(ONLY_SUBSCRIPTIONS),
-            Err(message) => graphql::refusal(message),
+        // The connection's caller, set at connection_init (no subscription runs before it).
+        let role = data.as_ref().and_then(|d| d.get(&std::any::TypeId::of::<Principal>())).and_then(|p| p.downcast_ref::<Principal>()).map(|p| p.role);
+        let refusal = match role.map(|role| self.documents.resolve(role, &mut request)) {
+            Some(Ok(())) => match graphql::check(&mut request, &self.limits) {
+                Ok((_, Some(OperationType::Subscription))) => {
+                    return self.schema.execute_stream_with_session_data(request, data.unwrap_or_default()).map(graphql::with_codes).boxed();
+                }
+                Ok(_) => graphql::refusal(ONLY_SUBSCRIPTIONS),
+                Err(message) => graphql::refusal(message),
+            },
+            Some(Err(e)) => graphql::app_error(e),
+            None => graphql::refusal("the connection has no caller"),
         };
         futures::stream::once(async move { refusal }).boxed()
     }

@@ -55,8 +55,16 @@ pub async fn connect(url: &str, pool_size: u32, statement_timeout: Option<Durati
     let mut db = Database::connect(opts).await?;
     let counter = Arc::new(StatementCounter::default());
     let c = counter.clone();
-    db.set_metric_callback(move |_| {
+    let system = if db.get_database_backend() == sea_orm::DbBackend::Postgres { "postgresql" } else { "sqlite" };
+    db.set_metric_callback(move |info| {
         c.0.fetch_add(1, Ordering::Relaxed);
+        // Inside sea-orm's span of the statement, which only the trace exporter enables (telemetry).
+        if crate::telemetry::exporting() {
+            use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+            let span = tracing::Span::current();
+            span.set_attribute("db.system.name", system);
+            span.set_attribute("db.query.text", info.statement.sql.clone());
+        }
     });
     Ok((db, counter))
 }

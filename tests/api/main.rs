@@ -36,4 +36,5 @@ mod schema;
 mod subscriptions;
 mod sync;
 mod tokens;
+mod trusted;
 mod write_cost;
