@@ -80,12 +80,15 @@ fn provider_from_env() -> anyhow::Result<Option<SdkTracerProvider>> {
     if !set("OTEL_EXPORTER_OTLP_ENDPOINT") && !set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         return Ok(None);
     }
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
+    let mut exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_http_client(OtlpClient { client: reqwest::Client::new(), runtime: tokio::runtime::Handle::current() })
-        .with_timeout(Duration::from_secs(10))
-        .build()
-        .context("OTEL_EXPORTER_OTLP_*: the OTLP/HTTP exporter (protocols http/protobuf and http/json)")?;
+        .with_timeout(Duration::from_secs(10));
+    // The specification's default, which the crate, built with JSON too, would not choose by itself.
+    if !set("OTEL_EXPORTER_OTLP_PROTOCOL") && !set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") {
+        exporter = exporter.with_protocol(opentelemetry_otlp::Protocol::HttpBinary);
+    }
+    let exporter = exporter.build().context("OTEL_EXPORTER_OTLP_*: the OTLP/HTTP exporter (protocols http/protobuf and http/json)")?;
     let name = std::env::var("OTEL_SERVICE_NAME").ok().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "social-value-hub".into());
     let resource = Resource::builder().with_service_name(name).build();
     Ok(Some(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build()))

@@ -36,5 +36,6 @@ mod schema;
 mod subscriptions;
 mod sync;
 mod tokens;
+mod traces;
 mod trusted;
 mod write_cost;
