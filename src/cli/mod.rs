@@ -85,7 +85,12 @@ pub enum Command {
         jwt_secret: Secret,
     },
     /// Print the GraphQL schema (SDL).
-    ExportSchema,
+    ExportSchema {
+        /// The Apollo Federation v2 subgraph SDL instead (what `_service { sdl }`
+        /// answers), for `rover supergraph compose` without a running service.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Write a synthetic regional dataset (CSV files) to a directory.
     Generate {
         /// tiny (3 councils), small (6), medium (15) or large (15 councils, ~1.2M records).
@@ -157,8 +162,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", TokenSigner::hs256(&jwt_secret).sign(&principal, ttl)?);
             Ok(())
         }
-        Some(Command::ExportSchema) => {
-            print!("{}", crate::graphql::build_schema(None, &crate::config::Limits::default()).sdl());
+        Some(Command::ExportSchema { federation }) => {
+            let schema = crate::graphql::build_schema(None, &crate::config::Limits::default());
+            match federation {
+                false => print!("{}", schema.sdl()),
+                true => print!("{}", crate::graphql::schema::subgraph_sdl(&schema)),
+            }
             Ok(())
         }
         Some(Command::Generate { scale, seed, out, frameworks }) => {

@@ -52,6 +52,11 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     builder.finish()
 }
 
+/// The Federation v2 subgraph SDL, exactly as `_service { sdl }` answers it.
+pub fn subgraph_sdl(schema: &AppSchema) -> String {
+    schema.sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
+}
+
 /// The names of the Query, Mutation and Subscription fields, from the schema's SDL.
 pub fn root_fields(schema: &AppSchema) -> Vec<String> {
     use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};

@@ -37,6 +37,9 @@ async fn the_subgraph_sdl_names_the_contracts_keys_and_follows_introspection() {
             let line = sdl.lines().find(|l| l.starts_with(&format!("type {ty} "))).unwrap_or_else(|| panic!("no type {ty}"));
             assert!(line.contains(&format!("@key(fields: \"{key}\")")), "{line}");
         }
+        // What `export-schema --federation` prints, for composing without a running service.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_social-value-hub")).args(["export-schema", "--federation"]).output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), sdl);
     })
     .await;
     // The SDL is the schema: with introspection switched off it is refused too.
