@@ -279,6 +279,12 @@ impl TokenVerifier {
 
     /// Verifies an `Authorization` header value and returns the caller.
     pub async fn principal(&self, authorization: Option<&str>) -> Result<Principal, TokenError> {
+        Ok(self.principal_until(authorization).await?.0)
+    }
+
+    /// [`principal`](Self::principal), and when the token expires (its
+    /// `exp`, seconds since 1970), for a connection that outlives a request.
+    pub async fn principal_until(&self, authorization: Option<&str>) -> Result<(Principal, i64), TokenError> {
         let header = authorization.ok_or(TokenError::Missing)?;
         if header.len() > MAX_AUTHORIZATION_BYTES {
             return Err(TokenError::Invalid(format!("the Authorization header is longer than {MAX_AUTHORIZATION_BYTES} bytes")));
@@ -308,7 +314,9 @@ impl TokenVerifier {
         } else {
             Vec::new()
         };
-        Ok(Principal { subject: sub.to_owned(), role, councils })
+        // Required and checked by the validation above.
+        let exp = claims.get("exp").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        Ok((Principal { subject: sub.to_owned(), role, councils }, exp))
     }
 }
 

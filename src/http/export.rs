@@ -228,7 +228,7 @@ async fn records(
     Query(params): Params,
     kind: Kind,
 ) -> Response {
-    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers).await {
+    let Caller { principal, scope, .. } = match authenticate(&state, &request_id, &headers).await {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -262,7 +262,7 @@ async fn records(
 }
 
 async fn rollup(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, headers: HeaderMap, Query(params): Params) -> Response {
-    let Caller { principal, scope } = match authenticate(&state, &request_id, &headers).await {
+    let Caller { principal, scope, .. } = match authenticate(&state, &request_id, &headers).await {
         Ok(c) => c,
         Err(r) => return *r,
     };

@@ -207,16 +207,18 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
 pub struct Caller {
     pub principal: Principal,
     pub scope: crate::auth::ReadScope,
+    /// When its token expires (seconds since 1970); None without a token.
+    pub expires: Option<i64>,
 }
 
 /// The caller a request's `Authorization` gives (no token: the public
 /// dashboard's caller when SVH_PUBLIC_DASHBOARD is on).
 async fn caller(state: &AppState, authorization: Option<&str>) -> Result<Caller, TokenError> {
-    let principal = match authorization {
-        None if state.public_dashboard => Ok(Principal { subject: "public".into(), role: crate::auth::Role::Dashboard, councils: Vec::new() }),
-        _ => state.verifier.principal(authorization).await,
+    let (principal, expires) = match authorization {
+        None if state.public_dashboard => (Principal { subject: "public".into(), role: crate::auth::Role::Dashboard, councils: Vec::new() }, None),
+        _ => state.verifier.principal_until(authorization).await.map(|(p, exp)| (p, Some(exp)))?,
     };
-    principal.map(|principal| Caller { scope: principal.read_scope(), principal })
+    Ok(Caller { scope: principal.read_scope(), principal, expires })
 }
 
 /// The caller of a request, or the 401 that refuses it (with the reason,

@@ -6,8 +6,8 @@
 //! WebSocket) and is checked as `/graphql` checks its header. What this
 //! module adds to async-graphql's protocol:
 //! - a refused token closes with 4403 Forbidden, as the protocol asks,
-//!   and a socket that never sends `connection_init` closes after
-//!   [`INIT_TIMEOUT`] with 4408;
+//!   and so does the token's expiry, within a second of it; a socket that
+//!   never sends `connection_init` closes after [`INIT_TIMEOUT`] with 4408;
 //! - every document passes the same guard as over HTTP, and only
 //!   subscriptions run here (queries and mutations go to `/graphql`);
 //! - a subscription refused before its first change (no such council, not
@@ -16,7 +16,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use async_graphql::http::{WebSocket as Protocol, WebSocketProtocols, WsMessage};
@@ -70,13 +70,20 @@ async fn serve(state: AppState, socket: WebSocket) {
         })
     });
     let acknowledged = Arc::new(AtomicBool::new(false));
+    // When the connection's token expires (seconds since 1970; 0: never).
+    let expires = Arc::new(AtomicI64::new(0));
     let init = {
-        let (state, acknowledged) = (state.clone(), acknowledged.clone());
+        let (state, acknowledged, expires) = (state.clone(), acknowledged.clone(), expires.clone());
         move |payload: serde_json::Value| async move {
-            let data = connection_data(&state, &payload).await.map_err(|e| async_graphql::Error::new(format!("{REFUSED}{e}")))?;
+            let (data, until) = connection_data(&state, &payload).await.map_err(|e| async_graphql::Error::new(format!("{REFUSED}{e}")))?;
+            expires.store(until.unwrap_or(0), Ordering::SeqCst);
             acknowledged.store(true, Ordering::SeqCst);
             Ok(data)
         }
+    };
+    let expired = || {
+        let until = expires.load(Ordering::SeqCst);
+        until != 0 && chrono::Utc::now().timestamp() >= until
     };
     let executor = Subscriptions { schema: state.schema.clone(), limits: state.limits.clone(), documents: state.documents.clone() };
     let mut messages = Protocol::new(executor, input, WebSocketProtocols::GraphQLWS).on_connection_init(init);
@@ -85,8 +92,16 @@ async fn serve(state: AppState, socket: WebSocket) {
     let mut refused_ids = HashSet::new();
     loop {
         let message = tokio::select! {
-            m = messages.next() => m,
-            () = &mut deadline, if !acknowledged.load(Ordering::SeqCst) => Some(WsMessage::Close(4408, "Connection initialisation timeout".into())),
+            m = messages.next() => Some(m),
+            () = &mut deadline, if !acknowledged.load(Ordering::SeqCst) => Some(Some(WsMessage::Close(4408, "Connection initialisation timeout".into()))),
+            // An idle connection notices its token expiring within a second.
+            () = tokio::time::sleep(Duration::from_secs(1)), if acknowledged.load(Ordering::SeqCst) => None,
+        };
+        // Nothing more goes out on an expired token: the client connects again with a new one.
+        let message = match message {
+            _ if expired() => Some(WsMessage::Close(4403, format!("{REFUSED}the token expired; connect again with a new one"))),
+            None => continue,
+            Some(m) => m,
         };
         let out = match message {
             None => break,
@@ -111,8 +126,9 @@ async fn serve(state: AppState, socket: WebSocket) {
 }
 
 /// What the connection's subscriptions run with: the caller of the token
-/// in the payload, and this replica's count of live subscriptions.
-async fn connection_data(state: &AppState, payload: &serde_json::Value) -> Result<Data, String> {
+/// in the payload, and this replica's count of live subscriptions; and
+/// when the token expires.
+async fn connection_data(state: &AppState, payload: &serde_json::Value) -> Result<(Data, Option<i64>), String> {
     let authorization = ["Authorization", "authorization"].iter().find_map(|k| payload.get(k)).and_then(|v| v.as_str());
     let caller = super::caller(state, authorization).await.map_err(|e| e.to_string())?;
     super::admit(state, &caller.principal).map_err(|wait| format!("RATE_LIMITED: more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s"))?;
@@ -120,7 +136,7 @@ async fn connection_data(state: &AppState, payload: &serde_json::Value) -> Resul
     // Subscriptions follow the feed on the primary, right behind the writes.
     let mut data = caller_data(&state.db, &state.db, &state.reference, caller.principal, caller.scope);
     data.insert(state.subscriptions.clone());
-    Ok(data)
+    Ok((data, caller.expires))
 }
 
 enum Rewritten {

@@ -7,7 +7,7 @@
 //! - [`FEED`]: a council's changes feed grew; the payload lists the council ids.
 //!
 //! One connection per process listens to both ([`listen`]). A commit also
-//! wakes this process's own followers of the feed directly ([`feed_grew`]),
+//! wakes this process's own followers of the feed directly (`feed_grew`),
 //! and a follower that hears nothing still looks again now and then, so a
 //! lost notification delays a change, never loses it.
 

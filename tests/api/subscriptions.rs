@@ -2,8 +2,9 @@
 //! client (tests/clients/subscribe.mjs): a mirror that reconnects from its
 //! last cursor to the other of two server processes while four writers
 //! sync through both holds exactly the polled feed, in order, and equals the
-//! council's records; the token goes in `connection_init`; visibility is the
-//! feed's; live subscriptions are bounded per token.
+//! council's records; the token goes in `connection_init` and its expiry
+//! closes the socket; visibility is the feed's; live subscriptions are
+//! bounded per token.
 
 use std::collections::BTreeMap;
 
@@ -153,6 +154,32 @@ async fn a_subscription_needs_a_token_sees_only_its_councils_and_is_bounded_per_
             assert_eq!(r["closeCode"], 4403, "{r:#}");
             assert_eq!(r["acknowledged"], false, "{r:#}");
             assert_eq!(r["received"], 0, "{r:#}");
+        }
+
+        // A token that expires while its subscription runs closes the socket with 4403, after the changes it could read.
+        let short = sign(json!({ "sub": "short@liverpool.gov.uk", "role": "council_viewer", "councils": ["LIV"], "exp": chrono::Utc::now().timestamp() + 2 }));
+        app.ok(
+            &token("council_sync", &["LIV"]),
+            "mutation($i: SyncInput!) { syncCouncilData(input: $i) { applied } }",
+            json!({"i": batch("LIV", 9, 0, "0.5")}),
+        )
+        .await;
+        let r = run_client(&dir, "subscribe.mjs", &["refused", &url, &short, "LIV"]).await;
+        assert_eq!((r["acknowledged"].as_bool(), r["closeCode"].as_i64()), (Some(true), Some(4403)), "{r:#}");
+        assert!(r["reason"].as_str().unwrap_or_default().contains("expired"), "{r:#}");
+        assert_eq!(r["received"], 3, "{r:#}");
+
+        // Every role, on its own council's feed and another's: exactly the polled feed's answer.
+        for role in ["regional_admin", "council_editor", "council_sync", "council_viewer", "auditor", "dashboard"] {
+            let tok = token(role, &["LIV"]);
+            for council in ["LIV", "HAL"] {
+                let polled = app.gql(Some(&tok), CHANGES, json!({"c": council, "first": 1})).await.1;
+                let live = run_client(&dir, "subscribe.mjs", &["limit", &url, &tok, council, "1"]).await;
+                match polled["errors"][0]["extensions"]["code"].as_str() {
+                    None => assert_eq!((live["active"].as_i64(), live["errors"].as_array().map(Vec::len)), (Some(1), Some(0)), "{role} {council}: {live:#}"),
+                    Some(code) => assert_eq!(live["errors"][0]["codes"], json!([code]), "{role} {council}: {live:#}"),
+                }
+            }
         }
 
         // The feed's visibility: another council's, or the dashboard's, is FORBIDDEN; an unknown council BAD_USER_INPUT.
