@@ -240,12 +240,15 @@ async fn authenticate(state: &AppState, request_id: &RequestId, headers: &Header
     admit(state, &caller.principal).map_err(|wait| {
         tracing::info!(request_id = %request_id.0, subject = %caller.principal.subject, outcome = "RATE_LIMITED", "request refused");
         state.metrics.observe("none".into(), "RATE_LIMITED", Duration::ZERO);
-        let message = format!("more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s");
-        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message);
+        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &over_rate(wait));
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
         Box::new(r)
     })?;
     Ok(caller)
+}
+
+fn over_rate(wait: u64) -> String {
+    format!("more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s")
 }
 
 /// Counts a request of `principal` against SVH_RATE_LIMIT; Err(seconds to wait) past it.

@@ -131,7 +131,7 @@ async fn serve(state: AppState, socket: WebSocket) {
 async fn connection_data(state: &AppState, payload: &serde_json::Value) -> Result<(Data, Option<i64>), String> {
     let authorization = ["Authorization", "authorization"].iter().find_map(|k| payload.get(k)).and_then(|v| v.as_str());
     let caller = super::caller(state, authorization).await.map_err(|e| e.to_string())?;
-    super::admit(state, &caller.principal).map_err(|wait| format!("RATE_LIMITED: more than SVH_RATE_LIMIT's requests for this token; retry in {wait} s"))?;
+    super::admit(state, &caller.principal).map_err(|wait| format!("RATE_LIMITED: {}", super::over_rate(wait)))?;
     tracing::info!(subject = %caller.principal.subject, role = caller.principal.role.as_str(), "subscriptions connection");
     // Subscriptions follow the feed on the primary, right behind the writes.
     let mut data = caller_data(&state.db, &state.db, &state.reference, caller.principal, caller.scope);
