@@ -314,12 +314,7 @@ fn log(
     started: Instant,
 ) -> async_graphql::Response {
     let operation = state.metrics.operation_label(root.as_deref());
-    let outcome = response
-        .errors
-        .first()
-        .and_then(|e| e.extensions.as_ref())
-        .and_then(|x| x.get("code"))
-        .map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned());
+    let outcome = outcome_of(&response);
     let latency = started.elapsed();
     tracing::info!(
         request_id = %request_id.0,
@@ -333,6 +328,12 @@ fn log(
     );
     state.metrics.observe(operation, &outcome, latency);
     response
+}
+
+/// `ok`, or the code of a response's first error: what the log and the metrics count.
+pub(super) fn outcome_of(response: &async_graphql::Response) -> String {
+    let code = response.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|x| x.get("code"));
+    code.map_or_else(|| "ok".to_owned(), |c| c.to_string().trim_matches('"').to_owned())
 }
 
 /// Errors raised by async-graphql itself (syntax, validation, limits,

@@ -35,6 +35,7 @@ use super::{AppState, error_response, graphql};
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::graphql::{AppSchema, caller_data};
+use crate::metrics::Metrics;
 
 const PROTOCOL: &str = "graphql-transport-ws";
 
@@ -85,7 +86,8 @@ async fn serve(state: AppState, socket: WebSocket) {
         let until = expires.load(Ordering::SeqCst);
         until != 0 && chrono::Utc::now().timestamp() >= until
     };
-    let executor = Subscriptions { schema: state.schema.clone(), limits: state.limits.clone(), documents: state.documents.clone() };
+    let executor =
+        Subscriptions { schema: state.schema.clone(), limits: state.limits.clone(), documents: state.documents.clone(), metrics: state.metrics.clone() };
     let mut messages = Protocol::new(executor, input, WebSocketProtocols::GraphQLWS).on_connection_init(init);
     let deadline = tokio::time::sleep(INIT_TIMEOUT);
     tokio::pin!(deadline);
@@ -174,12 +176,29 @@ fn close_reason(reason: &str) -> String {
 }
 
 /// The schema as this socket runs it: each document the caller's to send
-/// (trusted documents), checked by the HTTP guard, subscriptions only.
+/// (trusted documents), checked by the HTTP guard, subscriptions only; each
+/// subscription logged and counted by its first response, as an HTTP
+/// operation is by its response.
 #[derive(Clone)]
 struct Subscriptions {
     schema: AppSchema,
     limits: Limits,
     documents: Arc<TrustedDocuments>,
+    metrics: Arc<Metrics>,
+}
+
+impl Subscriptions {
+    /// The root field of a subscription `principal` may start, or the response that refuses it.
+    fn start(&self, request: &mut async_graphql::Request, principal: Option<&Principal>) -> Result<Option<String>, Box<async_graphql::Response>> {
+        let refused = |r: async_graphql::Response| Box::new(r);
+        let principal = principal.ok_or_else(|| refused(graphql::refusal("the connection has no caller")))?;
+        self.documents.resolve(principal.role, request).map_err(|e| refused(graphql::app_error(e)))?;
+        match graphql::check(request, &self.limits) {
+            Ok((root, Some(OperationType::Subscription))) => Ok(root),
+            Ok(_) => Err(refused(graphql::refusal(ONLY_SUBSCRIPTIONS))),
+            Err(message) => Err(refused(graphql::refusal(message))),
+        }
+    }
 }
 
 impl Executor for Subscriptions {
@@ -189,19 +208,23 @@ impl Executor for Subscriptions {
 
     fn execute_stream(&self, mut request: async_graphql::Request, data: Option<Arc<Data>>) -> BoxStream<'static, async_graphql::Response> {
         // The connection's caller, set at connection_init (no subscription runs before it).
-        let role = data.as_ref().and_then(|d| d.get(&std::any::TypeId::of::<Principal>())).and_then(|p| p.downcast_ref::<Principal>()).map(|p| p.role);
-        let refusal = match role.map(|role| self.documents.resolve(role, &mut request)) {
-            Some(Ok(())) => match graphql::check(&mut request, &self.limits) {
-                Ok((_, Some(OperationType::Subscription))) => {
-                    return self.schema.execute_stream_with_session_data(request, data.unwrap_or_default()).map(graphql::with_codes).boxed();
-                }
-                Ok(_) => graphql::refusal(ONLY_SUBSCRIPTIONS),
-                Err(message) => graphql::refusal(message),
-            },
-            Some(Err(e)) => graphql::app_error(e),
-            None => graphql::refusal("the connection has no caller"),
+        let principal = data.as_ref().and_then(|d| d.get(&std::any::TypeId::of::<Principal>())).and_then(|p| p.downcast_ref::<Principal>()).cloned();
+        let (name, started) = (request.operation_name.clone().unwrap_or_default(), std::time::Instant::now());
+        let (root, responses) = match self.start(&mut request, principal.as_ref()) {
+            Ok(root) => (root, self.schema.execute_stream_with_session_data(request, data.unwrap_or_default()).map(graphql::with_codes).boxed()),
+            Err(refusal) => (None, futures::stream::once(async move { *refusal }).boxed()),
         };
-        futures::stream::once(async move { refusal }).boxed()
+        let (metrics, mut first) = (self.metrics.clone(), true);
+        responses
+            .inspect(move |response| {
+                if std::mem::take(&mut first) {
+                    let (operation, outcome, latency) = (metrics.operation_label(root.as_deref()), graphql::outcome_of(response), started.elapsed());
+                    let (subject, role) = principal.as_ref().map_or(("", ""), |p| (p.subject.as_str(), p.role.as_str()));
+                    tracing::info!(operation = %operation, operation_name = %name, subject, role, outcome = %outcome, latency_ms = latency.as_secs_f64() * 1000.0, "graphql subscription");
+                    metrics.observe(operation, &outcome, latency);
+                }
+            })
+            .boxed()
     }
 }
 

@@ -203,6 +203,9 @@ async fn a_subscription_needs_a_token_sees_only_its_councils_and_is_bounded_per_
         assert!(errors.iter().all(|e| e["codes"] == json!(["RATE_LIMITED"])), "{r:#}");
         let r = run_client(&dir, "subscribe.mjs", &["limit", &url, &token("auditor", &[]), "LIV", "3"]).await;
         assert_eq!((r["active"].as_i64(), r["errors"].as_array().map(Vec::len)), (Some(3), Some(0)), "{r:#}");
+        // Subscriptions are counted by /metrics as operations are, by their first response.
+        let metrics = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("svh_graphql_requests_total{operation=\"changes\",outcome=\"RATE_LIMITED\"} 2\n"), "{metrics}");
         // Closed connections give their places back (once the server has seen the socket close).
         let mut again = Value::Null;
         for _ in 0..10 {
