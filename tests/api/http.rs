@@ -243,11 +243,20 @@ async fn a_request_past_its_time_is_abandoned_with_503_and_writes_nothing() {
         let body = body_of(2_600_000);
         let mut request: Value = serde_json::from_slice(&body).unwrap();
         request["variables"]["input"]["evidence"].as_array_mut().unwrap().truncate(10_000 - 5);
+        // Another writer holds the write lock past the limit (SQLite's, or the feed's advisory
+        // lock on PostgreSQL), so that the sync cannot finish in time however fast the machine.
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let other = sea_orm::Database::connect(app.database_url.as_str()).await.unwrap();
+        let immediate = sea_orm::TransactionOptions { sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate), ..Default::default() };
+        let holder = other.begin_with_options(immediate).await.unwrap();
+        if holder.get_database_backend() == sea_orm::DbBackend::Postgres {
+            holder.execute_unprepared("SELECT pg_advisory_xact_lock(7243012)").await.unwrap();
+        }
         let started = std::time::Instant::now();
         let res = reqwest::Client::new().post(app.url("/graphql")).bearer_auth(token("council_sync", &["LIV"])).json(&request).send().await.unwrap();
         let status = res.status();
         let body: Value = res.json().await.unwrap();
-        // A debug build takes seconds to sync 10,000 records; the limit is one.
+        holder.rollback().await.unwrap();
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "the timeout did not cut the request short");
         assert_eq!(status, 503, "{body}");
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("SVH_REQUEST_TIMEOUT_SECS"), "{body}");
