@@ -369,15 +369,18 @@ impl Drop for ServerProcess {
 }
 
 /// tests/clients, where the ecosystem's own npm clients are installed
-/// (graphql-ws, @apollo/gateway, Apollo Client): None when `npm ci
-/// --prefix tests/clients` has not run, unless SVH_REQUIRE_CLIENTS is set
-/// (as in CI), when that fails the test.
+/// (graphql-ws, @apollo/gateway, Apollo Client): None, saying the test is
+/// skipped, when `npm ci --prefix tests/clients` has not run, unless
+/// SVH_REQUIRE_CLIENTS is set (as in CI), when that fails the test.
 pub fn clients_ready() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
     match (dir.join("node_modules/graphql-ws").is_dir(), std::env::var_os("SVH_REQUIRE_CLIENTS").is_some()) {
         (true, _) => Some(dir),
         (false, true) => panic!("SVH_REQUIRE_CLIENTS is set but tests/clients/node_modules is missing (npm ci --prefix tests/clients)"),
-        (false, false) => None,
+        (false, false) => {
+            eprintln!("skipped: no tests/clients/node_modules (npm ci --prefix tests/clients)");
+            None
+        }
     }
 }
 

@@ -75,10 +75,7 @@ async fn records(app: &TestApp, council: &str) -> BTreeMap<(String, String), i64
 
 #[tokio::test]
 async fn a_mirror_fed_by_the_subscription_across_reconnects_and_replicas_holds_every_change_once_in_order() {
-    let Some(dir) = clients_ready() else {
-        eprintln!("skipped: no tests/clients/node_modules (npm ci --prefix tests/clients)");
-        return;
-    };
+    let Some(dir) = clients_ready() else { return };
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         seed_framework(&app).await;
@@ -139,10 +136,7 @@ async fn a_mirror_fed_by_the_subscription_across_reconnects_and_replicas_holds_e
 
 #[tokio::test]
 async fn a_subscription_needs_a_token_sees_only_its_councils_and_is_bounded_per_token() {
-    let Some(dir) = clients_ready() else {
-        eprintln!("skipped: no tests/clients/node_modules (npm ci --prefix tests/clients)");
-        return;
-    };
+    let Some(dir) = clients_ready() else { return };
     for backend in backends() {
         let app = TestApp::spawn_with(backend, |c| c.limits.max_subscriptions_per_token = 3).await;
         seed_framework(&app).await;

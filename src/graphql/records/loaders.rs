@@ -59,7 +59,7 @@ where
     RecordLoader: Loader<K, Error = async_graphql::Error>,
 {
     let k = key.clone();
-    ctx.data_unchecked::<DataLoader<RecordLoader>>().load_one(key).await?.ok_or_else(|| crate::error::internal(format!("dangling reference {k:?}")).into())
+    load_if_any(ctx, key).await?.ok_or_else(|| crate::error::internal(format!("dangling reference {k:?}")).into())
 }
 
 /// Rows grouped by the key `key` gives each.
